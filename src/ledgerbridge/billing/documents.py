@@ -1,0 +1,163 @@
+"""Lines and totals of billing documents (invoices, recurring invoices, purchase orders).
+
+One code path writes a document's lines and recomputes its totals through `money`, so the
+stored amounts are always what Xero would compute for the same lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as Seq
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ledgerbridge import money
+from ledgerbridge.billing.models import MAX_QUANTITY, LineBase, Sequence, Totals
+from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
+
+
+@dataclass(frozen=True)
+class LineData:
+    """A line as a form, an API call or a service wants it written."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate_id: int
+    product_id: int | None = None
+    item_code: str = ""
+    charge_rate_id: int | None = None
+
+
+def next_number(name: str, prefix: str) -> str:
+    """Take the next number of a sequence; call inside a transaction (the row is locked)."""
+    seq, _ = Sequence.objects.select_for_update().get_or_create(name=name)
+    value = seq.next_value
+    Sequence.objects.filter(pk=seq.pk).update(next_value=models.F("next_value") + 1)
+    return f"{prefix}{value:06d}"
+
+
+def _decimal_error(value: object, places: int, minimum: Decimal, strict_min: bool) -> str | None:
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return "must be a number"
+    if not number.is_finite():
+        return "must be a number"
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        return f"may have at most {places} decimal places"
+    if strict_min and number <= minimum:
+        return f"must be greater than {minimum}"
+    if not strict_min and number < minimum:
+        return f"must be {minimum} or more"
+    if number > MAX_QUANTITY:
+        return f"must be at most {MAX_QUANTITY:,}"
+    return None
+
+
+def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
+    """Check every line; raise one ValidationError naming each bad field as `lines[i].field`."""
+    errors: dict[str, list[str]] = {}
+    if require_lines and not lines:
+        errors["lines"] = ["Add at least one line."]
+    tax_ids = set(TaxRate.objects.filter(pk__in={ln.tax_rate_id for ln in lines}).values_list("pk", flat=True))
+    product_ids = set(
+        Product.objects.filter(pk__in={ln.product_id for ln in lines if ln.product_id})
+        .values_list("pk", flat=True)
+    )
+    rate_ids = set(
+        ChargeRate.objects.filter(pk__in={ln.charge_rate_id for ln in lines if ln.charge_rate_id})
+        .values_list("pk", flat=True)
+    )
+    for i, line in enumerate(lines):
+        key = f"lines[{i}]"
+        if not line.description or not line.description.strip():
+            errors[f"{key}.description"] = ["Enter a description."]
+        elif len(line.description) > 4000:
+            errors[f"{key}.description"] = ["Shorten the description to 4000 characters or fewer."]
+        if problem := _decimal_error(line.quantity, 4, Decimal(0), strict_min=True):
+            errors[f"{key}.quantity"] = [f"Quantity {problem}."]
+        if problem := _decimal_error(line.unit_price, 4, Decimal(0), strict_min=False):
+            errors[f"{key}.unit_price"] = [f"Unit price {problem}."]
+        if line.tax_rate_id not in tax_ids:
+            errors[f"{key}.tax_rate"] = [f"Tax rate {line.tax_rate_id} does not exist; pick one."]
+        if line.product_id and line.product_id not in product_ids:
+            errors[f"{key}.product"] = [f"Product {line.product_id} does not exist; pick one."]
+        if line.charge_rate_id and line.charge_rate_id not in rate_ids:
+            errors[f"{key}.charge_rate"] = [f"Charge rate {line.charge_rate_id} does not exist."]
+        if len(line.item_code) > 30:
+            errors[f"{key}.item_code"] = ["Item codes have at most 30 characters."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def write_lines(
+    document: Totals, line_model: type[LineBase], parent_field: str, lines: Seq[LineData]
+) -> list[LineBase]:
+    """Replace a document's lines with `lines` (positions in order) and recompute its totals.
+
+    Lines are matched to existing ones by position, so a line kept in place keeps its id (and,
+    for labour lines, the time entries it billed); lines beyond the new count are deleted.
+    """
+    validate_lines(lines)
+    existing = list(line_model.objects.filter(**{parent_field: document}).order_by("position", "id"))  # type: ignore[attr-defined]
+    written: list[LineBase] = []
+    for position, data in enumerate(lines):
+        row = existing[position] if position < len(existing) else line_model(**{parent_field: document})
+        row.position = position
+        row.description = data.description.strip()
+        row.quantity = Decimal(data.quantity)
+        row.unit_price = Decimal(data.unit_price)
+        row.tax_rate_id = data.tax_rate_id
+        row.product_id = data.product_id
+        row.item_code = data.item_code.strip()
+        if hasattr(row, "charge_rate_id"):
+            row.charge_rate_id = data.charge_rate_id
+        row.save()
+        written.append(row)
+    for stale in existing[len(lines) :]:
+        stale.delete()
+    recalculate(document, written)
+    return written
+
+
+def recalculate(document: Totals, lines: Seq[LineBase] | None = None) -> money.DocumentTotals:
+    """Recompute and store each line's amount and tax and the document's totals."""
+    if lines is None:
+        lines = list(document.lines.select_related("tax_rate").all())  # type: ignore[attr-defined]
+    amount_type = money.AmountType(document.amount_type)
+    rates = dict(TaxRate.objects.filter(pk__in={ln.tax_rate_id for ln in lines}).values_list("pk", "percentage"))
+    totals = money.document_totals(
+        (money.LineInput(ln.quantity, ln.unit_price, rates[ln.tax_rate_id]) for ln in lines),
+        amount_type,
+    )
+    for line, computed in zip(lines, totals.lines, strict=True):
+        if (line.line_amount, line.tax_amount) != (computed.line_amount, computed.tax_amount):
+            line.line_amount = computed.line_amount
+            line.tax_amount = computed.tax_amount
+            line.save(update_fields=["line_amount", "tax_amount"])
+    document.subtotal = totals.subtotal
+    document.total_tax = totals.total_tax
+    document.total = totals.total
+    document.save(update_fields=["subtotal", "total_tax", "total"])
+    return totals
+
+
+def line_data_from(rows: Seq[Any]) -> list[LineData]:
+    """Copy existing line rows into LineData (to copy a recurring invoice's lines, say)."""
+    return [
+        LineData(
+            description=r.description,
+            quantity=r.quantity,
+            unit_price=r.unit_price,
+            tax_rate_id=r.tax_rate_id,
+            product_id=r.product_id,
+            item_code=r.item_code,
+            charge_rate_id=getattr(r, "charge_rate_id", None),
+        )
+        for r in rows
+    ]

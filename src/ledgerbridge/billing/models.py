@@ -1,0 +1,189 @@
+"""Invoices, their lines, recurring invoices, and document numbering."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
+from ledgerbridge.customers.models import Customer
+from ledgerbridge.money import AmountType
+
+QUANTITY = {"max_digits": 14, "decimal_places": 4}
+UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
+AMOUNT = {"max_digits": 16, "decimal_places": 2}
+MAX_QUANTITY = Decimal("1000000000")
+
+
+class AmountTypes(models.TextChoices):
+    EXCLUSIVE = AmountType.EXCLUSIVE.value, "Tax exclusive"
+    INCLUSIVE = AmountType.INCLUSIVE.value, "Tax inclusive"
+    NO_TAX = AmountType.NO_TAX.value, "No tax"
+
+
+class DocumentStatus(models.TextChoices):
+    """Xero's statuses; GEN-2 decides which one a new document starts in."""
+
+    DRAFT = "DRAFT", "Draft"
+    SUBMITTED = "SUBMITTED", "Submitted"
+    AUTHORISED = "AUTHORISED", "Authorised"
+    PAID = "PAID", "Paid"
+    VOIDED = "VOIDED", "Voided"
+
+
+class InvoiceKind(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    LABOUR = "labour", "Labour"
+    RECURRING = "recurring", "Recurring"
+
+
+class Sequence(models.Model):
+    """A gap-free counter per document type, taken under a row lock."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    next_value = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.next_value}"
+
+
+class Totals(models.Model):
+    """Cached totals of a document, recomputed by `money.document_totals` on every change."""
+
+    amount_type = models.CharField(
+        max_length=10, choices=AmountTypes.choices, default=AmountTypes.EXCLUSIVE
+    )
+    subtotal = models.DecimalField(**AMOUNT, default=Decimal(0))
+    total_tax = models.DecimalField(**AMOUNT, default=Decimal(0))
+    total = models.DecimalField(**AMOUNT, default=Decimal(0))
+
+    class Meta:
+        abstract = True
+
+
+class LineBase(models.Model):
+    """What an invoice line and a purchase-order line share."""
+
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    description = models.CharField(max_length=4000)
+    quantity = models.DecimalField(
+        **QUANTITY,
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(MAX_QUANTITY)],
+    )
+    unit_price = models.DecimalField(
+        **UNIT_PRICE, validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_QUANTITY)]
+    )
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="+")
+    item_code = models.CharField(max_length=30, blank=True, default="")
+    line_amount = models.DecimalField(**AMOUNT, default=Decimal(0))
+    tax_amount = models.DecimalField(**AMOUNT, default=Decimal(0))
+
+    class Meta:
+        abstract = True
+        ordering: ClassVar[list[str]] = ["position", "id"]
+
+
+class Invoice(Totals):
+    number = models.CharField(max_length=30, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(max_length=10, choices=InvoiceKind.choices, default=InvoiceKind.MANUAL)
+    status = models.CharField(
+        max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+    )
+    date = models.DateField()
+    due_date = models.DateField()
+    reference = models.CharField(max_length=255, blank=True, default="")
+    recurring = models.ForeignKey(
+        "RecurringInvoice",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    # The scheduled date this invoice was raised for; with `recurring`, unique, so a schedule
+    # can never raise the same period twice.
+    recurring_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recurring", "recurring_date"], name="one_invoice_per_recurring_date"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_date__gte=models.F("date")), name="due_not_before_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(LineBase):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    charge_rate = models.ForeignKey(
+        ChargeRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(LineBase.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class IntervalUnit(models.TextChoices):
+    WEEK = "week", "Week(s)"
+    MONTH = "month", "Month(s)"
+    YEAR = "year", "Year(s)"
+
+
+class RecurringInvoice(Totals):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="recurring_invoices"
+    )
+    reference = models.CharField(max_length=255, blank=True, default="")
+    interval_count = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    interval_unit = models.CharField(
+        max_length=5, choices=IntervalUnit.choices, default=IntervalUnit.MONTH
+    )
+    # The first scheduled date; the n-th invoice falls on start_date + n intervals (so a
+    # schedule started on the 31st stays on month ends rather than drifting).
+    start_date = models.DateField()
+    next_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12,
+        choices=DocumentStatus.choices[:3],
+        blank=True,
+        default="",
+        help_text="Overrides the default invoice status when set.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["next_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer} every {self.interval_count} {self.interval_unit}"
+
+
+class RecurringInvoiceLine(LineBase):
+    recurring = models.ForeignKey(RecurringInvoice, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(LineBase.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.description[:60]

@@ -1,0 +1,74 @@
+"""Use cases for tax rates, charge rates, product groups and products."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
+
+
+def zero_rate() -> TaxRate:
+    """The zero tax rate, which always exists (created by the first migration)."""
+    rate, _ = TaxRate.objects.get_or_create(
+        is_zero_rate=True, defaults={"name": "No tax", "percentage": 0}
+    )
+    return rate
+
+
+def _describe(error: ProtectedError) -> str:
+    kinds = sorted({obj._meta.verbose_name for obj in error.protected_objects})
+    sample = sorted(str(obj) for obj in list(error.protected_objects)[:5])
+    return f"still used by {', '.join(kinds)} ({', '.join(sample)}{'…' if len(error.protected_objects) > 5 else ''})"
+
+
+@transaction.atomic
+def delete_tax_rate(rate: TaxRate) -> None:
+    """Delete a tax rate; the zero rate and rates in use are refused with a reason."""
+    if rate.is_zero_rate:
+        raise ValidationError("The zero tax rate always exists and cannot be deleted.")
+    try:
+        rate.delete()
+    except ProtectedError as exc:
+        raise ValidationError(f"Tax rate {rate.name} is {_describe(exc)}; change those first.") from exc
+
+
+@transaction.atomic
+def delete_charge_rate(rate: ChargeRate) -> None:
+    try:
+        rate.delete()
+    except ProtectedError as exc:
+        raise ValidationError(
+            f"Charge rate {rate.name} is {_describe(exc)}; make it inactive instead."
+        ) from exc
+
+
+@transaction.atomic
+def delete_product_group(group: ProductGroup) -> None:
+    try:
+        group.delete()
+    except ProtectedError as exc:
+        raise ValidationError(f"Product group {group.name} is {_describe(exc)}; move them first.") from exc
+
+
+@transaction.atomic
+def delete_product(product: Product) -> None:
+    try:
+        product.delete()
+    except ProtectedError as exc:
+        raise ValidationError(
+            f"Product {product.name} is {_describe(exc)}; make it inactive instead."
+        ) from exc
+
+
+def check_parent(product: Product, parent: Product | None) -> None:
+    """A product's parent must exist, not be itself, and not be a child (one level deep)."""
+    if parent is None:
+        return
+    if product.pk and parent.pk == product.pk:
+        raise ValidationError({"parent": ["A product cannot be its own parent."]})
+    if parent.parent_id is not None:
+        raise ValidationError({"parent": [f"{parent} is itself a child product; pick its parent."]})
+    if product.pk and product.children.exists():
+        raise ValidationError({"parent": ["This product has children, so it cannot have a parent."]})

@@ -1,0 +1,65 @@
+"""Customers, and the fields every billing party (customer or supplier) shares."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ledgerbridge.catalog.models import TaxRate
+
+
+class Party(models.Model):
+    """What customers and suppliers share: names, contact details, addresses, tax defaults."""
+
+    name = models.CharField(max_length=255)
+    account_number = models.CharField(max_length=50, null=True, blank=True, unique=True)
+    active = models.BooleanField(default=True)
+    email = models.EmailField(max_length=255, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    # Postal (billing) address: Xero's POBOX address.
+    postal_line1 = models.CharField("postal address line 1", max_length=500, blank=True, default="")
+    postal_line2 = models.CharField("postal address line 2", max_length=500, blank=True, default="")
+    postal_city = models.CharField("postal city", max_length=255, blank=True, default="")
+    postal_region = models.CharField("postal region", max_length=255, blank=True, default="")
+    postal_code = models.CharField("postal postcode", max_length=50, blank=True, default="")
+    postal_country = models.CharField("postal country", max_length=50, blank=True, default="")
+    # Street (physical) address: Xero's STREET address.
+    street_line1 = models.CharField("street address line 1", max_length=500, blank=True, default="")
+    street_line2 = models.CharField("street address line 2", max_length=500, blank=True, default="")
+    street_city = models.CharField("street city", max_length=255, blank=True, default="")
+    street_region = models.CharField("street region", max_length=255, blank=True, default="")
+    street_code = models.CharField("street postcode", max_length=50, blank=True, default="")
+    street_country = models.CharField("street country", max_length=50, blank=True, default="")
+    sales_tax_rate = models.ForeignKey(
+        TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    purchase_tax_rate = models.ForeignKey(
+        TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # A blank account number is "none": several records may have none.
+        if not self.account_number:
+            self.account_number = None
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Customer(Party):
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Invoices fall due this many days after their date."
+    )
+    invoice_email = models.EmailField(
+        max_length=255, blank=True, default="", help_text="Where invoices go, if not the main email."
+    )
+    billing_notes = models.TextField(max_length=2000, blank=True, default="")
+
+    class Meta(Party.Meta):
+        pass

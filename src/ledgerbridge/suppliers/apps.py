@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SuppliersConfig(AppConfig):
+    name = "ledgerbridge.suppliers"
+    label = "suppliers"

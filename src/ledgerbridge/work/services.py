@@ -1,0 +1,68 @@
+"""Use cases for tickets and time: log time, and find what is ready for invoicing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from ledgerbridge.accounts.models import User
+from ledgerbridge.catalog.models import ChargeRate
+from ledgerbridge.customers.models import Customer
+from ledgerbridge.work.models import Ticket, TicketStatus, TimeEntry
+
+
+def ready_for_invoicing() -> QuerySet[TimeEntry]:
+    """Billable time not yet on an invoice, oldest first, grouped by customer."""
+    return (
+        TimeEntry.objects.filter(billable=True, invoice_line__isnull=True)
+        .select_related("ticket__customer", "charge_rate", "agent")
+        .order_by("ticket__customer__name", "ticket__customer_id", "date", "id")
+    )
+
+
+def ready_by_customer() -> OrderedDict[Customer, list[TimeEntry]]:
+    groups: OrderedDict[Customer, list[TimeEntry]] = OrderedDict()
+    for entry in ready_for_invoicing():
+        groups.setdefault(entry.ticket.customer, []).append(entry)
+    return groups
+
+
+@transaction.atomic
+def log_time(
+    ticket: Ticket,
+    agent: User,
+    *,
+    date: dt.date,
+    hours: Decimal,
+    charge_rate: ChargeRate,
+    summary: str,
+    billable: bool = True,
+) -> TimeEntry:
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationError({"ticket": [f"Ticket {ticket.reference} is closed; reopen it to log time."]})
+    if not charge_rate.active:
+        raise ValidationError({"charge_rate": [f"Charge rate {charge_rate} is inactive; pick another."]})
+    entry = TimeEntry(
+        ticket=ticket,
+        agent=agent,
+        date=date,
+        hours=hours,
+        charge_rate=charge_rate,
+        summary=summary,
+        billable=billable,
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def check_time_editable(entry: TimeEntry) -> None:
+    if entry.is_billed:
+        raise ValidationError(
+            "This time is already on an invoice; delete the invoice (or its line) to change it."
+        )
