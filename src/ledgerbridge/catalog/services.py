@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
+
+_M = TypeVar("_M", TaxRate, ChargeRate, ProductGroup, Product)
 
 
 def zero_rate() -> TaxRate:
@@ -72,3 +78,46 @@ def check_parent(product: Product, parent: Product | None) -> None:
         raise ValidationError({"parent": [f"{parent} is itself a child product; pick its parent."]})
     if product.pk and product.children.exists():
         raise ValidationError({"parent": ["This product has children, so it cannot have a parent."]})
+
+
+# --- Create and change (used by the REST API; forms may use them too) -------------------------
+
+
+@transaction.atomic
+def save_tax_rate(rate: TaxRate, fields: Mapping[str, Any]) -> TaxRate:
+    """Create (unsaved `rate`) or change a tax rate; the zero rate keeps its 0 percentage."""
+    if rate.is_zero_rate and "percentage" in fields and Decimal(fields["percentage"]) != 0:
+        raise ValidationError({"percentage": ["The zero tax rate always stays at 0%."]})
+    return _save(rate, fields)
+
+
+@transaction.atomic
+def save_charge_rate(rate: ChargeRate, fields: Mapping[str, Any]) -> ChargeRate:
+    """Create (unsaved `rate`) or change a charge rate; raises ValidationError per field."""
+    return _save(rate, fields)
+
+
+@transaction.atomic
+def save_product_group(group: ProductGroup, fields: Mapping[str, Any]) -> ProductGroup:
+    """Create (unsaved `group`) or change a product group; raises ValidationError per field."""
+    return _save(group, fields)
+
+
+@transaction.atomic
+def save_product(product: Product, fields: Mapping[str, Any]) -> Product:
+    """Create (unsaved `product`) or change a product, checking its parent (`check_parent`)."""
+    for name, value in fields.items():
+        setattr(product, name, value)
+    parent = Product.objects.filter(pk=product.parent_id).first() if product.parent_id else None
+    if product.parent_id and parent is None:
+        raise ValidationError({"parent": [f"Product {product.parent_id} does not exist; pick one."]})
+    check_parent(product, parent)
+    return _save(product, {})
+
+
+def _save(record: _M, fields: Mapping[str, Any]) -> _M:
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
+    return record

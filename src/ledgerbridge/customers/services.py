@@ -1,0 +1,49 @@
+"""Use cases for customers: create, change and delete them (shared party rules for suppliers)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from ledgerbridge.customers.models import Customer, Party
+
+P = TypeVar("P", bound=Party)
+
+
+def save_party(party: P, fields: Mapping[str, Any]) -> P:
+    """Set `fields` on a customer or supplier, validate it as a whole and save it.
+
+    Raises ValidationError keyed by field name (unknown tax rate ids, a duplicate account
+    number, a bad email); nothing is written unless every field is valid. Call inside a
+    transaction.
+    """
+    for name, value in fields.items():
+        setattr(party, name, value)
+    # A blank account number is "none": several records may have none.
+    if not party.account_number:
+        party.account_number = None
+    party.full_clean()
+    party.save()
+    return party
+
+
+@transaction.atomic
+def save_customer(customer: Customer, fields: Mapping[str, Any]) -> Customer:
+    """Create (unsaved `customer`) or change a customer; see `save_party` for the rules."""
+    return save_party(customer, fields)
+
+
+@transaction.atomic
+def delete_customer(customer: Customer) -> None:
+    """Delete a customer with no tickets, invoices or schedules; otherwise explain why not."""
+    try:
+        customer.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise ValidationError(
+            f"Customer {customer.name} still has {', '.join(kinds)}; make it inactive instead."
+        ) from exc
