@@ -1,0 +1,240 @@
+"""The `ledgerbridge` console command: one entry point for running and operating the product."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib.util
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {}
+
+
+def command(name: str, help_text: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    def register(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = (help_text, func)
+        return func
+
+    return register
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ledgerbridge.settings")
+    import django
+
+    django.setup()
+
+
+@command("migrate", "Create or upgrade the database schema (safe to run at any time).")
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    return 0
+
+
+@command("serve", "Serve the web app and REST API (waitress, multi-threaded).")
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    from waitress import serve
+
+    from ledgerbridge.wsgi import application
+
+    print(f"Ledgerbridge is serving on http://{args.host}:{args.port}/", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="ledgerbridge")
+    return 0
+
+
+@command("worker", "Run background work: queued tasks and periodic jobs (recurring invoices).")
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    from ledgerbridge.worker import run_worker
+
+    run_worker(batch=args.once, interval=args.interval)
+    return 0
+
+
+@command("createadmin", "Create an admin user and print its login.")
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from ledgerbridge.accounts.models import Role, User
+
+    if User.objects.filter(username=args.username).exists():
+        print(f"error: a user named {args.username!r} already exists; choose another --username.", file=sys.stderr)
+        return 1
+    password = getpass.getpass("Password: ") if args.ask_password else secrets.token_urlsafe(12)
+    user = User(username=args.username, email=args.email, role=Role.ADMIN, is_staff=True, is_superuser=True)
+    try:
+        user.full_clean(exclude=["password"])
+        from django.contrib.auth.password_validation import validate_password
+
+        validate_password(password, user)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            print(f"error: {field}: {' '.join(messages)}", file=sys.stderr)
+        return 1
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+    print(f"Admin created. Username: {args.username}  Password: {password}")
+    return 0
+
+
+@command("create-token", "Create a REST API token for a user and print it (shown once).")
+def cmd_create_token(args: argparse.Namespace) -> int:
+    _setup()
+    from ledgerbridge.accounts.models import ApiToken, User
+
+    user = User.objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        print(f"error: --user: no active user named {args.user!r}.", file=sys.stderr)
+        return 1
+    _, raw = ApiToken.issue(user, args.name)
+    print(raw)
+    return 0
+
+
+@command("demo-data", "Load the demo data set (customers, tickets, invoices…) into an empty database.")
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    _setup()
+    from ledgerbridge.demo import load_demo_data
+
+    summary = load_demo_data(seed=args.seed)
+    if summary is None:
+        print("Demo data already present; nothing loaded.")
+    else:
+        print("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in summary.items()))
+    return 0
+
+
+@command("raise-recurring", "Raise the recurring invoices due today (what the worker does every minute).")
+def cmd_raise_recurring(args: argparse.Namespace) -> int:
+    _setup()
+    from django.utils import timezone
+
+    from ledgerbridge.billing.recurring import raise_due_invoices
+
+    raised = raise_due_invoices(timezone.localdate())
+    print(f"Raised {len(raised)} invoice(s)" + (": " + ", ".join(i.number for i in raised) if raised else "."))
+    return 0
+
+
+@command("demo", "Run everything for a demo: database, demo data, admin, Xero sandbox, worker, web.")
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from ledgerbridge.demo import ensure_demo_admin, load_demo_data
+
+    call_command("migrate", interactive=False, verbosity=0)
+    summary = load_demo_data(seed=1)
+    if summary:
+        print("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in summary.items()))
+    username, password = ensure_demo_admin()
+
+    children: list[subprocess.Popen[bytes]] = []
+    exe = [sys.executable, "-m", "ledgerbridge.cli"]
+    children.append(subprocess.Popen([*exe, "worker"]))  # noqa: S603
+    sandbox_url = None
+    if importlib.util.find_spec("xero_sandbox.cli") is not None:
+        data_file = Path(settings.DATA_DIR) / "sandbox.json"
+        children.append(
+            subprocess.Popen(  # noqa: S603
+                [*exe, "sandbox", "--port", str(settings.SANDBOX_PORT), "--data", str(data_file)]
+            )
+        )
+        sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}"
+    print()
+    print(f"  Ledgerbridge:  http://{args.host}:{args.port}/")
+    print(f"  Log in as:     {username} / {password}")
+    if sandbox_url:
+        print(f"  Xero sandbox:  {sandbox_url}  (see docs/sandbox.md)")
+    print("  Stop with Ctrl-C.")
+    print(flush=True)
+    try:
+        args.threads = 8
+        return cmd_serve(args)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        print("Ledgerbridge stopped.")
+
+
+def cmd_sandbox(argv: Sequence[str]) -> int:
+    from xero_sandbox.cli import main as sandbox_main
+
+    return sandbox_main(list(argv))
+
+
+def cmd_manage(argv: Sequence[str]) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ledgerbridge manage", *argv])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ledgerbridge",
+        description="Ledgerbridge: PSA billing for managed service providers, kept in step with Xero. "
+        "Configuration comes from environment variables (DATABASE_URL, SECRET_KEY, …; see README.md).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (help_text, _) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name in {"serve", "demo"}:
+            p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+            p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+        if name == "serve":
+            p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+        if name == "migrate":
+            p.add_argument("--verbosity", type=int, default=1, choices=[0, 1, 2, 3])
+        if name == "worker":
+            p.add_argument("--once", action="store_true", help="run what is queued, then exit")
+            p.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
+        if name == "createadmin":
+            p.add_argument("--username", default="admin", help="login name (default admin)")
+            p.add_argument("--email", default="", help="email address")
+            p.add_argument("--ask-password", action="store_true", help="prompt for the password instead of generating one")
+        if name == "create-token":
+            p.add_argument("--user", required=True, help="the username the token acts as")
+            p.add_argument("--name", default="cli", help="a label to recognise the token by")
+        if name == "demo-data":
+            p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    sub.add_parser("sandbox", help="Run the Xero sandbox, a Xero-compatible server (see docs/sandbox.md).", add_help=False)
+    sub.add_parser("manage", help="Run any Django management command (e.g. `ledgerbridge manage check`).", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "sandbox":
+        return cmd_sandbox(argv[1:])
+    if argv and argv[0] == "manage":
+        return cmd_manage(argv[1:])
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command][1](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
