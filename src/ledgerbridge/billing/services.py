@@ -109,3 +109,9 @@ def delete_invoice(invoice: Invoice) -> int:
     released = TimeEntry.objects.filter(invoice_line__invoice=locked).update(invoice_line=None)
     locked.delete()
     return released
+
+
+@transaction.atomic
+def delete_recurring_invoice(schedule: RecurringInvoice) -> None:
+    """Delete a recurring invoice; invoices it already raised stay, unlinked from it."""
+    RecurringInvoice.objects.filter(pk=schedule.pk).delete()

@@ -66,3 +66,64 @@ def check_time_editable(entry: TimeEntry) -> None:
         raise ValidationError(
             "This time is already on an invoice; delete the invoice (or its line) to change it."
         )
+
+
+# --- Tickets and time entries: change and delete (used by the REST API) ----------------------
+
+
+@transaction.atomic
+def save_ticket(ticket: Ticket, *, customer: Customer, title: str, status: str) -> Ticket:
+    """Create (unsaved `ticket`) or change a ticket; raises ValidationError per field."""
+    if not ticket.pk and not customer.active:
+        raise ValidationError({"customer": [f"{customer} is inactive; reactivate it first."]})
+    ticket.customer = customer
+    ticket.title = title
+    ticket.status = status
+    ticket.full_clean()
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def delete_ticket(ticket: Ticket) -> None:
+    """Delete a ticket and its unbilled time; refused while any of its time is invoiced."""
+    if ticket.time_entries.filter(invoice_line__isnull=False).exists():
+        raise ValidationError(
+            f"Ticket {ticket.reference} has invoiced time; delete those invoices first."
+        )
+    ticket.delete()
+
+
+@transaction.atomic
+def change_time_entry(
+    entry: TimeEntry,
+    *,
+    agent: User,
+    date: dt.date,
+    hours: Decimal,
+    charge_rate: ChargeRate,
+    summary: str,
+    billable: bool,
+) -> TimeEntry:
+    """Change unbilled time; billed time and (newly chosen) inactive charge rates are refused."""
+    locked = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    check_time_editable(locked)
+    if charge_rate.pk != locked.charge_rate_id and not charge_rate.active:
+        raise ValidationError({"charge_rate": [f"Charge rate {charge_rate} is inactive; pick another."]})
+    locked.agent = agent
+    locked.date = date
+    locked.hours = hours
+    locked.charge_rate = charge_rate
+    locked.summary = summary
+    locked.billable = billable
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def delete_time_entry(entry: TimeEntry) -> None:
+    """Delete unbilled time; billed time is refused (delete its invoice first)."""
+    locked = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    check_time_editable(locked)
+    locked.delete()
