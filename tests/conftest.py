@@ -19,6 +19,17 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "Correct-Horse-42"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """SQLite tests use a file, as production does: WAL and busy timeouts then work across
+    threads (an in-memory shared-cache database fails at once with "table is locked")."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 def require(available: bool, what: str) -> None:
     """Skip when a real part is missing on a developer's machine; fail under CI=true."""
     if available:

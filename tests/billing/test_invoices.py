@@ -15,7 +15,7 @@ from ledgerbridge.billing.services import delete_invoice, issue_invoice, update_
 from ledgerbridge.work.models import TimeEntry
 from ledgerbridge.work.services import log_time, ready_for_invoicing
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def line(tax_id: int, qty: str = "2", price: str = "10.0050", **kw: object) -> LineData:
