@@ -100,7 +100,10 @@ def product(product_group: ProductGroup, gst: TaxRate) -> Product:
 @pytest.fixture
 def customer(gst: TaxRate) -> Customer:
     return Customer.objects.create(
-        name="Acme Dental", account_number="ACME01", email="accounts@acme.example", sales_tax_rate=gst
+        name="Acme Dental",
+        account_number="ACME01",
+        email="accounts@acme.example",
+        sales_tax_rate=gst,
     )
 
 

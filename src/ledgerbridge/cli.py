@@ -16,7 +16,9 @@ from pathlib import Path
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {}
 
 
-def command(name: str, help_text: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+def command(
+    name: str, help_text: str
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
     def register(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
         COMMANDS[name] = (help_text, func)
         return func
@@ -70,10 +72,15 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     from ledgerbridge.accounts.models import Role, User
 
     if User.objects.filter(username=args.username).exists():
-        print(f"error: a user named {args.username!r} already exists; choose another --username.", file=sys.stderr)
+        print(
+            f"error: a user named {args.username!r} already exists; choose another --username.",
+            file=sys.stderr,
+        )
         return 1
     password = getpass.getpass("Password: ") if args.ask_password else secrets.token_urlsafe(12)
-    user = User(username=args.username, email=args.email, role=Role.ADMIN, is_staff=True, is_superuser=True)
+    user = User(
+        username=args.username, email=args.email, role=Role.ADMIN, is_staff=True, is_superuser=True
+    )
     try:
         user.full_clean(exclude=["password"])
         from django.contrib.auth.password_validation import validate_password
@@ -104,7 +111,9 @@ def cmd_create_token(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("demo-data", "Load the demo data set (customers, tickets, invoices…) into an empty database.")
+@command(
+    "demo-data", "Load the demo data set (customers, tickets, invoices…) into an empty database."
+)
 def cmd_demo_data(args: argparse.Namespace) -> int:
     _setup()
     from ledgerbridge.demo import load_demo_data
@@ -117,7 +126,9 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("raise-recurring", "Raise the recurring invoices due today (what the worker does every minute).")
+@command(
+    "raise-recurring", "Raise the recurring invoices due today (what the worker does every minute)."
+)
 def cmd_raise_recurring(args: argparse.Namespace) -> int:
     _setup()
     from django.utils import timezone
@@ -125,11 +136,16 @@ def cmd_raise_recurring(args: argparse.Namespace) -> int:
     from ledgerbridge.billing.recurring import raise_due_invoices
 
     raised = raise_due_invoices(timezone.localdate())
-    print(f"Raised {len(raised)} invoice(s)" + (": " + ", ".join(i.number for i in raised) if raised else "."))
+    print(
+        f"Raised {len(raised)} invoice(s)"
+        + (": " + ", ".join(i.number for i in raised) if raised else ".")
+    )
     return 0
 
 
-@command("demo", "Run everything for a demo: database, demo data, admin, Xero sandbox, worker, web.")
+@command(
+    "demo", "Run everything for a demo: database, demo data, admin, Xero sandbox, worker, web."
+)
 def cmd_demo(args: argparse.Namespace) -> int:
     _setup()
     from django.conf import settings
@@ -182,7 +198,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_sandbox(argv: Sequence[str]) -> int:
     from xero_sandbox.cli import main as sandbox_main
 
-    return sandbox_main(list(argv))
+    return int(sandbox_main(list(argv)))
 
 
 def cmd_manage(argv: Sequence[str]) -> int:
@@ -196,33 +212,52 @@ def cmd_manage(argv: Sequence[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ledgerbridge",
-        description="Ledgerbridge: PSA billing for managed service providers, kept in step with Xero. "
-        "Configuration comes from environment variables (DATABASE_URL, SECRET_KEY, …; see README.md).",
+        description="Ledgerbridge: PSA billing for managed service providers, kept in step "
+        "with Xero. Configuration comes from environment variables (DATABASE_URL, SECRET_KEY, "
+        "…; see README.md).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, _) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name in {"serve", "demo"}:
-            p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-            p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+            p.add_argument(
+                "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+            )
+            p.add_argument(
+                "--port", type=int, default=8000, help="port to listen on (default 8000)"
+            )
         if name == "serve":
             p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
         if name == "migrate":
             p.add_argument("--verbosity", type=int, default=1, choices=[0, 1, 2, 3])
         if name == "worker":
             p.add_argument("--once", action="store_true", help="run what is queued, then exit")
-            p.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
+            p.add_argument(
+                "--interval", type=float, default=1.0, help="seconds between queue polls"
+            )
         if name == "createadmin":
             p.add_argument("--username", default="admin", help="login name (default admin)")
             p.add_argument("--email", default="", help="email address")
-            p.add_argument("--ask-password", action="store_true", help="prompt for the password instead of generating one")
+            p.add_argument(
+                "--ask-password",
+                action="store_true",
+                help="prompt for the password instead of generating one",
+            )
         if name == "create-token":
             p.add_argument("--user", required=True, help="the username the token acts as")
             p.add_argument("--name", default="cli", help="a label to recognise the token by")
         if name == "demo-data":
             p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    sub.add_parser("sandbox", help="Run the Xero sandbox, a Xero-compatible server (see docs/sandbox.md).", add_help=False)
-    sub.add_parser("manage", help="Run any Django management command (e.g. `ledgerbridge manage check`).", add_help=False)
+    sub.add_parser(
+        "sandbox",
+        help="Run the Xero sandbox, a Xero-compatible server (see docs/sandbox.md).",
+        add_help=False,
+    )
+    sub.add_parser(
+        "manage",
+        help="Run any Django management command (e.g. `ledgerbridge manage check`).",
+        add_help=False,
+    )
     return parser
 
 

@@ -31,22 +31,36 @@ from ledgerbridge.work.models import Ticket
 from ledgerbridge.work.services import log_time
 
 CUSTOMERS = [
-    ("Harbourside Dental", "Wellington"), ("Kauri Law Partners", "Auckland"),
-    ("Southern Cross Freight", "Christchurch"), ("Tui Accounting", "Hamilton"),
-    ("Pohutukawa Medical Centre", "Tauranga"), ("Greenlane Architects", "Auckland"),
-    ("Matai Engineering", "Nelson"), ("Blue Penguin Tours", "Dunedin"),
-    ("Riverside Veterinary Clinic", "Palmerston North"), ("Summit Property Group", "Queenstown"),
-    ("Coastal Physiotherapy", "Napier"), ("Fernleaf Primary School", "Whangarei"),
-    ("Kiwi Solar Installers", "New Plymouth"), ("Ironbark Builders", "Rotorua"),
-    ("Manuka Honey Co", "Gisborne"), ("Totara Financial Advisers", "Wellington"),
-    ("Aoraki Outdoor Gear", "Timaru"), ("Harakeke Design Studio", "Auckland"),
-    ("Rimu Insurance Brokers", "Christchurch"), ("Wharf Street Cafe Group", "Wellington"),
-    ("Kowhai Community Trust", "Invercargill"), ("Pacific Marine Services", "Auckland"),
-    ("Longbeach Wines", "Blenheim"), ("Northshore Optometrists", "Auckland"),
+    ("Harbourside Dental", "Wellington"),
+    ("Kauri Law Partners", "Auckland"),
+    ("Southern Cross Freight", "Christchurch"),
+    ("Tui Accounting", "Hamilton"),
+    ("Pohutukawa Medical Centre", "Tauranga"),
+    ("Greenlane Architects", "Auckland"),
+    ("Matai Engineering", "Nelson"),
+    ("Blue Penguin Tours", "Dunedin"),
+    ("Riverside Veterinary Clinic", "Palmerston North"),
+    ("Summit Property Group", "Queenstown"),
+    ("Coastal Physiotherapy", "Napier"),
+    ("Fernleaf Primary School", "Whangarei"),
+    ("Kiwi Solar Installers", "New Plymouth"),
+    ("Ironbark Builders", "Rotorua"),
+    ("Manuka Honey Co", "Gisborne"),
+    ("Totara Financial Advisers", "Wellington"),
+    ("Aoraki Outdoor Gear", "Timaru"),
+    ("Harakeke Design Studio", "Auckland"),
+    ("Rimu Insurance Brokers", "Christchurch"),
+    ("Wharf Street Cafe Group", "Wellington"),
+    ("Kowhai Community Trust", "Invercargill"),
+    ("Pacific Marine Services", "Auckland"),
+    ("Longbeach Wines", "Blenheim"),
+    ("Northshore Optometrists", "Auckland"),
 ]
 SUPPLIERS = [
-    ("Ingram Micro NZ", "Auckland"), ("Dicker Data", "Auckland"),
-    ("Microsoft Licensing (CSP)", "Wellington"), ("Spark Business", "Auckland"),
+    ("Ingram Micro NZ", "Auckland"),
+    ("Dicker Data", "Auckland"),
+    ("Microsoft Licensing (CSP)", "Wellington"),
+    ("Spark Business", "Auckland"),
 ]
 GROUPS = {
     "Hardware": [
@@ -78,16 +92,31 @@ CHARGE_RATES = [
     ("Project work", "150.00", "LAB-PROJECT"),
     ("Legacy rate (unlinked)", "110.00", ""),
 ]
+STREETS = ["Queen", "High", "Victoria", "Main"]
 TICKET_TITLES = [
-    "Printer not printing from accounts PC", "New starter laptop set-up", "Outlook keeps asking for password",
-    "Wi-Fi drops in meeting room", "Server disk space warning", "Backup job failed overnight",
-    "Replace failed switch in comms cabinet", "Phishing email reported", "VPN not connecting from home",
-    "Migrate shared drive to SharePoint", "Firewall firmware update", "Slow PC in reception",
-    "Set up MFA for all staff", "Leaver: disable account and archive mailbox", "Install label printer",
+    "Printer not printing from accounts PC",
+    "New starter laptop set-up",
+    "Outlook keeps asking for password",
+    "Wi-Fi drops in meeting room",
+    "Server disk space warning",
+    "Backup job failed overnight",
+    "Replace failed switch in comms cabinet",
+    "Phishing email reported",
+    "VPN not connecting from home",
+    "Migrate shared drive to SharePoint",
+    "Firewall firmware update",
+    "Slow PC in reception",
+    "Set up MFA for all staff",
+    "Leaver: disable account and archive mailbox",
+    "Install label printer",
 ]
 SUMMARIES = [
-    "Remote session, diagnosed and fixed", "Called user, walked through the fix", "Reviewed logs and patched",
-    "Onsite visit, replaced hardware", "Configured and tested", "Documented the change for the client",
+    "Remote session, diagnosed and fixed",
+    "Called user, walked through the fix",
+    "Reviewed logs and patched",
+    "Onsite visit, replaced hardware",
+    "Configured and tested",
+    "Documented the change for the client",
 ]
 
 
@@ -103,7 +132,13 @@ def ensure_demo_admin() -> tuple[str, str]:
         return "admin", path.read_text().strip()
     password = secrets.token_urlsafe(12)
     if user is None:
-        user = User(username="admin", email="admin@example.com", role=Role.ADMIN, is_staff=True, is_superuser=True)
+        user = User(
+            username="admin",
+            email="admin@example.com",
+            role=Role.ADMIN,
+            is_staff=True,
+            is_superuser=True,
+        )
     user.set_password(password)
     user.save()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,78 +164,207 @@ def load_demo_data(seed: int = 1, today: dt.date | None = None) -> dict[str, int
     no_tax = zero_rate()
 
     staff = {
-        "bella": User.objects.create_user("bella", "bella@example.com", secrets.token_urlsafe(16), role=Role.BILLING, first_name="Bella"),
-        "tom": User.objects.create_user("tom", "tom@example.com", secrets.token_urlsafe(16), role=Role.TECHNICIAN, first_name="Tom"),
-        "tia": User.objects.create_user("tia", "tia@example.com", secrets.token_urlsafe(16), role=Role.TECHNICIAN, first_name="Tia"),
+        "bella": User.objects.create_user(
+            "bella",
+            "bella@example.com",
+            secrets.token_urlsafe(16),
+            role=Role.BILLING,
+            first_name="Bella",
+        ),
+        "tom": User.objects.create_user(
+            "tom",
+            "tom@example.com",
+            secrets.token_urlsafe(16),
+            role=Role.TECHNICIAN,
+            first_name="Tom",
+        ),
+        "tia": User.objects.create_user(
+            "tia",
+            "tia@example.com",
+            secrets.token_urlsafe(16),
+            role=Role.TECHNICIAN,
+            first_name="Tia",
+        ),
     }
-    rates = [ChargeRate.objects.create(name=n, hourly_price=Decimal(p), accounts_code=c) for n, p, c in CHARGE_RATES]
+    rates = [
+        ChargeRate.objects.create(name=n, hourly_price=Decimal(p), accounts_code=c)
+        for n, p, c in CHARGE_RATES
+    ]
     products: list[Product] = []
     for group_name, items in GROUPS.items():
         group = ProductGroup.objects.create(name=group_name)
         for code, name, price, cost in items:
-            products.append(Product.objects.create(
-                name=name[:50], code=code, group=group, sales_account_code="200", purchase_account_code="300",
-                sales_tax_rate=gst, purchase_tax_rate=gst, unit_price=Decimal(price), unit_cost=Decimal(cost),
-            ))
+            products.append(
+                Product.objects.create(
+                    name=name[:50],
+                    code=code,
+                    group=group,
+                    sales_account_code="200",
+                    purchase_account_code="300",
+                    sales_tax_rate=gst,
+                    purchase_tax_rate=gst,
+                    unit_price=Decimal(price),
+                    unit_cost=Decimal(cost),
+                )
+            )
     dock = next(p for p in products if p.code == "HW-DOCK")
-    Product.objects.create(name="USB-C dock power supply", code="HW-DOCK-PSU", group=dock.group, parent=dock,
-                           sales_tax_rate=gst, purchase_tax_rate=gst, unit_price=Decimal("49.00"))
+    Product.objects.create(
+        name="USB-C dock power supply",
+        code="HW-DOCK-PSU",
+        group=dock.group,
+        parent=dock,
+        sales_tax_rate=gst,
+        purchase_tax_rate=gst,
+        unit_price=Decimal("49.00"),
+    )
 
     customers = []
     for i, (name, city) in enumerate(CUSTOMERS, start=1):
         slug = "".join(ch for ch in name.lower() if ch.isalpha())[:12]
-        customers.append(Customer.objects.create(
-            name=name, account_number=None if i == 24 else f"C{i:04d}", email=f"accounts@{slug}.example",
-            phone=f"+64 9 555 {1000 + i:04d}", postal_line1=f"PO Box {100 + i}", postal_city=city,
-            postal_country="New Zealand", street_line1=f"{rng.randint(1, 300)} {rng.choice(['Queen', 'High', 'Victoria', 'Main'])} Street",
-            street_city=city, street_country="New Zealand", sales_tax_rate=gst, purchase_tax_rate=gst,
-            payment_terms_days=rng.choice([7, 14, 20, 30]),
-        ))
-    suppliers = [Supplier.objects.create(
-        name=name, account_number=f"S{i:03d}", email=f"orders@supplier{i}.example", postal_line1=f"{10 * i} Industrial Way",
-        postal_city=city, postal_country="New Zealand", purchase_tax_rate=gst, sales_tax_rate=gst,
-    ) for i, (name, city) in enumerate(SUPPLIERS, start=1)]
+        customers.append(
+            Customer.objects.create(
+                name=name,
+                account_number=None if i == 24 else f"C{i:04d}",
+                email=f"accounts@{slug}.example",
+                phone=f"+64 9 555 {1000 + i:04d}",
+                postal_line1=f"PO Box {100 + i}",
+                postal_city=city,
+                postal_country="New Zealand",
+                street_line1=f"{rng.randint(1, 300)} {rng.choice(STREETS)} Street",
+                street_city=city,
+                street_country="New Zealand",
+                sales_tax_rate=gst,
+                purchase_tax_rate=gst,
+                payment_terms_days=rng.choice([7, 14, 20, 30]),
+            )
+        )
+    suppliers = [
+        Supplier.objects.create(
+            name=name,
+            account_number=f"S{i:03d}",
+            email=f"orders@supplier{i}.example",
+            postal_line1=f"{10 * i} Industrial Way",
+            postal_city=city,
+            postal_country="New Zealand",
+            purchase_tax_rate=gst,
+            sales_tax_rate=gst,
+        )
+        for i, (name, city) in enumerate(SUPPLIERS, start=1)
+    ]
 
     tickets, entries = [], []
     for n in range(40):
-        ticket = Ticket.objects.create(customer=rng.choice(customers[:20]), title=rng.choice(TICKET_TITLES))
+        ticket = Ticket.objects.create(
+            customer=rng.choice(customers[:20]), title=rng.choice(TICKET_TITLES)
+        )
         tickets.append(ticket)
         for _ in range(rng.randint(1, 4)):
-            entries.append(log_time(
-                ticket, staff[rng.choice(["tom", "tia"])], date=today - dt.timedelta(days=rng.randint(0, 30)),
-                hours=Decimal(rng.choice(["0.25", "0.5", "0.75", "1", "1.5", "2", "3"])), charge_rate=rng.choice(rates[:4]),
-                summary=rng.choice(SUMMARIES), billable=n % 9 != 0,
-            ))
+            entries.append(
+                log_time(
+                    ticket,
+                    staff[rng.choice(["tom", "tia"])],
+                    date=today - dt.timedelta(days=rng.randint(0, 30)),
+                    hours=Decimal(rng.choice(["0.25", "0.5", "0.75", "1", "1.5", "2", "3"])),
+                    charge_rate=rng.choice(rates[:4]),
+                    summary=rng.choice(SUMMARIES),
+                    billable=n % 9 != 0,
+                )
+            )
     # Bill about a third of the time; the rest stays ready for invoicing.
     billed = [e.pk for e in entries[: len(entries) // 3] if e.billable]
     labour = bill_time(billed, date=today - dt.timedelta(days=7))
 
     manual = []
     for customer in customers[:6]:
-        lines = [LineData(p.name, Decimal(rng.randint(1, 5)), p.unit_price, gst.pk, product_id=p.pk, item_code=p.code)
-                 for p in rng.sample(products[:5], 2)]
-        manual.append(issue_invoice(customer, lines, date=today - dt.timedelta(days=rng.randint(1, 20)),
-                                    status=rng.choice(["DRAFT", "AUTHORISED"]), reference="Hardware order"))
+        lines = [
+            LineData(
+                p.name,
+                Decimal(rng.randint(1, 5)),
+                p.unit_price,
+                gst.pk,
+                product_id=p.pk,
+                item_code=p.code,
+            )
+            for p in rng.sample(products[:5], 2)
+        ]
+        manual.append(
+            issue_invoice(
+                customer,
+                lines,
+                date=today - dt.timedelta(days=rng.randint(1, 20)),
+                status=rng.choice(["DRAFT", "AUTHORISED"]),
+                reference="Hardware order",
+            )
+        )
     services = {p.code: p for p in products}
     for customer in customers[:8]:
         seats = Decimal(rng.randint(3, 25))
-        create_recurring(customer.pk, [
-            LineData(services["MS-DESKTOP"].name, seats, services["MS-DESKTOP"].unit_price, gst.pk,
-                     product_id=services["MS-DESKTOP"].pk, item_code="MS-DESKTOP"),
-            LineData(services["SW-M365-BP"].name, seats, services["SW-M365-BP"].unit_price, gst.pk,
-                     product_id=services["SW-M365-BP"].pk, item_code="SW-M365-BP"),
-        ], start_date=(today - dt.timedelta(days=40)).replace(day=1), interval_unit="month", interval_count=1,
-            reference="Managed services")
+        create_recurring(
+            customer.pk,
+            [
+                LineData(
+                    services["MS-DESKTOP"].name,
+                    seats,
+                    services["MS-DESKTOP"].unit_price,
+                    gst.pk,
+                    product_id=services["MS-DESKTOP"].pk,
+                    item_code="MS-DESKTOP",
+                ),
+                LineData(
+                    services["SW-M365-BP"].name,
+                    seats,
+                    services["SW-M365-BP"].unit_price,
+                    gst.pk,
+                    product_id=services["SW-M365-BP"].pk,
+                    item_code="SW-M365-BP",
+                ),
+            ],
+            start_date=(today - dt.timedelta(days=40)).replace(day=1),
+            interval_unit="month",
+            interval_count=1,
+            reference="Managed services",
+        )
     recurring = raise_due_invoices(today)
-    orders = [raise_purchase_order(supplier, [
-        LineData(p.name, Decimal(rng.randint(1, 10)), p.unit_cost, gst.pk, product_id=p.pk, item_code=p.code)
-        for p in rng.sample(products[:5], 2)
-    ], date=today - dt.timedelta(days=rng.randint(0, 14)), reference="Stock") for supplier in suppliers]
-    create_recurring(customers[9].pk, [LineData("Domain name renewal", Decimal(1), Decimal("45.00"), no_tax.pk,
-                                                item_code="CL-DOMAIN")],
-                     start_date=today + dt.timedelta(days=20), interval_unit="year", interval_count=1)
+    orders = [
+        raise_purchase_order(
+            supplier,
+            [
+                LineData(
+                    p.name,
+                    Decimal(rng.randint(1, 10)),
+                    p.unit_cost,
+                    gst.pk,
+                    product_id=p.pk,
+                    item_code=p.code,
+                )
+                for p in rng.sample(products[:5], 2)
+            ],
+            date=today - dt.timedelta(days=rng.randint(0, 14)),
+            reference="Stock",
+        )
+        for supplier in suppliers
+    ]
+    create_recurring(
+        customers[9].pk,
+        [
+            LineData(
+                "Domain name renewal",
+                Decimal(1),
+                Decimal("45.00"),
+                no_tax.pk,
+                item_code="CL-DOMAIN",
+            )
+        ],
+        start_date=today + dt.timedelta(days=20),
+        interval_unit="year",
+        interval_count=1,
+    )
     return {
-        "customers": len(customers), "suppliers": len(suppliers), "products": len(products) + 1,
-        "tickets": len(tickets), "time entries": len(entries),
-        "invoices": len(labour) + len(manual) + len(recurring), "purchase orders": len(orders),
+        "customers": len(customers),
+        "suppliers": len(suppliers),
+        "products": len(products) + 1,
+        "tickets": len(tickets),
+        "time entries": len(entries),
+        "invoices": len(labour) + len(manual) + len(recurring),
+        "purchase orders": len(orders),
     }

@@ -20,8 +20,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 def line(tax_id: int, qty: str = "2", price: str = "10.0050", **kw: object) -> LineData:
     return LineData(
-        description="Backup licence", quantity=Decimal(qty), unit_price=Decimal(price),
-        tax_rate_id=tax_id, **kw,  # type: ignore[arg-type]
+        description="Backup licence",
+        quantity=Decimal(qty),
+        unit_price=Decimal(price),
+        tax_rate_id=tax_id,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -30,7 +33,9 @@ def test_issue_invoice_numbers_and_totals(customer, gst, today):
     second = issue_invoice(customer, [line(gst.pk, qty="1", price="0.03")], date=today)
     assert (first.number, second.number) == ("INV-000001", "INV-000002")
     assert (first.subtotal, first.total_tax, first.total) == (
-        Decimal("20.01"), Decimal("3.00"), Decimal("23.01"),
+        Decimal("20.01"),
+        Decimal("3.00"),
+        Decimal("23.01"),
     )
     assert first.due_date == today + dt.timedelta(days=30)
     stored = InvoiceLine.objects.get(invoice=first)
@@ -58,12 +63,21 @@ def test_update_invoice_recomputes_totals_and_keeps_line_ids(customer, gst, no_t
     invoice = issue_invoice(customer, [line(gst.pk), line(gst.pk)], date=today)
     ids = list(invoice.lines.values_list("pk", flat=True))
     update_invoice(
-        invoice, [line(no_tax.pk, qty="3", price="100")], date=today, due_date=None,
-        status=DocumentStatus.AUTHORISED, reference="PO 77", amount_type="Exclusive",
+        invoice,
+        [line(no_tax.pk, qty="3", price="100")],
+        date=today,
+        due_date=None,
+        status=DocumentStatus.AUTHORISED,
+        reference="PO 77",
+        amount_type="Exclusive",
     )
     invoice.refresh_from_db()
     assert list(invoice.lines.values_list("pk", flat=True)) == ids[:1]
-    assert (invoice.total, invoice.total_tax, invoice.status) == (Decimal("300.00"), 0, "AUTHORISED")
+    assert (invoice.total, invoice.total_tax, invoice.status) == (
+        Decimal("300.00"),
+        0,
+        "AUTHORISED",
+    )
 
 
 def test_paid_invoice_cannot_be_changed_or_deleted(customer, gst, today):
@@ -72,22 +86,45 @@ def test_paid_invoice_cannot_be_changed_or_deleted(customer, gst, today):
     with pytest.raises(ValidationError, match="paid"):
         delete_invoice(invoice)
     with pytest.raises(ValidationError, match="no longer be changed"):
-        update_invoice(invoice, [line(gst.pk)], date=today, due_date=None, status="DRAFT",
-                       reference="", amount_type="Exclusive")
+        update_invoice(
+            invoice,
+            [line(gst.pk)],
+            date=today,
+            due_date=None,
+            status="DRAFT",
+            reference="",
+            amount_type="Exclusive",
+        )
     assert Invoice.objects.filter(pk=invoice.pk).exists()
 
 
 def test_inv_9_delete_invoice_rolls_time_back_to_ready(ticket, technician, charge_rate, today):
     entries = [
-        log_time(ticket, technician, date=today, hours=Decimal("1.5"), charge_rate=charge_rate, summary="Rebooted"),
-        log_time(ticket, technician, date=today, hours=Decimal("0.25"), charge_rate=charge_rate, summary="Checked"),
+        log_time(
+            ticket,
+            technician,
+            date=today,
+            hours=Decimal("1.5"),
+            charge_rate=charge_rate,
+            summary="Rebooted",
+        ),
+        log_time(
+            ticket,
+            technician,
+            date=today,
+            hours=Decimal("0.25"),
+            charge_rate=charge_rate,
+            summary="Checked",
+        ),
     ]
     [invoice] = bill_time([e.pk for e in entries], date=today)
     assert not ready_for_invoicing().exists()
     released = delete_invoice(invoice)
     assert released == 2
     assert not Invoice.objects.filter(pk=invoice.pk).exists()
-    assert sorted(ready_for_invoicing().values_list("pk", flat=True)) == sorted(e.pk for e in entries)
+    assert sorted(ready_for_invoicing().values_list("pk", flat=True)) == sorted(
+        e.pk for e in entries
+    )
 
 
 def test_bill_time_one_invoice_per_customer_one_line_per_ticket_and_rate(
@@ -97,15 +134,32 @@ def test_bill_time_one_invoice_per_customer_one_line_per_ticket_and_rate(
     from ledgerbridge.customers.models import Customer
     from ledgerbridge.work.models import Ticket
 
-    onsite = ChargeRate.objects.create(name="Onsite", hourly_price=Decimal("150"), accounts_code="LAB-ONSITE")
+    onsite = ChargeRate.objects.create(
+        name="Onsite", hourly_price=Decimal("150"), accounts_code="LAB-ONSITE"
+    )
     other = Customer.objects.create(name="Beta Law", account_number="BETA01")
     other_ticket = Ticket.objects.create(customer=other, title="New laptop")
-    a = log_time(ticket, technician, date=today, hours=Decimal("1"), charge_rate=charge_rate, summary="a")
-    b = log_time(ticket, technician, date=today, hours=Decimal("2"), charge_rate=charge_rate, summary="b")
-    c = log_time(ticket, technician, date=today, hours=Decimal("1.25"), charge_rate=onsite, summary="c")
-    d = log_time(other_ticket, technician, date=today, hours=Decimal("0.5"), charge_rate=onsite, summary="d")
-    not_billable = log_time(ticket, technician, date=today, hours=Decimal("1"), charge_rate=onsite,
-                            summary="internal", billable=False)
+    a = log_time(
+        ticket, technician, date=today, hours=Decimal("1"), charge_rate=charge_rate, summary="a"
+    )
+    b = log_time(
+        ticket, technician, date=today, hours=Decimal("2"), charge_rate=charge_rate, summary="b"
+    )
+    c = log_time(
+        ticket, technician, date=today, hours=Decimal("1.25"), charge_rate=onsite, summary="c"
+    )
+    d = log_time(
+        other_ticket, technician, date=today, hours=Decimal("0.5"), charge_rate=onsite, summary="d"
+    )
+    not_billable = log_time(
+        ticket,
+        technician,
+        date=today,
+        hours=Decimal("1"),
+        charge_rate=onsite,
+        summary="internal",
+        billable=False,
+    )
     assert not_billable not in ready_for_invoicing()
 
     invoices = bill_time([a.pk, b.pk, c.pk, d.pk], date=today)
@@ -114,18 +168,25 @@ def test_bill_time_one_invoice_per_customer_one_line_per_ticket_and_rate(
     assert acme.kind == InvoiceKind.LABOUR
     lines = list(acme.lines.order_by("position"))
     assert [(ln.quantity, ln.item_code) for ln in lines] == [
-        (Decimal("3.0000"), "LAB-REMOTE"), (Decimal("1.2500"), "LAB-ONSITE"),
+        (Decimal("3.0000"), "LAB-REMOTE"),
+        (Decimal("1.2500"), "LAB-ONSITE"),
     ]
     assert set(lines[0].time_entries.all()) == {a, b}
     # 3h x 120 = 360.00 + 15% = 54.00; 1.25h x 150 = 187.50 + 28.125 -> 28.13
-    assert (acme.subtotal, acme.total_tax, acme.total) == (Decimal("547.50"), Decimal("82.13"), Decimal("629.63"))
+    assert (acme.subtotal, acme.total_tax, acme.total) == (
+        Decimal("547.50"),
+        Decimal("82.13"),
+        Decimal("629.63"),
+    )
     beta = next(i for i in invoices if i.customer == other)
     assert beta.total_tax == 0  # no default tax rate: the zero rate
     assert TimeEntry.objects.filter(invoice_line__isnull=True, billable=True).count() == 0
 
 
 def test_bill_time_refuses_already_billed_entries(ticket, technician, charge_rate, today):
-    entry = log_time(ticket, technician, date=today, hours=Decimal("1"), charge_rate=charge_rate, summary="x")
+    entry = log_time(
+        ticket, technician, date=today, hours=Decimal("1"), charge_rate=charge_rate, summary="x"
+    )
     bill_time([entry.pk], date=today)
     with pytest.raises(ValidationError, match="already invoiced"):
         bill_time([entry.pk], date=today)

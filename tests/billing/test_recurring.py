@@ -25,14 +25,24 @@ D = dt.date
 
 def monthly(customer, gst, start: dt.date, **kw) -> RecurringInvoice:
     lines = [LineData("Managed services", Decimal(1), Decimal("499.00"), gst.pk, item_code="MSP")]
-    return create_recurring(customer.pk, lines, start_date=start, interval_unit="month",
-                            interval_count=1, reference="Monthly MSP", **kw)
+    return create_recurring(
+        customer.pk,
+        lines,
+        start_date=start,
+        interval_unit="month",
+        interval_count=1,
+        reference="Monthly MSP",
+        **kw,
+    )
 
 
 def test_occurrences_clamp_to_month_end_without_drifting():
     start = D(2026, 1, 31)
     assert [occurrence(start, "month", 1, n) for n in range(4)] == [
-        D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30),
+        D(2026, 1, 31),
+        D(2026, 2, 28),
+        D(2026, 3, 31),
+        D(2026, 4, 30),
     ]
     assert occurrence(D(2024, 2, 29), "year", 1, 1) == D(2025, 2, 28)
     assert occurrence(D(2026, 11, 24), "week", 2, 3) == D(2027, 1, 5)
@@ -64,7 +74,12 @@ def test_due_invoice_is_raised_once_with_lines_and_totals(customer, gst):
 def test_missed_runs_catch_up_one_invoice_per_missed_date(customer, gst):
     monthly(customer, gst, D(2026, 8, 31))
     raised = raise_due_invoices(D(2026, 11, 30))
-    assert [i.date for i in raised] == [D(2026, 8, 31), D(2026, 9, 30), D(2026, 10, 31), D(2026, 11, 30)]
+    assert [i.date for i in raised] == [
+        D(2026, 8, 31),
+        D(2026, 9, 30),
+        D(2026, 10, 31),
+        D(2026, 11, 30),
+    ]
     assert raise_due_invoices(D(2026, 11, 30)) == []
 
 
@@ -76,7 +91,10 @@ def test_a_date_already_raised_is_never_raised_again_even_if_next_date_is_stale(
     RecurringInvoice.objects.filter(pk=schedule.pk).update(next_date=D(2026, 10, 1))
     raised = raise_due_invoices(D(2026, 11, 2))
     assert [i.date for i in raised] == [D(2026, 11, 1)]
-    assert sorted(Invoice.objects.values_list("date", flat=True)) == [D(2026, 10, 1), D(2026, 11, 1)]
+    assert sorted(Invoice.objects.values_list("date", flat=True)) == [
+        D(2026, 10, 1),
+        D(2026, 11, 1),
+    ]
 
 
 @pytest.mark.django_db
@@ -92,8 +110,12 @@ def test_status_override_and_rebased_schedule(customer, gst):
     schedule = monthly(customer, gst, D(2026, 11, 1), status="AUTHORISED")
     [invoice] = raise_due_invoices(D(2026, 11, 1))
     assert invoice.status == "AUTHORISED"
-    update_recurring(schedule, [LineData("Support", Decimal(2), Decimal(10), gst.pk)],
-                     interval_unit="week", interval_count=1)
+    update_recurring(
+        schedule,
+        [LineData("Support", Decimal(2), Decimal(10), gst.pk)],
+        interval_unit="week",
+        interval_count=1,
+    )
     schedule.refresh_from_db()
     assert schedule.next_date == next_after(schedule, D(2026, 11, 1)) == D(2026, 11, 8)
 
@@ -104,6 +126,8 @@ def test_bad_schedule_is_refused_and_nothing_saved(customer, gst):
         monthly(customer, gst, D(2026, 11, 1), end_date=D(2026, 10, 1))
     assert "end_date" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        create_recurring(customer.pk, [], start_date=D(2026, 1, 1), interval_unit="fortnight", interval_count=0)
+        create_recurring(
+            customer.pk, [], start_date=D(2026, 1, 1), interval_unit="fortnight", interval_count=0
+        )
     assert {"interval_unit", "interval_count"} <= set(caught.value.message_dict)
     assert not RecurringInvoice.objects.exists()

@@ -44,9 +44,20 @@ def race(workers: int, action: Callable[[], object]) -> tuple[list[object], list
     return results, errors
 
 
-def test_same_time_billed_by_several_people_at_once_is_billed_once(ticket, technician, charge_rate, today):
-    entries = [log_time(ticket, technician, date=today, hours=Decimal(1), charge_rate=charge_rate, summary=f"w{i}")
-               for i in range(3)]
+def test_same_time_billed_by_several_people_at_once_is_billed_once(
+    ticket, technician, charge_rate, today
+):
+    entries = [
+        log_time(
+            ticket,
+            technician,
+            date=today,
+            hours=Decimal(1),
+            charge_rate=charge_rate,
+            summary=f"w{i}",
+        )
+        for i in range(3)
+    ]
     results, errors = race(4, lambda: bill_time([e.pk for e in entries], date=today))
     assert len(results) == 1, errors
     assert all(isinstance(e, ValidationError) and "already invoiced" in str(e) for e in errors)
@@ -56,18 +67,30 @@ def test_same_time_billed_by_several_people_at_once_is_billed_once(ticket, techn
 
 def test_concurrent_recurring_runs_raise_each_date_once(customer, gst):
     start = dt.date(2026, 9, 1)
-    create_recurring(customer.pk, [LineData("Managed", Decimal(1), Decimal(100), gst.pk)],
-                     start_date=start, interval_unit="month", interval_count=1)
+    create_recurring(
+        customer.pk,
+        [LineData("Managed", Decimal(1), Decimal(100), gst.pk)],
+        start_date=start,
+        interval_unit="month",
+        interval_count=1,
+    )
     results, errors = race(4, lambda: raise_due_invoices(dt.date(2026, 11, 30)))
     assert not errors
     assert sorted(Invoice.objects.values_list("date", flat=True)) == [
-        dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1),
+        dt.date(2026, 9, 1),
+        dt.date(2026, 10, 1),
+        dt.date(2026, 11, 1),
     ]
     assert sum(len(r) for r in results) == 3  # type: ignore[arg-type]
 
 
 def test_invoice_numbers_are_unique_and_gap_free_under_concurrency(customer, gst, today):
-    results, errors = race(6, lambda: issue_invoice(customer, [LineData("x", Decimal(1), Decimal(1), gst.pk)], date=today))
+    results, errors = race(
+        6,
+        lambda: issue_invoice(
+            customer, [LineData("x", Decimal(1), Decimal(1), gst.pk)], date=today
+        ),
+    )
     assert not errors
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"INV-{n:06d}" for n in range(1, 7)]

@@ -53,7 +53,10 @@ def test_duplicate_account_numbers_are_refused_but_blank_ones_are_many():
 
 
 def test_a_failure_midway_leaves_no_half_saved_invoice(customer, gst, today):
-    lines = [LineData("ok", Decimal(1), Decimal(1), gst.pk), LineData("ok", Decimal(1), Decimal(1), gst.pk)]
+    lines = [
+        LineData("ok", Decimal(1), Decimal(1), gst.pk),
+        LineData("ok", Decimal(1), Decimal(1), gst.pk),
+    ]
     with pytest.raises(ValidationError):
         issue_invoice(customer, lines, date=today, due_date=today - dt.timedelta(days=1))
     assert not Invoice.objects.exists() and not InvoiceLine.objects.exists()
@@ -61,4 +64,6 @@ def test_a_failure_midway_leaves_no_half_saved_invoice(customer, gst, today):
 
 def test_due_date_before_date_is_refused_by_the_database_too(customer, today):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Invoice.objects.create(number="X", customer=customer, date=today, due_date=today - dt.timedelta(days=1))
+        Invoice.objects.create(
+            number="X", customer=customer, date=today, due_date=today - dt.timedelta(days=1)
+        )

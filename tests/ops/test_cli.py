@@ -17,7 +17,12 @@ def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
         [sys.executable, "-m", "ledgerbridge.cli", *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+        check=False,
     )
 
 
@@ -30,7 +35,16 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_help_explains_every_subcommand(tmp_path: Path) -> None:
     out = run(tmp_path, "--help").stdout
-    for name in ["serve", "worker", "migrate", "createadmin", "demo-data", "demo", "sandbox", "create-token"]:
+    for name in [
+        "serve",
+        "worker",
+        "migrate",
+        "createadmin",
+        "demo-data",
+        "demo",
+        "sandbox",
+        "create-token",
+    ]:
         assert name in out
     worker_help = run(tmp_path, "worker", "--help").stdout
     assert "--once" in worker_help

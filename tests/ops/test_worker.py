@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_worker_raises_due_recurring_invoices(customer, gst):
     start = timezone.localdate() - dt.timedelta(days=1)
-    create_recurring(customer.pk, [LineData("Monthly", Decimal(1), Decimal(100), gst.pk)],
-                     start_date=start, interval_unit="month", interval_count=1)
+    create_recurring(
+        customer.pk,
+        [LineData("Monthly", Decimal(1), Decimal(100), gst.pk)],
+        start_date=start,
+        interval_unit="month",
+        interval_count=1,
+    )
     run_worker(batch=True, interval=0)
     assert Invoice.objects.filter(recurring__isnull=False, date=start).count() == 1
     run_worker(batch=True, interval=0)

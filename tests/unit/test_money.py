@@ -12,7 +12,9 @@ from ledgerbridge.money import AmountType, LineInput, document_totals, line_tota
 
 quantities = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(10000), places=4)
 prices = st.decimals(min_value=Decimal(0), max_value=Decimal(100000), places=4)
-rates = st.sampled_from([Decimal(0), Decimal(5), Decimal(10), Decimal(12.5), Decimal(15), Decimal(20)])
+rates = st.sampled_from(
+    [Decimal(0), Decimal(5), Decimal(10), Decimal("12.5"), Decimal(15), Decimal(20)]
+)
 lines = st.lists(st.builds(LineInput, quantities, prices, rates), min_size=1, max_size=25)
 amount_types = st.sampled_from(list(AmountType))
 
@@ -46,7 +48,9 @@ def expected(doc: list[LineInput], kind: AmountType) -> tuple[Fraction, Fraction
 
 
 @given(lines, amount_types)
-def test_totals_are_tax_per_line_rounded_then_summed(doc: list[LineInput], kind: AmountType) -> None:
+def test_totals_are_tax_per_line_rounded_then_summed(
+    doc: list[LineInput], kind: AmountType
+) -> None:
     totals = document_totals(doc, kind)
     subtotal, tax, total = expected(doc, kind)
     assert (Fraction(totals.subtotal), Fraction(totals.total_tax), Fraction(totals.total)) == (

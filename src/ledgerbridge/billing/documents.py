@@ -64,14 +64,18 @@ def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
     errors: dict[str, list[str]] = {}
     if require_lines and not lines:
         errors["lines"] = ["Add at least one line."]
-    tax_ids = set(TaxRate.objects.filter(pk__in={ln.tax_rate_id for ln in lines}).values_list("pk", flat=True))
+    tax_ids = set(
+        TaxRate.objects.filter(pk__in={ln.tax_rate_id for ln in lines}).values_list("pk", flat=True)
+    )
     product_ids = set(
-        Product.objects.filter(pk__in={ln.product_id for ln in lines if ln.product_id})
-        .values_list("pk", flat=True)
+        Product.objects.filter(pk__in={ln.product_id for ln in lines if ln.product_id}).values_list(
+            "pk", flat=True
+        )
     )
     rate_ids = set(
-        ChargeRate.objects.filter(pk__in={ln.charge_rate_id for ln in lines if ln.charge_rate_id})
-        .values_list("pk", flat=True)
+        ChargeRate.objects.filter(
+            pk__in={ln.charge_rate_id for ln in lines if ln.charge_rate_id}
+        ).values_list("pk", flat=True)
     )
     for i, line in enumerate(lines):
         key = f"lines[{i}]"
@@ -104,10 +108,15 @@ def write_lines(
     for labour lines, the time entries it billed); lines beyond the new count are deleted.
     """
     validate_lines(lines)
-    existing = list(line_model.objects.filter(**{parent_field: document}).order_by("position", "id"))  # type: ignore[attr-defined]
+    manager = line_model._default_manager
+    existing = list(manager.filter(**{parent_field: document}).order_by("position", "id"))
     written: list[LineBase] = []
     for position, data in enumerate(lines):
-        row = existing[position] if position < len(existing) else line_model(**{parent_field: document})
+        row = (
+            existing[position]
+            if position < len(existing)
+            else line_model(**{parent_field: document})
+        )
         row.position = position
         row.description = data.description.strip()
         row.quantity = Decimal(data.quantity)
@@ -130,7 +139,11 @@ def recalculate(document: Totals, lines: Seq[LineBase] | None = None) -> money.D
     if lines is None:
         lines = list(document.lines.select_related("tax_rate").all())  # type: ignore[attr-defined]
     amount_type = money.AmountType(document.amount_type)
-    rates = dict(TaxRate.objects.filter(pk__in={ln.tax_rate_id for ln in lines}).values_list("pk", "percentage"))
+    rates = dict(
+        TaxRate.objects.filter(pk__in={ln.tax_rate_id for ln in lines}).values_list(
+            "pk", "percentage"
+        )
+    )
     totals = money.document_totals(
         (money.LineInput(ln.quantity, ln.unit_price, rates[ln.tax_rate_id]) for ln in lines),
         amount_type,

@@ -46,7 +46,11 @@ def bill_time(entry_ids: Iterable[int], *, date: dt.date) -> list[Invoice]:
     unbillable = [e.pk for e in entries if not e.billable]
     if unbillable:
         raise ValidationError(
-            {"time_entries": [f"Time entries {unbillable} are not billable; mark them billable first."]}
+            {
+                "time_entries": [
+                    f"Time entries {unbillable} are not billable; mark them billable first."
+                ]
+            }
         )
 
     by_customer: OrderedDict[int, list[TimeEntry]] = OrderedDict()

@@ -12,9 +12,6 @@ from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.money import AmountType
 
-QUANTITY = {"max_digits": 14, "decimal_places": 4}
-UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
-AMOUNT = {"max_digits": 16, "decimal_places": 2}
 MAX_QUANTITY = Decimal("1000000000")
 
 
@@ -56,9 +53,9 @@ class Totals(models.Model):
     amount_type = models.CharField(
         max_length=10, choices=AmountTypes.choices, default=AmountTypes.EXCLUSIVE
     )
-    subtotal = models.DecimalField(**AMOUNT, default=Decimal(0))
-    total_tax = models.DecimalField(**AMOUNT, default=Decimal(0))
-    total = models.DecimalField(**AMOUNT, default=Decimal(0))
+    subtotal = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+    total_tax = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+    total = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
 
     class Meta:
         abstract = True
@@ -73,16 +70,19 @@ class LineBase(models.Model):
     )
     description = models.CharField(max_length=4000)
     quantity = models.DecimalField(
-        **QUANTITY,
+        max_digits=14,
+        decimal_places=4,
         validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(MAX_QUANTITY)],
     )
     unit_price = models.DecimalField(
-        **UNIT_PRICE, validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_QUANTITY)]
+        max_digits=14,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_QUANTITY)],
     )
     tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="+")
     item_code = models.CharField(max_length=30, blank=True, default="")
-    line_amount = models.DecimalField(**AMOUNT, default=Decimal(0))
-    tax_amount = models.DecimalField(**AMOUNT, default=Decimal(0))
+    line_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+    tax_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
 
     class Meta:
         abstract = True

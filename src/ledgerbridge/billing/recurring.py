@@ -46,7 +46,9 @@ def occurrence(start: dt.date, unit: str, count: int, n: int) -> dt.date:
 def next_after(schedule: RecurringInvoice, after: dt.date) -> dt.date:
     """The first scheduled date strictly after `after`."""
     n = 0
-    while (when := occurrence(schedule.start_date, schedule.interval_unit, schedule.interval_count, n)) <= after:
+    while (
+        when := occurrence(schedule.start_date, schedule.interval_unit, schedule.interval_count, n)
+    ) <= after:
         n += 1
     return when
 
@@ -88,13 +90,17 @@ def create_recurring(
 
 
 @transaction.atomic
-def update_recurring(schedule: RecurringInvoice, lines: Seq[LineData], **fields: object) -> RecurringInvoice:
+def update_recurring(
+    schedule: RecurringInvoice, lines: Seq[LineData], **fields: object
+) -> RecurringInvoice:
     """Change a schedule; moving its start re-bases the next date on the new start."""
     locked = RecurringInvoice.objects.select_for_update().get(pk=schedule.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
     _check_schedule(locked.start_date, locked.end_date)
-    last = locked.invoices.order_by("-recurring_date").values_list("recurring_date", flat=True).first()
+    last = (
+        locked.invoices.order_by("-recurring_date").values_list("recurring_date", flat=True).first()
+    )
     locked.next_date = next_after(locked, last) if last else locked.start_date
     locked.full_clean()
     locked.save()
@@ -106,7 +112,9 @@ def raise_due_invoices(today: dt.date) -> list[Invoice]:
     """Raise every invoice that is due on or before `today`; returns the invoices raised."""
     raised: list[Invoice] = []
     due_ids = list(
-        RecurringInvoice.objects.filter(active=True, next_date__lte=today).values_list("pk", flat=True)
+        RecurringInvoice.objects.filter(active=True, next_date__lte=today).values_list(
+            "pk", flat=True
+        )
     )
     for schedule_id in due_ids:
         raised.extend(_raise_for(schedule_id, today))

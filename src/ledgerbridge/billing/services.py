@@ -49,7 +49,9 @@ def issue_invoice(
 ) -> Invoice:
     """Create an invoice with its lines and totals, numbered, in one transaction."""
     if status not in EDITABLE_STATUSES:
-        raise ValidationError({"status": ["A new invoice starts as DRAFT, SUBMITTED or AUTHORISED."]})
+        raise ValidationError(
+            {"status": ["A new invoice starts as DRAFT, SUBMITTED or AUTHORISED."]}
+        )
     due = _check_header(customer, date, due_date)
     invoice = Invoice.objects.create(
         number=next_number("invoice", INVOICE_PREFIX),
@@ -81,7 +83,9 @@ def update_invoice(
     """Change an invoice's header and lines; paid and voided invoices are refused."""
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status not in EDITABLE_STATUSES:
-        raise ValidationError(f"Invoice {locked.number} is {locked.get_status_display().lower()} and can no longer be changed.")
+        raise ValidationError(
+            f"Invoice {locked.number} is {locked.get_status_display().lower()} and can no longer be changed."
+        )
     if status not in EDITABLE_STATUSES:
         raise ValidationError({"status": ["Choose DRAFT, SUBMITTED or AUTHORISED."]})
     locked.due_date = _check_header(locked.customer, date, due_date)

@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-MONEY = {"max_digits": 14, "decimal_places": 4}
 NON_NEGATIVE = [MinValueValidator(Decimal(0))]
 
 
@@ -40,7 +39,7 @@ class ChargeRate(models.Model):
     """A labour rate. `accounts_code` (Accounts ID / nominal code) holds the Xero item code."""
 
     name = models.CharField(max_length=100, unique=True)
-    hourly_price = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    hourly_price = models.DecimalField(max_digits=14, decimal_places=4, validators=NON_NEGATIVE)
     accounts_code = models.CharField(
         "Accounts ID / nominal code", max_length=30, blank=True, default=""
     )
@@ -84,8 +83,12 @@ class Product(models.Model):
     purchase_tax_rate = models.ForeignKey(
         TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    unit_price = models.DecimalField(**MONEY, default=Decimal(0), validators=NON_NEGATIVE)
-    unit_cost = models.DecimalField(**MONEY, default=Decimal(0), validators=NON_NEGATIVE)
+    unit_price = models.DecimalField(
+        max_digits=14, decimal_places=4, default=Decimal(0), validators=NON_NEGATIVE
+    )
+    unit_cost = models.DecimalField(
+        max_digits=14, decimal_places=4, default=Decimal(0), validators=NON_NEGATIVE
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

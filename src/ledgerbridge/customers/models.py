@@ -57,7 +57,10 @@ class Customer(Party):
         default=30, help_text="Invoices fall due this many days after their date."
     )
     invoice_email = models.EmailField(
-        max_length=255, blank=True, default="", help_text="Where invoices go, if not the main email."
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="Where invoices go, if not the main email.",
     )
     billing_notes = models.TextField(max_length=2000, blank=True, default="")
 

@@ -29,7 +29,9 @@ class PurchaseOrder(Totals):
 
 
 class PurchaseOrderLine(LineBase):
-    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
 
     class Meta(LineBase.Meta):
         pass

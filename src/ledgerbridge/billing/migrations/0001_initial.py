@@ -7,120 +7,363 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('customers', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("customers", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Sequence',
+            name="Sequence",
             fields=[
-                ('name', models.CharField(max_length=30, primary_key=True, serialize=False)),
-                ('next_value', models.PositiveIntegerField(default=1)),
+                ("name", models.CharField(max_length=30, primary_key=True, serialize=False)),
+                ("next_value", models.PositiveIntegerField(default=1)),
             ],
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_type', models.CharField(choices=[('Exclusive', 'Tax exclusive'), ('Inclusive', 'Tax inclusive'), ('NoTax', 'No tax')], default='Exclusive', max_length=10)),
-                ('subtotal', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('total_tax', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('number', models.CharField(max_length=30, unique=True)),
-                ('kind', models.CharField(choices=[('manual', 'Manual'), ('labour', 'Labour'), ('recurring', 'Recurring')], default='manual', max_length=10)),
-                ('status', models.CharField(choices=[('DRAFT', 'Draft'), ('SUBMITTED', 'Submitted'), ('AUTHORISED', 'Authorised'), ('PAID', 'Paid'), ('VOIDED', 'Voided')], default='DRAFT', max_length=12)),
-                ('date', models.DateField()),
-                ('due_date', models.DateField()),
-                ('reference', models.CharField(blank=True, default='', max_length=255)),
-                ('recurring_date', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "amount_type",
+                    models.CharField(
+                        choices=[
+                            ("Exclusive", "Tax exclusive"),
+                            ("Inclusive", "Tax inclusive"),
+                            ("NoTax", "No tax"),
+                        ],
+                        default="Exclusive",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "total_tax",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "total",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                ("number", models.CharField(max_length=30, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual"),
+                            ("labour", "Labour"),
+                            ("recurring", "Recurring"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("DRAFT", "Draft"),
+                            ("SUBMITTED", "Submitted"),
+                            ("AUTHORISED", "Authorised"),
+                            ("PAID", "Paid"),
+                            ("VOIDED", "Voided"),
+                        ],
+                        default="DRAFT",
+                        max_length=12,
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("due_date", models.DateField()),
+                ("reference", models.CharField(blank=True, default="", max_length=255)),
+                ("recurring_date", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-id'],
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InvoiceLine',
+            name="InvoiceLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('description', models.CharField(max_length=4000)),
-                ('quantity', models.DecimalField(decimal_places=4, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.0001')), django.core.validators.MaxValueValidator(Decimal('1000000000'))])),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))])),
-                ('item_code', models.CharField(blank=True, default='', max_length=30)),
-                ('line_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('tax_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('charge_rate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.chargerate')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.invoice')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('tax_rate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.taxrate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("description", models.CharField(max_length=4000)),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.0001")),
+                            django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                        ],
+                    ),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                        ],
+                    ),
+                ),
+                ("item_code", models.CharField(blank=True, default="", max_length=30)),
+                (
+                    "line_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "tax_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "charge_rate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.chargerate",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="billing.invoice",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "tax_rate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.taxrate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RecurringInvoice',
+            name="RecurringInvoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_type', models.CharField(choices=[('Exclusive', 'Tax exclusive'), ('Inclusive', 'Tax inclusive'), ('NoTax', 'No tax')], default='Exclusive', max_length=10)),
-                ('subtotal', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('total_tax', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('reference', models.CharField(blank=True, default='', max_length=255)),
-                ('interval_count', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)])),
-                ('interval_unit', models.CharField(choices=[('week', 'Week(s)'), ('month', 'Month(s)'), ('year', 'Year(s)')], default='month', max_length=5)),
-                ('start_date', models.DateField()),
-                ('next_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(blank=True, choices=[('DRAFT', 'Draft'), ('SUBMITTED', 'Submitted'), ('AUTHORISED', 'Authorised')], default='', help_text='Overrides the default invoice status when set.', max_length=12)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recurring_invoices', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "amount_type",
+                    models.CharField(
+                        choices=[
+                            ("Exclusive", "Tax exclusive"),
+                            ("Inclusive", "Tax inclusive"),
+                            ("NoTax", "No tax"),
+                        ],
+                        default="Exclusive",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "total_tax",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "total",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                ("reference", models.CharField(blank=True, default="", max_length=255)),
+                (
+                    "interval_count",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(120),
+                        ],
+                    ),
+                ),
+                (
+                    "interval_unit",
+                    models.CharField(
+                        choices=[("week", "Week(s)"), ("month", "Month(s)"), ("year", "Year(s)")],
+                        default="month",
+                        max_length=5,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("next_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("DRAFT", "Draft"),
+                            ("SUBMITTED", "Submitted"),
+                            ("AUTHORISED", "Authorised"),
+                        ],
+                        default="",
+                        help_text="Overrides the default invoice status when set.",
+                        max_length=12,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recurring_invoices",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['next_date', 'id'],
+                "ordering": ["next_date", "id"],
             },
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='recurring',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invoices', to='billing.recurringinvoice'),
+            model_name="invoice",
+            name="recurring",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="invoices",
+                to="billing.recurringinvoice",
+            ),
         ),
         migrations.CreateModel(
-            name='RecurringInvoiceLine',
+            name="RecurringInvoiceLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('description', models.CharField(max_length=4000)),
-                ('quantity', models.DecimalField(decimal_places=4, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.0001')), django.core.validators.MaxValueValidator(Decimal('1000000000'))])),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))])),
-                ('item_code', models.CharField(blank=True, default='', max_length=30)),
-                ('line_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('tax_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('recurring', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.recurringinvoice')),
-                ('tax_rate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.taxrate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("description", models.CharField(max_length=4000)),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.0001")),
+                            django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                        ],
+                    ),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                        ],
+                    ),
+                ),
+                ("item_code", models.CharField(blank=True, default="", max_length=30)),
+                (
+                    "line_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "tax_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "recurring",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="billing.recurringinvoice",
+                    ),
+                ),
+                (
+                    "tax_rate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.taxrate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(fields=('recurring', 'recurring_date'), name='one_invoice_per_recurring_date'),
+            model_name="invoice",
+            constraint=models.UniqueConstraint(
+                fields=("recurring", "recurring_date"), name="one_invoice_per_recurring_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('due_date__gte', models.F('date'))), name='due_not_before_date'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_date__gte", models.F("date"))), name="due_not_before_date"
+            ),
         ),
     ]
