@@ -1,5 +1,63 @@
-"""The REST API root (django-ninja), mounted at /api/v1/."""
+"""The REST API root (django-ninja), mounted at /api/v1/: token auth, routers, one error body."""
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Ledgerbridge", version="1", urls_namespace="api")
+from ledgerbridge.accounts.api import router as accounts_router
+from ledgerbridge.api_support import TokenAuth, install_error_handlers
+from ledgerbridge.billing.api import invoices_router, ready_router, recurring_router
+from ledgerbridge.catalog.api import (
+    charge_rates_router,
+    product_groups_router,
+    products_router,
+    tax_rates_router,
+)
+from ledgerbridge.customers.api import router as customers_router
+from ledgerbridge.purchasing.api import router as purchasing_router
+from ledgerbridge.suppliers.api import router as suppliers_router
+from ledgerbridge.work.api import tickets_router, time_router
+
+DESCRIPTION = """
+Every endpoint needs `Authorization: Bearer <token>` (an API token of an active user; only its
+SHA-256 hash is stored). Without a valid token the answer is 401.
+
+**Roles.** The roles and areas are those of the screens (one table, `accounts/permissions.py`):
+admin may use everything; billing uses customers, suppliers, products and product groups,
+invoices (with ready-for-invoicing and recurring invoices) and purchase orders; technicians use
+tickets and their own time. Tax rates, charge rates and users are configuration: only admin may
+change them. Billing users may also *read* tax rates and charge rates (invoices need them), and
+every role may read charge rates (time entries need one). Product groups are read by anyone who
+uses products and changed only by admin. A role outside an area gets 403 naming the area.
+
+**Errors.** Every 4xx has one body: `{"detail": "...", "errors": [{"field": "lines[0].quantity",
+"message": "..."}]}`. 422: a value is wrong (the field says which); 409: a duplicate or a record
+still in use; 404: the record in the path does not exist (ids in a body give 422 naming the field).
+Nothing is half-saved: a request that fails changes nothing.
+
+**Values.** Money and quantities are decimals, sent as strings or numbers (answered as strings):
+unit prices and quantities up to 4 decimal places, hours up to 2, no NaN or Infinity. Dates are
+ISO (YYYY-MM-DD) between 1900-01-01 and 2999-12-31. Lists take `q` (search), `limit` (1-500) and
+`offset`, and answer `{"count": <all matches>, "items": [...]}`.
+"""
+
+api = NinjaAPI(
+    title="Ledgerbridge",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=TokenAuth(),
+)
+install_error_handlers(api)
+
+api.add_router("/accounts/", accounts_router)
+api.add_router("/customers/", customers_router)
+api.add_router("/suppliers/", suppliers_router)
+api.add_router("/tax-rates/", tax_rates_router)
+api.add_router("/charge-rates/", charge_rates_router)
+api.add_router("/product-groups/", product_groups_router)
+api.add_router("/products/", products_router)
+api.add_router("/tickets/", tickets_router)
+api.add_router("/time-entries/", time_router)
+api.add_router("/invoices/", invoices_router)
+api.add_router("/ready-for-invoicing/", ready_router)
+api.add_router("/recurring-invoices/", recurring_router)
+api.add_router("/purchase-orders/", purchasing_router)

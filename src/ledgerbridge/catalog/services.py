@@ -110,7 +110,8 @@ def save_product(product: Product, fields: Mapping[str, Any]) -> Product:
         setattr(product, name, value)
     parent = Product.objects.filter(pk=product.parent_id).first() if product.parent_id else None
     if product.parent_id and parent is None:
-        raise ValidationError({"parent": [f"Product {product.parent_id} does not exist; pick one."]})
+        message = f"Product {product.parent_id} does not exist; pick one."
+        raise ValidationError({"parent": [message]})
     check_parent(product, parent)
     return _save(product, {})
 

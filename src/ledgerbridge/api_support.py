@@ -1,0 +1,351 @@
+"""What every REST endpoint shares: token auth, the one error body, paging and checked value types.
+
+The error body is the same for every 4xx the API gives:
+
+    {"detail": "<one sentence>", "errors": [{"field": "lines[0].quantity", "message": "..."}]}
+
+`field` is null for a message about the whole request. The handlers that produce it are
+registered on the root API in `ledgerbridge/api.py` by `install_error_handlers`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+)
+from django.core.exceptions import (
+    ValidationError as DjangoValidationError,
+)
+from django.db import IntegrityError
+from django.db.models import Model, ProtectedError, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
+
+from ledgerbridge.accounts.models import ApiToken, User, hash_token
+from ledgerbridge.accounts.permissions import can_use, check_area
+from ledgerbridge.billing.models import MAX_QUANTITY
+
+# Ids fit a 32-bit signed integer here, so no id can overflow SQLite or PostgreSQL columns.
+MAX_ID = 2_147_483_647
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+MAX_TOKEN_LENGTH = 200
+
+# ---------------------------------------------------------------------------------------------
+# Authentication and roles
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`, checked against the stored SHA-256 hash of API tokens."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        token = token.strip()
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        try:
+            key_hash = hash_token(token)
+        except UnicodeError:
+            return None
+        found = ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()
+        if found is None or not found.user.is_active:
+            return None
+        now = timezone.now()
+        if found.last_used_at is None or now - found.last_used_at >= TOKEN_TOUCH_INTERVAL:
+            # At most one write a minute per token, so reads stay reads.
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+def current_user(request: HttpRequest) -> User:
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):  # pragma: no cover - auth runs before every endpoint
+        raise AuthenticationError()
+    return user
+
+
+def require_area(request: HttpRequest, area: str) -> User:
+    """The signed-in user, or 403 naming the area when their role may not use it."""
+    user = current_user(request)
+    check_area(user, area)
+    return user
+
+
+def require_any_area(request: HttpRequest, *areas: str) -> User:
+    """The signed-in user if their role may use at least one of `areas`; else 403."""
+    user = current_user(request)
+    if not any(can_use(user, area) for area in areas):
+        raise PermissionDenied(f"Your role may not use {' or '.join(areas)}.")
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Value types
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Remove the NUL character (\\x00) from the text")
+    return value
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Date = Annotated[dt.date, AfterValidator(_date_in_range)]
+Quantity = Annotated[
+    Decimal, Field(gt=0, le=MAX_QUANTITY, max_digits=14, decimal_places=4, allow_inf_nan=False)
+]
+UnitAmount = Annotated[
+    Decimal, Field(ge=0, le=MAX_QUANTITY, max_digits=14, decimal_places=4, allow_inf_nan=False)
+]
+Hours = Annotated[
+    Decimal,
+    Field(ge=Decimal("0.01"), le=24, max_digits=5, decimal_places=2, allow_inf_nan=False),
+]
+Percentage = Annotated[
+    Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4, allow_inf_nan=False)
+]
+
+
+class Input(Schema):
+    """Base of every request body: unknown fields are refused, text is trimmed, no NUL bytes."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _reject_nul(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return _no_nul(value)
+        return value
+
+
+class ListQuery(Schema):
+    """Paging and search for every list: `q` searches, `limit`/`offset` page."""
+
+    q: str = Field("", max_length=100, description="Search text (case-insensitive).")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=MAX_ID)
+
+    @field_validator("q", mode="after")
+    @classmethod
+    def _clean_q(cls, value: str) -> str:
+        return _no_nul(value.strip())
+
+
+M = TypeVar("M", bound=Model)
+
+
+def paged(queryset: QuerySet[M], params: ListQuery) -> dict[str, Any]:
+    """A page of a list: `{"count": <all matches>, "items": [...]}`."""
+    return {
+        "count": queryset.count(),
+        "items": list(queryset[params.offset : params.offset + params.limit]),
+    }
+
+
+def fetch(model: type[M], pk: int, label: str) -> M:
+    """The record, or 404 naming what was not found."""
+    found = model._default_manager.filter(pk=pk).first()
+    if found is None:
+        raise Http404(f"{label} {pk} does not exist.")
+    return found
+
+
+def resolve(model: type[M], pk: int | None, field: str, label: str) -> M | None:
+    """A record named by id in a request body, or a 422 naming the field (never a 404)."""
+    if pk is None:
+        return None
+    found = model._default_manager.filter(pk=pk).first()
+    if found is None:
+        raise DjangoValidationError(
+            {field: [f"{label} {pk} does not exist; pick an existing one."]}
+        )
+    return found
+
+
+def resolve_required(model: type[M], pk: int, field: str, label: str) -> M:
+    found = resolve(model, pk, field, label)
+    assert found is not None
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class FieldError(Schema):
+    field: str | None
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def _field_path(loc: Iterable[Any]) -> str | None:
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[2:]  # ("body", <parameter name>, field, ...)
+    elif parts:
+        parts = parts[1:]  # ("query" | "path", field, ...)
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or None
+
+
+_PYDANTIC_HINTS = {
+    "missing": "This field is required; send a value.",
+    "extra_forbidden": "Unknown field; remove it.",
+    "model_attributes_type": "Send a JSON object.",
+    "model_type": "Send a JSON object.",
+}
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def error_body(detail: str, errors: list[tuple[str | None, str]]) -> dict[str, Any]:
+    return {"detail": detail, "errors": [{"field": f, "message": m} for f, m in errors]}
+
+
+def _summary(errors: list[tuple[str | None, str]]) -> str:
+    fields = [f for f, _ in errors if f]
+    if not fields:
+        return errors[0][1] if errors else "The request is not valid."
+    shown = ", ".join(dict.fromkeys(fields))
+    return f"Fix these fields and send again: {shown}."
+
+
+def _ninja_validation(
+    request: HttpRequest, exc: NinjaValidationError, api: NinjaAPI
+) -> HttpResponse:
+    errors: list[tuple[str | None, str]] = []
+    for err in exc.errors:
+        message = _PYDANTIC_HINTS.get(str(err.get("type")), str(err.get("msg", "Invalid value")))
+        message = message.removeprefix("Value error, ")
+        errors.append((_field_path(err.get("loc", ())), _sentence(message)))
+    return api.create_response(request, error_body(_summary(errors), errors), status=422)
+
+
+def _django_validation(
+    request: HttpRequest, exc: DjangoValidationError, api: NinjaAPI
+) -> HttpResponse:
+    errors: list[tuple[str | None, str]] = []
+    codes: set[str | None] = set()
+    if hasattr(exc, "error_dict"):
+        for field, items in exc.error_dict.items():
+            for item in items:
+                codes.add(item.code)
+                for message in item.messages:
+                    errors.append(
+                        (None if field == NON_FIELD_ERRORS else field, _sentence(message))
+                    )
+    else:
+        for item in exc.error_list:
+            codes.add(item.code)
+            for message in item.messages:
+                errors.append((None, _sentence(message)))
+    # A duplicate (unique) value is a conflict with an existing record, not a malformed request.
+    status = 409 if codes and codes <= {"unique", "unique_together"} else 422
+    return api.create_response(request, error_body(_summary(errors), errors), status=status)
+
+
+_UNIQUE_FIELD = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)|Key \((\w+)\)=")
+
+
+def _integrity(request: HttpRequest, exc: IntegrityError, api: NinjaAPI) -> HttpResponse:
+    match = _UNIQUE_FIELD.search(str(exc))
+    field = (match.group(1) or match.group(2)) if match else None
+    if field:
+        message = f"Another record already has this {field.replace('_', ' ')}; choose another."
+    else:
+        message = (
+            "This change conflicts with other records (a duplicate or a rule); check the values."
+        )
+    return api.create_response(request, error_body(message, [(field, message)]), status=409)
+
+
+def _protected(request: HttpRequest, exc: ProtectedError, api: NinjaAPI) -> HttpResponse:
+    message = "This record is still used by others; change or remove those first."
+    return api.create_response(request, error_body(message, [(None, message)]), status=409)
+
+
+def _not_found(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    text = str(exc) if isinstance(exc, Http404) and str(exc) else "The record does not exist."
+    return api.create_response(request, error_body(text, []), status=404)
+
+
+def _denied(request: HttpRequest, exc: PermissionDenied, api: NinjaAPI) -> HttpResponse:
+    text = str(exc) or "Your role may not do this."
+    return api.create_response(request, error_body(text, []), status=403)
+
+
+def _http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResponse:
+    if isinstance(exc, AuthenticationError):
+        text = (
+            "Sign in: send 'Authorization: Bearer <token>' with a valid API token "
+            "of an active user."
+        )
+        response = api.create_response(request, error_body(text, []), status=401)
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    text = _sentence(str(exc))
+    if exc.status_code == 400:
+        text = "The request body is not valid JSON; send a JSON object."
+    return api.create_response(request, error_body(text, []), status=exc.status_code)
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Make every 4xx the API gives share one body (see the module docstring)."""
+
+    def bind(handler: Callable[[HttpRequest, Any, NinjaAPI], HttpResponse]) -> Any:
+        return lambda request, exc: handler(request, exc, api)
+
+    api.add_exception_handler(NinjaValidationError, bind(_ninja_validation))
+    api.add_exception_handler(DjangoValidationError, bind(_django_validation))
+    api.add_exception_handler(IntegrityError, bind(_integrity))
+    api.add_exception_handler(ProtectedError, bind(_protected))
+    api.add_exception_handler(Http404, bind(_not_found))
+    api.add_exception_handler(ObjectDoesNotExist, bind(_not_found))
+    api.add_exception_handler(PermissionDenied, bind(_denied))
+    api.add_exception_handler(HttpError, bind(_http_error))

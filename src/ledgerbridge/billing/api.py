@@ -1,0 +1,254 @@
+"""REST endpoints for invoices, billing time, and recurring invoices (area: invoices)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router
+
+from ledgerbridge.api_support import (
+    ERRORS,
+    Id,
+    ListQuery,
+    fetch,
+    paged,
+    require_area,
+    resolve_required,
+)
+from ledgerbridge.billing.labour import bill_time
+from ledgerbridge.billing.models import Invoice, RecurringInvoice
+from ledgerbridge.billing.recurring import create_recurring, raise_due_invoices, update_recurring
+from ledgerbridge.billing.schemas import (
+    BillTimeIn,
+    InvoiceDeletedOut,
+    InvoiceIn,
+    InvoiceOut,
+    InvoicePage,
+    InvoiceQuery,
+    InvoiceUpdateIn,
+    RaisedOut,
+    ReadyPage,
+    RecurringIn,
+    RecurringOut,
+    RecurringPage,
+)
+from ledgerbridge.billing.services import (
+    delete_invoice,
+    delete_recurring_invoice,
+    issue_invoice,
+    update_invoice,
+)
+from ledgerbridge.customers.models import Customer
+from ledgerbridge.work.services import ready_by_customer
+
+AREA = "invoices"
+invoices_router = Router(tags=["invoices"])
+ready_router = Router(tags=["ready for invoicing"])
+recurring_router = Router(tags=["recurring invoices"])
+
+
+def _invoices() -> QuerySet[Invoice]:
+    return Invoice.objects.select_related("customer")
+
+
+def _full(invoice_id: int) -> Invoice:
+    """An invoice with its lines and the time they bill, loaded for rendering."""
+    invoice = fetch(Invoice, invoice_id, "Invoice")
+    return _invoices().prefetch_related("lines__time_entries").get(pk=invoice.pk)
+
+
+# --- Invoices ---------------------------------------------------------------------------------
+
+
+@invoices_router.get("/", response={200: InvoicePage, **ERRORS})
+def list_invoices(request: HttpRequest, params: Query[InvoiceQuery]) -> dict[str, Any]:
+    """Invoices, newest first; `q` searches number, reference and customer name."""
+    require_area(request, AREA)
+    invoices = _invoices()
+    if params.q:
+        invoices = invoices.filter(
+            Q(number__icontains=params.q)
+            | Q(reference__icontains=params.q)
+            | Q(customer__name__icontains=params.q)
+        )
+    if params.status:
+        invoices = invoices.filter(status=params.status)
+    if params.customer:
+        invoices = invoices.filter(customer_id=params.customer)
+    if params.kind:
+        invoices = invoices.filter(kind=params.kind)
+    return paged(invoices, params)
+
+
+@invoices_router.post("/", response={201: InvoiceOut, **ERRORS})
+def create_invoice(request: HttpRequest, payload: InvoiceIn) -> tuple[int, Invoice]:
+    """Issue a manual invoice; its number and totals are computed here, never sent."""
+    require_area(request, AREA)
+    customer = resolve_required(Customer, payload.customer, "customer", "Customer")
+    invoice = issue_invoice(
+        customer,
+        payload.line_data(),
+        date=payload.date,
+        due_date=payload.due_date,
+        status=payload.status,
+        reference=payload.reference,
+        amount_type=payload.amount_type,
+    )
+    return 201, _full(invoice.pk)
+
+
+@invoices_router.get("/{invoice_id}", response={200: InvoiceOut, **ERRORS})
+def get_invoice(request: HttpRequest, invoice_id: Id) -> Invoice:
+    require_area(request, AREA)
+    return _full(invoice_id)
+
+
+@invoices_router.put("/{invoice_id}", response={200: InvoiceOut, **ERRORS})
+def change_invoice(request: HttpRequest, invoice_id: Id, payload: InvoiceUpdateIn) -> Invoice:
+    """Replace an invoice's header and lines (lines kept in place keep the time they bill)."""
+    require_area(request, AREA)
+    invoice = update_invoice(
+        fetch(Invoice, invoice_id, "Invoice"),
+        payload.line_data(),
+        date=payload.date,
+        due_date=payload.due_date,
+        status=payload.status,
+        reference=payload.reference,
+        amount_type=payload.amount_type,
+    )
+    return _full(invoice.pk)
+
+
+@invoices_router.delete("/{invoice_id}", response={200: InvoiceDeletedOut, **ERRORS})
+def remove_invoice(request: HttpRequest, invoice_id: Id) -> dict[str, int]:
+    """Delete an invoice and roll its billing back: the time it billed is ready again."""
+    require_area(request, AREA)
+    released = delete_invoice(fetch(Invoice, invoice_id, "Invoice"))
+    return {"released_time_entries": released}
+
+
+# --- Ready for invoicing, and billing it ------------------------------------------------------
+
+
+@ready_router.get("/", response={200: ReadyPage, **ERRORS})
+def ready_for_invoicing(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
+    """Billable time not yet invoiced, one item per customer; `q` searches customer names."""
+    require_area(request, AREA)
+    groups = [
+        {
+            "customer": customer.pk,
+            "customer_name": customer.name,
+            "hours": sum((e.hours for e in entries), Decimal(0)),
+            "time_entries": entries,
+        }
+        for customer, entries in ready_by_customer().items()
+        if not params.q or params.q.lower() in customer.name.lower()
+    ]
+    return {"count": len(groups), "items": groups[params.offset : params.offset + params.limit]}
+
+
+@ready_router.post("/bill", response={201: list[InvoiceOut], **ERRORS})
+def bill_ready_time(request: HttpRequest, payload: BillTimeIn) -> tuple[int, list[Invoice]]:
+    """Bill the chosen time entries: one labour invoice per customer, all or nothing."""
+    require_area(request, AREA)
+    invoices = bill_time(payload.time_entries, date=payload.date)
+    return 201, [_full(invoice.pk) for invoice in invoices]
+
+
+# --- Recurring invoices -----------------------------------------------------------------------
+
+
+def _schedules() -> QuerySet[RecurringInvoice]:
+    return RecurringInvoice.objects.select_related("customer").prefetch_related("lines")
+
+
+@recurring_router.get("/", response={200: RecurringPage, **ERRORS})
+def list_recurring(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
+    """Recurring invoices by next date; `q` searches reference and customer name."""
+    require_area(request, AREA)
+    schedules = _schedules()
+    if params.q:
+        schedules = schedules.filter(
+            Q(reference__icontains=params.q) | Q(customer__name__icontains=params.q)
+        )
+    return paged(schedules, params)
+
+
+@recurring_router.post("/", response={201: RecurringOut, **ERRORS})
+def create_recurring_invoice(
+    request: HttpRequest, payload: RecurringIn
+) -> tuple[int, RecurringInvoice]:
+    require_area(request, AREA)
+    customer = resolve_required(Customer, payload.customer, "customer", "Customer")
+    with transaction.atomic():  # created inactive, or not at all
+        schedule = _create_recurring(customer, payload)
+    return 201, _schedules().get(pk=schedule.pk)
+
+
+def _create_recurring(customer: Customer, payload: RecurringIn) -> RecurringInvoice:
+    schedule = create_recurring(
+        customer.pk,
+        payload.line_data(),
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        interval_unit=payload.interval_unit,
+        interval_count=payload.interval_count,
+        reference=payload.reference,
+        status=payload.status,
+        amount_type=payload.amount_type,
+    )
+    if not payload.active:
+        schedule = update_recurring(schedule, payload.line_data(), active=False)
+    return schedule
+
+
+@recurring_router.post("/raise-due", response={200: RaisedOut, **ERRORS})
+def raise_due(request: HttpRequest) -> dict[str, list[Invoice]]:
+    """Raise every recurring invoice due today or earlier now (safe to repeat)."""
+    require_area(request, AREA)
+    raised = raise_due_invoices(timezone.localdate())
+    return {"raised": list(_invoices().filter(pk__in=[i.pk for i in raised]))}
+
+
+@recurring_router.get("/{recurring_id}", response={200: RecurringOut, **ERRORS})
+def get_recurring(request: HttpRequest, recurring_id: Id) -> RecurringInvoice:
+    require_area(request, AREA)
+    fetch(RecurringInvoice, recurring_id, "Recurring invoice")
+    return _schedules().get(pk=recurring_id)
+
+
+@recurring_router.put("/{recurring_id}", response={200: RecurringOut, **ERRORS})
+def change_recurring(
+    request: HttpRequest, recurring_id: Id, payload: RecurringIn
+) -> RecurringInvoice:
+    """Replace a schedule and its lines; moving the start re-bases the next date."""
+    require_area(request, AREA)
+    schedule = fetch(RecurringInvoice, recurring_id, "Recurring invoice")
+    customer = resolve_required(Customer, payload.customer, "customer", "Customer")
+    update_recurring(
+        schedule,
+        payload.line_data(),
+        customer=customer,
+        reference=payload.reference,
+        amount_type=payload.amount_type,
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        interval_unit=payload.interval_unit,
+        interval_count=payload.interval_count,
+        status=payload.status,
+        active=payload.active,
+    )
+    return _schedules().get(pk=recurring_id)
+
+
+@recurring_router.delete("/{recurring_id}", response={204: None, **ERRORS})
+def remove_recurring(request: HttpRequest, recurring_id: Id) -> tuple[int, None]:
+    """Delete a schedule; the invoices it raised stay."""
+    require_area(request, AREA)
+    delete_recurring_invoice(fetch(RecurringInvoice, recurring_id, "Recurring invoice"))
+    return 204, None

@@ -1,0 +1,201 @@
+"""REST shapes of invoices, recurring invoices, their lines, and billing time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field, field_validator, model_validator
+
+from ledgerbridge.api_support import Date, Id, Input, ListQuery, Quantity, UnitAmount
+from ledgerbridge.billing.documents import LineData
+from ledgerbridge.billing.models import InvoiceLine
+from ledgerbridge.work.schemas import TimeEntryOut
+
+# Stored amounts have 16 digits (2 decimals); these bounds keep every line, its tax and the
+# document's totals inside them whatever the tax rate (at most 100%).
+MAX_LINE_AMOUNT = Decimal("1000000000000")
+MAX_DOCUMENT_AMOUNT = Decimal("10000000000000")
+MAX_LINES = 500
+
+AmountTypeName = Literal["Exclusive", "Inclusive", "NoTax"]
+EditableStatus = Literal["DRAFT", "SUBMITTED", "AUTHORISED"]
+
+
+class LineIn(Input):
+    product: Id | None = Field(None, description="Product id, if the line sells one.")
+    description: str = Field(..., min_length=1, max_length=4000)
+    quantity: Quantity = Field(..., description="Greater than 0, up to 4 decimal places.")
+    unit_price: UnitAmount = Field(..., description="0 or more, up to 4 decimal places.")
+    tax_rate: Id
+    item_code: str = Field("", max_length=30)
+    charge_rate: Id | None = Field(None, description="Charge rate id of a labour line.")
+
+    @model_validator(mode="after")
+    def _amount_in_range(self) -> LineIn:
+        if self.quantity * self.unit_price > MAX_LINE_AMOUNT:
+            raise ValueError(
+                f"Quantity x unit price may be at most {MAX_LINE_AMOUNT:,}; lower one of them"
+            )
+        return self
+
+    def to_data(self) -> LineData:
+        return LineData(
+            description=self.description,
+            quantity=self.quantity,
+            unit_price=self.unit_price,
+            tax_rate_id=self.tax_rate,
+            product_id=self.product,
+            item_code=self.item_code,
+            charge_rate_id=self.charge_rate,
+        )
+
+
+class DocumentIn(Input):
+    """What every billing document's body shares: its reference, amount type and lines."""
+
+    reference: str = Field("", max_length=255)
+    amount_type: AmountTypeName = "Exclusive"
+    lines: list[LineIn] = Field(..., max_length=MAX_LINES)
+
+    @field_validator("lines", mode="after")
+    @classmethod
+    def _total_in_range(cls, lines: list[LineIn]) -> list[LineIn]:
+        if sum((ln.quantity * ln.unit_price for ln in lines), Decimal(0)) > MAX_DOCUMENT_AMOUNT:
+            raise ValueError(
+                f"The lines may add up to at most {MAX_DOCUMENT_AMOUNT:,}; split the document"
+            )
+        return lines
+
+    def line_data(self) -> list[LineData]:
+        return [line.to_data() for line in self.lines]
+
+
+class InvoiceUpdateIn(DocumentIn):
+    date: Date
+    due_date: Date | None = Field(None, description="Defaults to date + the payment terms.")
+    status: EditableStatus = "DRAFT"
+
+
+class InvoiceIn(InvoiceUpdateIn):
+    customer: Id
+
+
+class LineOut(Schema):
+    id: int
+    position: int
+    product: int | None = Field(None, validation_alias="product_id")
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: int = Field(..., validation_alias="tax_rate_id")
+    item_code: str
+    line_amount: Decimal
+    tax_amount: Decimal
+
+
+class InvoiceLineOut(LineOut):
+    charge_rate: int | None = Field(None, validation_alias="charge_rate_id")
+    time_entries: list[int] = Field(default_factory=list, description="Time this line bills.")
+
+    @staticmethod
+    def resolve_time_entries(obj: InvoiceLine) -> list[int]:
+        return sorted(entry.pk for entry in obj.time_entries.all())
+
+
+class InvoiceSummaryOut(Schema):
+    id: int
+    number: str
+    customer: int = Field(..., validation_alias="customer_id")
+    customer_name: str = Field(..., validation_alias="customer.name")
+    kind: str
+    status: str
+    date: dt.date
+    due_date: dt.date
+    reference: str
+    amount_type: str
+    subtotal: Decimal
+    total_tax: Decimal
+    total: Decimal
+    recurring: int | None = Field(None, validation_alias="recurring_id")
+    recurring_date: dt.date | None
+
+
+class InvoiceOut(InvoiceSummaryOut):
+    lines: list[InvoiceLineOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class InvoicePage(Schema):
+    count: int
+    items: list[InvoiceSummaryOut]
+
+
+class InvoiceQuery(ListQuery):
+    status: Literal["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED"] | None = None
+    customer: Id | None = None
+    kind: Literal["manual", "labour", "recurring"] | None = None
+
+
+class InvoiceDeletedOut(Schema):
+    released_time_entries: int = Field(..., description="Time entries ready for invoicing again.")
+
+
+class ReadyGroupOut(Schema):
+    customer: int
+    customer_name: str
+    hours: Decimal
+    time_entries: list[TimeEntryOut]
+
+
+class ReadyPage(Schema):
+    count: int
+    items: list[ReadyGroupOut]
+
+
+class BillTimeIn(Input):
+    time_entries: list[Id] = Field(..., min_length=1, max_length=2000)
+    date: Date
+
+
+class RecurringIn(DocumentIn):
+    customer: Id
+    start_date: Date
+    end_date: Date | None = None
+    interval_unit: Literal["week", "month", "year"] = "month"
+    interval_count: int = Field(1, ge=1, le=120)
+    status: Literal["", "DRAFT", "SUBMITTED", "AUTHORISED"] = Field(
+        "", description="Status of the invoices raised; blank for the default (DRAFT)."
+    )
+    active: bool = True
+
+
+class RecurringOut(Schema):
+    id: int
+    customer: int = Field(..., validation_alias="customer_id")
+    customer_name: str = Field(..., validation_alias="customer.name")
+    reference: str
+    amount_type: str
+    interval_unit: str
+    interval_count: int
+    start_date: dt.date
+    next_date: dt.date
+    end_date: dt.date | None
+    status: str
+    active: bool
+    subtotal: Decimal
+    total_tax: Decimal
+    total: Decimal
+    lines: list[LineOut]
+
+
+class RecurringPage(Schema):
+    count: int
+    items: list[RecurringOut]
+
+
+class RaisedOut(Schema):
+    raised: list[InvoiceSummaryOut]

@@ -1,0 +1,231 @@
+"""REST endpoints for tax rates, charge rates, product groups and products.
+
+Tax rates, charge rates and product groups are changed only by roles that use configuration;
+they are read by the roles that need them (see `ledgerbridge.api.DESCRIPTION`).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from ledgerbridge.api_support import (
+    ERRORS,
+    Id,
+    ListQuery,
+    fetch,
+    paged,
+    require_any_area,
+    require_area,
+    resolve,
+)
+from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
+from ledgerbridge.catalog.schemas import (
+    ChargeRateIn,
+    ChargeRateOut,
+    ChargeRatePage,
+    ProductGroupIn,
+    ProductGroupOut,
+    ProductGroupPage,
+    ProductIn,
+    ProductOut,
+    ProductPage,
+    TaxRateIn,
+    TaxRateOut,
+    TaxRatePage,
+)
+from ledgerbridge.catalog.services import (
+    delete_charge_rate,
+    delete_product,
+    delete_product_group,
+    delete_tax_rate,
+    save_charge_rate,
+    save_product,
+    save_product_group,
+    save_tax_rate,
+)
+
+CONFIGURATION = "configuration"
+
+# --- Tax rates --------------------------------------------------------------------------------
+
+tax_rates_router = Router(tags=["tax rates"])
+
+
+def _read_tax_rates(request: HttpRequest) -> None:
+    require_any_area(request, CONFIGURATION, "invoices", "products")
+
+
+@tax_rates_router.get("/", response={200: TaxRatePage, **ERRORS})
+def list_tax_rates(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
+    """Tax rates by name (readable by admin and billing); `q` searches the name."""
+    _read_tax_rates(request)
+    rates = TaxRate.objects.all()
+    if params.q:
+        rates = rates.filter(name__icontains=params.q)
+    return paged(rates, params)
+
+
+@tax_rates_router.post("/", response={201: TaxRateOut, **ERRORS})
+def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> tuple[int, TaxRate]:
+    require_area(request, CONFIGURATION)
+    return 201, save_tax_rate(TaxRate(), payload.model_dump())
+
+
+@tax_rates_router.get("/{rate_id}", response={200: TaxRateOut, **ERRORS})
+def get_tax_rate(request: HttpRequest, rate_id: Id) -> TaxRate:
+    _read_tax_rates(request)
+    return fetch(TaxRate, rate_id, "Tax rate")
+
+
+@tax_rates_router.put("/{rate_id}", response={200: TaxRateOut, **ERRORS})
+def update_tax_rate(request: HttpRequest, rate_id: Id, payload: TaxRateIn) -> TaxRate:
+    require_area(request, CONFIGURATION)
+    return save_tax_rate(fetch(TaxRate, rate_id, "Tax rate"), payload.model_dump())
+
+
+@tax_rates_router.delete("/{rate_id}", response={204: None, **ERRORS})
+def remove_tax_rate(request: HttpRequest, rate_id: Id) -> tuple[int, None]:
+    """Delete a tax rate; the zero rate and rates still in use are refused (422, with why)."""
+    require_area(request, CONFIGURATION)
+    delete_tax_rate(fetch(TaxRate, rate_id, "Tax rate"))
+    return 204, None
+
+
+# --- Charge rates -----------------------------------------------------------------------------
+
+charge_rates_router = Router(tags=["charge rates"])
+
+
+@charge_rates_router.get("/", response={200: ChargeRatePage, **ERRORS})
+def list_charge_rates(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
+    """Charge rates by name (readable by every role: time entries need one)."""
+    require_any_area(request, CONFIGURATION, "tickets")
+    rates = ChargeRate.objects.all()
+    if params.q:
+        rates = rates.filter(Q(name__icontains=params.q) | Q(accounts_code__icontains=params.q))
+    return paged(rates, params)
+
+
+@charge_rates_router.post("/", response={201: ChargeRateOut, **ERRORS})
+def create_charge_rate(request: HttpRequest, payload: ChargeRateIn) -> tuple[int, ChargeRate]:
+    require_area(request, CONFIGURATION)
+    return 201, save_charge_rate(ChargeRate(), payload.model_dump())
+
+
+@charge_rates_router.get("/{rate_id}", response={200: ChargeRateOut, **ERRORS})
+def get_charge_rate(request: HttpRequest, rate_id: Id) -> ChargeRate:
+    require_any_area(request, CONFIGURATION, "tickets")
+    return fetch(ChargeRate, rate_id, "Charge rate")
+
+
+@charge_rates_router.put("/{rate_id}", response={200: ChargeRateOut, **ERRORS})
+def update_charge_rate(request: HttpRequest, rate_id: Id, payload: ChargeRateIn) -> ChargeRate:
+    require_area(request, CONFIGURATION)
+    return save_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"), payload.model_dump())
+
+
+@charge_rates_router.delete("/{rate_id}", response={204: None, **ERRORS})
+def remove_charge_rate(request: HttpRequest, rate_id: Id) -> tuple[int, None]:
+    require_area(request, CONFIGURATION)
+    delete_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"))
+    return 204, None
+
+
+# --- Product groups ---------------------------------------------------------------------------
+
+product_groups_router = Router(tags=["product groups"])
+
+
+@product_groups_router.get("/", response={200: ProductGroupPage, **ERRORS})
+def list_product_groups(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
+    require_any_area(request, CONFIGURATION, "products")
+    groups = ProductGroup.objects.all()
+    if params.q:
+        groups = groups.filter(name__icontains=params.q)
+    return paged(groups, params)
+
+
+@product_groups_router.post("/", response={201: ProductGroupOut, **ERRORS})
+def create_product_group(request: HttpRequest, payload: ProductGroupIn) -> tuple[int, ProductGroup]:
+    require_area(request, CONFIGURATION)
+    return 201, save_product_group(ProductGroup(), payload.model_dump())
+
+
+@product_groups_router.get("/{group_id}", response={200: ProductGroupOut, **ERRORS})
+def get_product_group(request: HttpRequest, group_id: Id) -> ProductGroup:
+    require_any_area(request, CONFIGURATION, "products")
+    return fetch(ProductGroup, group_id, "Product group")
+
+
+@product_groups_router.put("/{group_id}", response={200: ProductGroupOut, **ERRORS})
+def update_product_group(
+    request: HttpRequest, group_id: Id, payload: ProductGroupIn
+) -> ProductGroup:
+    require_area(request, CONFIGURATION)
+    return save_product_group(fetch(ProductGroup, group_id, "Product group"), payload.model_dump())
+
+
+@product_groups_router.delete("/{group_id}", response={204: None, **ERRORS})
+def remove_product_group(request: HttpRequest, group_id: Id) -> tuple[int, None]:
+    require_area(request, CONFIGURATION)
+    delete_product_group(fetch(ProductGroup, group_id, "Product group"))
+    return 204, None
+
+
+# --- Products ---------------------------------------------------------------------------------
+
+products_router = Router(tags=["products"])
+PRODUCTS = "products"
+
+
+def _product_fields(payload: ProductIn) -> dict[str, object]:
+    resolve(ProductGroup, payload.group, "group", "Product group")
+    resolve(Product, payload.parent, "parent", "Product")
+    resolve(TaxRate, payload.sales_tax_rate, "sales_tax_rate", "Tax rate")
+    resolve(TaxRate, payload.purchase_tax_rate, "purchase_tax_rate", "Tax rate")
+    data = payload.model_dump()
+    for name in ("group", "parent", "sales_tax_rate", "purchase_tax_rate"):
+        data[f"{name}_id"] = data.pop(name)
+    return data
+
+
+@products_router.get("/", response={200: ProductPage, **ERRORS})
+def list_products(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
+    """Products by name; `q` searches name, product code and description."""
+    require_area(request, PRODUCTS)
+    products = Product.objects.all()
+    if params.q:
+        products = products.filter(
+            Q(name__icontains=params.q)
+            | Q(code__icontains=params.q)
+            | Q(description__icontains=params.q)
+        )
+    return paged(products, params)
+
+
+@products_router.post("/", response={201: ProductOut, **ERRORS})
+def create_product(request: HttpRequest, payload: ProductIn) -> tuple[int, Product]:
+    require_area(request, PRODUCTS)
+    return 201, save_product(Product(), _product_fields(payload))
+
+
+@products_router.get("/{product_id}", response={200: ProductOut, **ERRORS})
+def get_product(request: HttpRequest, product_id: Id) -> Product:
+    require_area(request, PRODUCTS)
+    return fetch(Product, product_id, "Product")
+
+
+@products_router.put("/{product_id}", response={200: ProductOut, **ERRORS})
+def update_product(request: HttpRequest, product_id: Id, payload: ProductIn) -> Product:
+    require_area(request, PRODUCTS)
+    product = fetch(Product, product_id, "Product")
+    return save_product(product, _product_fields(payload))
+
+
+@products_router.delete("/{product_id}", response={204: None, **ERRORS})
+def remove_product(request: HttpRequest, product_id: Id) -> tuple[int, None]:
+    require_area(request, PRODUCTS)
+    delete_product(fetch(Product, product_id, "Product"))
+    return 204, None
