@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 
 from ledgerbridge.accounts.api import router as accounts_router
-from ledgerbridge.api_support import TokenAuth, install_error_handlers
+from ledgerbridge.api_support import TokenAuth, install_error_handlers, login_or_token_required
 from ledgerbridge.billing.api import invoices_router, ready_router, recurring_router
 from ledgerbridge.catalog.api import (
     charge_rates_router,
@@ -18,7 +18,8 @@ from ledgerbridge.work.api import tickets_router, time_router
 
 DESCRIPTION = """
 Every endpoint needs `Authorization: Bearer <token>` (an API token of an active user; only its
-SHA-256 hash is stored). Without a valid token the answer is 401.
+SHA-256 hash is stored). Without a valid token the answer is 401. This document itself needs a
+token or a signed-in session.
 
 **Roles.** The roles and areas are those of the screens (one table, `accounts/permissions.py`):
 admin may use everything; billing uses customers, suppliers, products and product groups,
@@ -45,6 +46,9 @@ api = NinjaAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=TokenAuth(),
+    # The document needs a login too; no docs page (it would load third-party script).
+    docs_url=None,
+    docs_decorator=login_or_token_required,
 )
 install_error_handlers(api)
 

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import wraps
 from typing import Annotated, Any, TypeVar
 
 from django.core.exceptions import (
@@ -26,7 +27,7 @@ from django.core.exceptions import (
 )
 from django.db import IntegrityError
 from django.db.models import Model, ProtectedError, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -49,8 +50,21 @@ MAX_TOKEN_LENGTH = 200
 # Authentication and roles
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`, checked against the stored SHA-256 hash of API tokens."""
+    """`Authorization: Bearer <token>`, checked against the stored SHA-256 hash of API tokens.
+
+    With areas, it is also the role check, made before the body is read (so a role outside
+    the area gets 403, never a validation error): `write` areas for changes, `read` areas
+    (default: the same) for GET. The user's role must use at least one of them.
+    """
+
+    def __init__(self, *write: str, read: tuple[str, ...] | None = None) -> None:
+        super().__init__()
+        self.write_areas = write
+        self.read_areas = write if read is None else read
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         token = token.strip()
@@ -68,7 +82,25 @@ class TokenAuth(HttpBearer):
             # At most one write a minute per token, so reads stay reads.
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
+        areas = self.read_areas if request.method in SAFE_METHODS else self.write_areas
+        if areas and not any(can_use(found.user, area) for area in areas):
+            raise PermissionDenied(f"Your role may not use {' or '.join(areas)}.")
         return found.user
+
+
+def login_or_token_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Guard the OpenAPI document: a signed-in session or a valid bearer token, else 401."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and not TokenAuth()(request):
+            text = "Sign in, or send 'Authorization: Bearer <token>' with a valid API token."
+            response = JsonResponse(error_body(text, []), status=401)
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 def current_user(request: HttpRequest) -> User:
@@ -82,14 +114,6 @@ def require_area(request: HttpRequest, area: str) -> User:
     """The signed-in user, or 403 naming the area when their role may not use it."""
     user = current_user(request)
     check_area(user, area)
-    return user
-
-
-def require_any_area(request: HttpRequest, *areas: str) -> User:
-    """The signed-in user if their role may use at least one of `areas`; else 403."""
-    user = current_user(request)
-    if not any(can_use(user, area) for area in areas):
-        raise PermissionDenied(f"Your role may not use {' or '.join(areas)}.")
     return user
 
 
@@ -169,6 +193,12 @@ def fetch(model: type[M], pk: int, label: str) -> M:
     if found is None:
         raise Http404(f"{label} {pk} does not exist.")
     return found
+
+
+def fresh(record: M) -> M:
+    """The record as stored (decimals at their stored places), to answer a create or change."""
+    record.refresh_from_db()
+    return record
 
 
 def resolve(model: type[M], pk: int | None, field: str, label: str) -> M | None:

@@ -8,9 +8,9 @@ from ninja import Query, Router
 
 from ledgerbridge.accounts.models import User
 from ledgerbridge.accounts.schemas import UserOut, UserPage
-from ledgerbridge.api_support import ERRORS, ListQuery, current_user, paged, require_area
+from ledgerbridge.api_support import ERRORS, ListQuery, TokenAuth, current_user, paged, require_area
 
-router = Router(tags=["accounts"])
+router = Router(tags=["accounts"], auth=TokenAuth())
 
 
 @router.get("/me", response={200: UserOut, **ERRORS})

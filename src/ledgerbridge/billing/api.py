@@ -9,15 +9,15 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ledgerbridge.api_support import (
     ERRORS,
     Id,
     ListQuery,
+    TokenAuth,
     fetch,
     paged,
-    require_area,
     resolve_required,
 )
 from ledgerbridge.billing.labour import bill_time
@@ -47,9 +47,9 @@ from ledgerbridge.customers.models import Customer
 from ledgerbridge.work.services import ready_by_customer
 
 AREA = "invoices"
-invoices_router = Router(tags=["invoices"])
-ready_router = Router(tags=["ready for invoicing"])
-recurring_router = Router(tags=["recurring invoices"])
+invoices_router = Router(tags=["invoices"], auth=TokenAuth(AREA))
+ready_router = Router(tags=["ready for invoicing"], auth=TokenAuth(AREA))
+recurring_router = Router(tags=["recurring invoices"], auth=TokenAuth(AREA))
 
 
 def _invoices() -> QuerySet[Invoice]:
@@ -68,7 +68,6 @@ def _full(invoice_id: int) -> Invoice:
 @invoices_router.get("/", response={200: InvoicePage, **ERRORS})
 def list_invoices(request: HttpRequest, params: Query[InvoiceQuery]) -> dict[str, Any]:
     """Invoices, newest first; `q` searches number, reference and customer name."""
-    require_area(request, AREA)
     invoices = _invoices()
     if params.q:
         invoices = invoices.filter(
@@ -86,9 +85,8 @@ def list_invoices(request: HttpRequest, params: Query[InvoiceQuery]) -> dict[str
 
 
 @invoices_router.post("/", response={201: InvoiceOut, **ERRORS})
-def create_invoice(request: HttpRequest, payload: InvoiceIn) -> tuple[int, Invoice]:
+def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status[Invoice]:
     """Issue a manual invoice; its number and totals are computed here, never sent."""
-    require_area(request, AREA)
     customer = resolve_required(Customer, payload.customer, "customer", "Customer")
     invoice = issue_invoice(
         customer,
@@ -99,19 +97,17 @@ def create_invoice(request: HttpRequest, payload: InvoiceIn) -> tuple[int, Invoi
         reference=payload.reference,
         amount_type=payload.amount_type,
     )
-    return 201, _full(invoice.pk)
+    return Status(201, _full(invoice.pk))
 
 
 @invoices_router.get("/{invoice_id}", response={200: InvoiceOut, **ERRORS})
 def get_invoice(request: HttpRequest, invoice_id: Id) -> Invoice:
-    require_area(request, AREA)
     return _full(invoice_id)
 
 
 @invoices_router.put("/{invoice_id}", response={200: InvoiceOut, **ERRORS})
 def change_invoice(request: HttpRequest, invoice_id: Id, payload: InvoiceUpdateIn) -> Invoice:
     """Replace an invoice's header and lines (lines kept in place keep the time they bill)."""
-    require_area(request, AREA)
     invoice = update_invoice(
         fetch(Invoice, invoice_id, "Invoice"),
         payload.line_data(),
@@ -127,7 +123,6 @@ def change_invoice(request: HttpRequest, invoice_id: Id, payload: InvoiceUpdateI
 @invoices_router.delete("/{invoice_id}", response={200: InvoiceDeletedOut, **ERRORS})
 def remove_invoice(request: HttpRequest, invoice_id: Id) -> dict[str, int]:
     """Delete an invoice and roll its billing back: the time it billed is ready again."""
-    require_area(request, AREA)
     released = delete_invoice(fetch(Invoice, invoice_id, "Invoice"))
     return {"released_time_entries": released}
 
@@ -138,7 +133,6 @@ def remove_invoice(request: HttpRequest, invoice_id: Id) -> dict[str, int]:
 @ready_router.get("/", response={200: ReadyPage, **ERRORS})
 def ready_for_invoicing(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
     """Billable time not yet invoiced, one item per customer; `q` searches customer names."""
-    require_area(request, AREA)
     groups = [
         {
             "customer": customer.pk,
@@ -153,11 +147,10 @@ def ready_for_invoicing(request: HttpRequest, params: Query[ListQuery]) -> dict[
 
 
 @ready_router.post("/bill", response={201: list[InvoiceOut], **ERRORS})
-def bill_ready_time(request: HttpRequest, payload: BillTimeIn) -> tuple[int, list[Invoice]]:
+def bill_ready_time(request: HttpRequest, payload: BillTimeIn) -> Status[list[Invoice]]:
     """Bill the chosen time entries: one labour invoice per customer, all or nothing."""
-    require_area(request, AREA)
     invoices = bill_time(payload.time_entries, date=payload.date)
-    return 201, [_full(invoice.pk) for invoice in invoices]
+    return Status(201, [_full(invoice.pk) for invoice in invoices])
 
 
 # --- Recurring invoices -----------------------------------------------------------------------
@@ -170,7 +163,6 @@ def _schedules() -> QuerySet[RecurringInvoice]:
 @recurring_router.get("/", response={200: RecurringPage, **ERRORS})
 def list_recurring(request: HttpRequest, params: Query[ListQuery]) -> dict[str, Any]:
     """Recurring invoices by next date; `q` searches reference and customer name."""
-    require_area(request, AREA)
     schedules = _schedules()
     if params.q:
         schedules = schedules.filter(
@@ -182,12 +174,11 @@ def list_recurring(request: HttpRequest, params: Query[ListQuery]) -> dict[str, 
 @recurring_router.post("/", response={201: RecurringOut, **ERRORS})
 def create_recurring_invoice(
     request: HttpRequest, payload: RecurringIn
-) -> tuple[int, RecurringInvoice]:
-    require_area(request, AREA)
+) -> Status[RecurringInvoice]:
     customer = resolve_required(Customer, payload.customer, "customer", "Customer")
     with transaction.atomic():  # created inactive, or not at all
         schedule = _create_recurring(customer, payload)
-    return 201, _schedules().get(pk=schedule.pk)
+    return Status(201, _schedules().get(pk=schedule.pk))
 
 
 def _create_recurring(customer: Customer, payload: RecurringIn) -> RecurringInvoice:
@@ -210,14 +201,12 @@ def _create_recurring(customer: Customer, payload: RecurringIn) -> RecurringInvo
 @recurring_router.post("/raise-due", response={200: RaisedOut, **ERRORS})
 def raise_due(request: HttpRequest) -> dict[str, list[Invoice]]:
     """Raise every recurring invoice due today or earlier now (safe to repeat)."""
-    require_area(request, AREA)
     raised = raise_due_invoices(timezone.localdate())
     return {"raised": list(_invoices().filter(pk__in=[i.pk for i in raised]))}
 
 
 @recurring_router.get("/{recurring_id}", response={200: RecurringOut, **ERRORS})
 def get_recurring(request: HttpRequest, recurring_id: Id) -> RecurringInvoice:
-    require_area(request, AREA)
     fetch(RecurringInvoice, recurring_id, "Recurring invoice")
     return _schedules().get(pk=recurring_id)
 
@@ -227,7 +216,6 @@ def change_recurring(
     request: HttpRequest, recurring_id: Id, payload: RecurringIn
 ) -> RecurringInvoice:
     """Replace a schedule and its lines; moving the start re-bases the next date."""
-    require_area(request, AREA)
     schedule = fetch(RecurringInvoice, recurring_id, "Recurring invoice")
     customer = resolve_required(Customer, payload.customer, "customer", "Customer")
     update_recurring(
@@ -247,8 +235,7 @@ def change_recurring(
 
 
 @recurring_router.delete("/{recurring_id}", response={204: None, **ERRORS})
-def remove_recurring(request: HttpRequest, recurring_id: Id) -> tuple[int, None]:
+def remove_recurring(request: HttpRequest, recurring_id: Id) -> Status[None]:
     """Delete a schedule; the invoices it raised stay."""
-    require_area(request, AREA)
     delete_recurring_invoice(fetch(RecurringInvoice, recurring_id, "Recurring invoice"))
-    return 204, None
+    return Status(204, None)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ledgerbridge.api_support import (
     ERRORS,
     Id,
     ListQuery,
+    TokenAuth,
     fetch,
+    fresh,
     paged,
-    require_any_area,
-    require_area,
     resolve,
 )
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
@@ -50,17 +50,14 @@ CONFIGURATION = "configuration"
 
 # --- Tax rates --------------------------------------------------------------------------------
 
-tax_rates_router = Router(tags=["tax rates"])
-
-
-def _read_tax_rates(request: HttpRequest) -> None:
-    require_any_area(request, CONFIGURATION, "invoices", "products")
+tax_rates_router = Router(
+    tags=["tax rates"], auth=TokenAuth(CONFIGURATION, read=(CONFIGURATION, "invoices", "products"))
+)
 
 
 @tax_rates_router.get("/", response={200: TaxRatePage, **ERRORS})
 def list_tax_rates(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
     """Tax rates by name (readable by admin and billing); `q` searches the name."""
-    _read_tax_rates(request)
     rates = TaxRate.objects.all()
     if params.q:
         rates = rates.filter(name__icontains=params.q)
@@ -68,40 +65,37 @@ def list_tax_rates(request: HttpRequest, params: Query[ListQuery]) -> dict[str, 
 
 
 @tax_rates_router.post("/", response={201: TaxRateOut, **ERRORS})
-def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> tuple[int, TaxRate]:
-    require_area(request, CONFIGURATION)
-    return 201, save_tax_rate(TaxRate(), payload.model_dump())
+def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> Status[TaxRate]:
+    return Status(201, fresh(save_tax_rate(TaxRate(), payload.model_dump())))
 
 
 @tax_rates_router.get("/{rate_id}", response={200: TaxRateOut, **ERRORS})
 def get_tax_rate(request: HttpRequest, rate_id: Id) -> TaxRate:
-    _read_tax_rates(request)
     return fetch(TaxRate, rate_id, "Tax rate")
 
 
 @tax_rates_router.put("/{rate_id}", response={200: TaxRateOut, **ERRORS})
 def update_tax_rate(request: HttpRequest, rate_id: Id, payload: TaxRateIn) -> TaxRate:
-    require_area(request, CONFIGURATION)
-    return save_tax_rate(fetch(TaxRate, rate_id, "Tax rate"), payload.model_dump())
+    return fresh(save_tax_rate(fetch(TaxRate, rate_id, "Tax rate"), payload.model_dump()))
 
 
 @tax_rates_router.delete("/{rate_id}", response={204: None, **ERRORS})
-def remove_tax_rate(request: HttpRequest, rate_id: Id) -> tuple[int, None]:
+def remove_tax_rate(request: HttpRequest, rate_id: Id) -> Status[None]:
     """Delete a tax rate; the zero rate and rates still in use are refused (422, with why)."""
-    require_area(request, CONFIGURATION)
     delete_tax_rate(fetch(TaxRate, rate_id, "Tax rate"))
-    return 204, None
+    return Status(204, None)
 
 
 # --- Charge rates -----------------------------------------------------------------------------
 
-charge_rates_router = Router(tags=["charge rates"])
+charge_rates_router = Router(
+    tags=["charge rates"], auth=TokenAuth(CONFIGURATION, read=(CONFIGURATION, "tickets"))
+)
 
 
 @charge_rates_router.get("/", response={200: ChargeRatePage, **ERRORS})
 def list_charge_rates(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
     """Charge rates by name (readable by every role: time entries need one)."""
-    require_any_area(request, CONFIGURATION, "tickets")
     rates = ChargeRate.objects.all()
     if params.q:
         rates = rates.filter(Q(name__icontains=params.q) | Q(accounts_code__icontains=params.q))
@@ -109,38 +103,35 @@ def list_charge_rates(request: HttpRequest, params: Query[ListQuery]) -> dict[st
 
 
 @charge_rates_router.post("/", response={201: ChargeRateOut, **ERRORS})
-def create_charge_rate(request: HttpRequest, payload: ChargeRateIn) -> tuple[int, ChargeRate]:
-    require_area(request, CONFIGURATION)
-    return 201, save_charge_rate(ChargeRate(), payload.model_dump())
+def create_charge_rate(request: HttpRequest, payload: ChargeRateIn) -> Status[ChargeRate]:
+    return Status(201, fresh(save_charge_rate(ChargeRate(), payload.model_dump())))
 
 
 @charge_rates_router.get("/{rate_id}", response={200: ChargeRateOut, **ERRORS})
 def get_charge_rate(request: HttpRequest, rate_id: Id) -> ChargeRate:
-    require_any_area(request, CONFIGURATION, "tickets")
     return fetch(ChargeRate, rate_id, "Charge rate")
 
 
 @charge_rates_router.put("/{rate_id}", response={200: ChargeRateOut, **ERRORS})
 def update_charge_rate(request: HttpRequest, rate_id: Id, payload: ChargeRateIn) -> ChargeRate:
-    require_area(request, CONFIGURATION)
-    return save_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"), payload.model_dump())
+    return fresh(save_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"), payload.model_dump()))
 
 
 @charge_rates_router.delete("/{rate_id}", response={204: None, **ERRORS})
-def remove_charge_rate(request: HttpRequest, rate_id: Id) -> tuple[int, None]:
-    require_area(request, CONFIGURATION)
+def remove_charge_rate(request: HttpRequest, rate_id: Id) -> Status[None]:
     delete_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"))
-    return 204, None
+    return Status(204, None)
 
 
 # --- Product groups ---------------------------------------------------------------------------
 
-product_groups_router = Router(tags=["product groups"])
+product_groups_router = Router(
+    tags=["product groups"], auth=TokenAuth(CONFIGURATION, read=(CONFIGURATION, "products"))
+)
 
 
 @product_groups_router.get("/", response={200: ProductGroupPage, **ERRORS})
 def list_product_groups(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
-    require_any_area(request, CONFIGURATION, "products")
     groups = ProductGroup.objects.all()
     if params.q:
         groups = groups.filter(name__icontains=params.q)
@@ -148,14 +139,12 @@ def list_product_groups(request: HttpRequest, params: Query[ListQuery]) -> dict[
 
 
 @product_groups_router.post("/", response={201: ProductGroupOut, **ERRORS})
-def create_product_group(request: HttpRequest, payload: ProductGroupIn) -> tuple[int, ProductGroup]:
-    require_area(request, CONFIGURATION)
-    return 201, save_product_group(ProductGroup(), payload.model_dump())
+def create_product_group(request: HttpRequest, payload: ProductGroupIn) -> Status[ProductGroup]:
+    return Status(201, fresh(save_product_group(ProductGroup(), payload.model_dump())))
 
 
 @product_groups_router.get("/{group_id}", response={200: ProductGroupOut, **ERRORS})
 def get_product_group(request: HttpRequest, group_id: Id) -> ProductGroup:
-    require_any_area(request, CONFIGURATION, "products")
     return fetch(ProductGroup, group_id, "Product group")
 
 
@@ -163,21 +152,19 @@ def get_product_group(request: HttpRequest, group_id: Id) -> ProductGroup:
 def update_product_group(
     request: HttpRequest, group_id: Id, payload: ProductGroupIn
 ) -> ProductGroup:
-    require_area(request, CONFIGURATION)
     return save_product_group(fetch(ProductGroup, group_id, "Product group"), payload.model_dump())
 
 
 @product_groups_router.delete("/{group_id}", response={204: None, **ERRORS})
-def remove_product_group(request: HttpRequest, group_id: Id) -> tuple[int, None]:
-    require_area(request, CONFIGURATION)
+def remove_product_group(request: HttpRequest, group_id: Id) -> Status[None]:
     delete_product_group(fetch(ProductGroup, group_id, "Product group"))
-    return 204, None
+    return Status(204, None)
 
 
 # --- Products ---------------------------------------------------------------------------------
 
-products_router = Router(tags=["products"])
 PRODUCTS = "products"
+products_router = Router(tags=["products"], auth=TokenAuth(PRODUCTS))
 
 
 def _product_fields(payload: ProductIn) -> dict[str, object]:
@@ -194,7 +181,6 @@ def _product_fields(payload: ProductIn) -> dict[str, object]:
 @products_router.get("/", response={200: ProductPage, **ERRORS})
 def list_products(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
     """Products by name; `q` searches name, product code and description."""
-    require_area(request, PRODUCTS)
     products = Product.objects.all()
     if params.q:
         products = products.filter(
@@ -206,26 +192,22 @@ def list_products(request: HttpRequest, params: Query[ListQuery]) -> dict[str, o
 
 
 @products_router.post("/", response={201: ProductOut, **ERRORS})
-def create_product(request: HttpRequest, payload: ProductIn) -> tuple[int, Product]:
-    require_area(request, PRODUCTS)
-    return 201, save_product(Product(), _product_fields(payload))
+def create_product(request: HttpRequest, payload: ProductIn) -> Status[Product]:
+    return Status(201, fresh(save_product(Product(), _product_fields(payload))))
 
 
 @products_router.get("/{product_id}", response={200: ProductOut, **ERRORS})
 def get_product(request: HttpRequest, product_id: Id) -> Product:
-    require_area(request, PRODUCTS)
     return fetch(Product, product_id, "Product")
 
 
 @products_router.put("/{product_id}", response={200: ProductOut, **ERRORS})
 def update_product(request: HttpRequest, product_id: Id, payload: ProductIn) -> Product:
-    require_area(request, PRODUCTS)
     product = fetch(Product, product_id, "Product")
-    return save_product(product, _product_fields(payload))
+    return fresh(save_product(product, _product_fields(payload)))
 
 
 @products_router.delete("/{product_id}", response={204: None, **ERRORS})
-def remove_product(request: HttpRequest, product_id: Id) -> tuple[int, None]:
-    require_area(request, PRODUCTS)
+def remove_product(request: HttpRequest, product_id: Id) -> Status[None]:
     delete_product(fetch(Product, product_id, "Product"))
-    return 204, None
+    return Status(204, None)

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
-from ledgerbridge.api_support import ERRORS, Id, ListQuery, fetch, paged, require_area
+from ledgerbridge.api_support import ERRORS, Id, ListQuery, TokenAuth, fetch, paged
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.customers.schemas import CustomerIn, CustomerOut, CustomerPage, party_fields
 from ledgerbridge.customers.services import delete_customer, save_customer
 
-router = Router(tags=["customers"])
 AREA = "customers"
+router = Router(tags=["customers"], auth=TokenAuth(AREA))
 
 
 @router.get("/", response={200: CustomerPage, **ERRORS})
 def list_customers(request: HttpRequest, params: Query[ListQuery]) -> dict[str, object]:
     """Customers by name; `q` searches name, account number and email."""
-    require_area(request, AREA)
     customers = Customer.objects.all()
     if params.q:
         customers = customers.filter(
@@ -30,26 +29,22 @@ def list_customers(request: HttpRequest, params: Query[ListQuery]) -> dict[str, 
 
 
 @router.post("/", response={201: CustomerOut, **ERRORS})
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Customer]:
-    require_area(request, AREA)
-    return 201, save_customer(Customer(), party_fields(payload))
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
+    return Status(201, save_customer(Customer(), party_fields(payload)))
 
 
 @router.get("/{customer_id}", response={200: CustomerOut, **ERRORS})
 def get_customer(request: HttpRequest, customer_id: Id) -> Customer:
-    require_area(request, AREA)
     return fetch(Customer, customer_id, "Customer")
 
 
 @router.put("/{customer_id}", response={200: CustomerOut, **ERRORS})
 def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerIn) -> Customer:
-    require_area(request, AREA)
     return save_customer(fetch(Customer, customer_id, "Customer"), party_fields(payload))
 
 
 @router.delete("/{customer_id}", response={204: None, **ERRORS})
-def remove_customer(request: HttpRequest, customer_id: Id) -> tuple[int, None]:
+def remove_customer(request: HttpRequest, customer_id: Id) -> Status[None]:
     """Delete a customer with no tickets, invoices or schedules."""
-    require_area(request, AREA)
     delete_customer(fetch(Customer, customer_id, "Customer"))
-    return 204, None
+    return Status(204, None)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
-from ledgerbridge.api_support import ERRORS, Id, fetch, paged, require_area, resolve_required
+from ledgerbridge.api_support import (
+    ERRORS,
+    Id,
+    TokenAuth,
+    fetch,
+    paged,
+    resolve_required,
+)
 from ledgerbridge.purchasing.models import PurchaseOrder
 from ledgerbridge.purchasing.schemas import (
     PurchaseOrderIn,
@@ -22,7 +29,7 @@ from ledgerbridge.purchasing.services import (
 from ledgerbridge.suppliers.models import Supplier
 
 AREA = "purchasing"
-router = Router(tags=["purchase orders"])
+router = Router(tags=["purchase orders"], auth=TokenAuth(AREA))
 
 
 def _orders() -> QuerySet[PurchaseOrder]:
@@ -39,7 +46,6 @@ def list_purchase_orders(
     request: HttpRequest, params: Query[PurchaseOrderQuery]
 ) -> dict[str, object]:
     """Purchase orders, newest first; `q` searches number, reference and supplier name."""
-    require_area(request, AREA)
     orders = _orders()
     if params.q:
         orders = orders.filter(
@@ -55,11 +61,8 @@ def list_purchase_orders(
 
 
 @router.post("/", response={201: PurchaseOrderOut, **ERRORS})
-def create_purchase_order(
-    request: HttpRequest, payload: PurchaseOrderIn
-) -> tuple[int, PurchaseOrder]:
+def create_purchase_order(request: HttpRequest, payload: PurchaseOrderIn) -> Status[PurchaseOrder]:
     """Raise a purchase order; its number and totals are computed here, never sent."""
-    require_area(request, AREA)
     supplier = resolve_required(Supplier, payload.supplier, "supplier", "Supplier")
     order = raise_purchase_order(
         supplier,
@@ -71,12 +74,11 @@ def create_purchase_order(
         delivery_instructions=payload.delivery_instructions,
         amount_type=payload.amount_type,
     )
-    return 201, _full(order.pk)
+    return Status(201, _full(order.pk))
 
 
 @router.get("/{order_id}", response={200: PurchaseOrderOut, **ERRORS})
 def get_purchase_order(request: HttpRequest, order_id: Id) -> PurchaseOrder:
-    require_area(request, AREA)
     return _full(order_id)
 
 
@@ -84,7 +86,6 @@ def get_purchase_order(request: HttpRequest, order_id: Id) -> PurchaseOrder:
 def change_purchase_order(
     request: HttpRequest, order_id: Id, payload: PurchaseOrderIn
 ) -> PurchaseOrder:
-    require_area(request, AREA)
     order = fetch(PurchaseOrder, order_id, "Purchase order")
     supplier = resolve_required(Supplier, payload.supplier, "supplier", "Supplier")
     update_purchase_order(
@@ -102,7 +103,6 @@ def change_purchase_order(
 
 
 @router.delete("/{order_id}", response={204: None, **ERRORS})
-def remove_purchase_order(request: HttpRequest, order_id: Id) -> tuple[int, None]:
-    require_area(request, AREA)
+def remove_purchase_order(request: HttpRequest, order_id: Id) -> Status[None]:
     delete_purchase_order(fetch(PurchaseOrder, order_id, "Purchase order"))
-    return 204, None
+    return Status(204, None)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ledgerbridge.accounts.models import User
 from ledgerbridge.accounts.permissions import may_manage_time_of
 from ledgerbridge.api_support import (
     ERRORS,
     Id,
+    TokenAuth,
+    current_user,
     fetch,
+    fresh,
     paged,
-    require_area,
     resolve_required,
 )
 from ledgerbridge.catalog.models import ChargeRate
@@ -39,8 +41,8 @@ from ledgerbridge.work.services import (
 )
 
 AREA = "tickets"
-tickets_router = Router(tags=["tickets"])
-time_router = Router(tags=["time entries"])
+tickets_router = Router(tags=["tickets"], auth=TokenAuth(AREA))
+time_router = Router(tags=["time entries"], auth=TokenAuth(AREA))
 
 
 def _visible_time(user: User) -> QuerySet[TimeEntry]:
@@ -62,7 +64,6 @@ def _check_manages(user: User, agent_id: int | None) -> None:
 @tickets_router.get("/", response={200: TicketPage, **ERRORS})
 def list_tickets(request: HttpRequest, params: Query[TicketQuery]) -> dict[str, object]:
     """Tickets, newest first; `q` searches title and customer name."""
-    require_area(request, AREA)
     tickets = Ticket.objects.select_related("customer")
     if params.q:
         tickets = tickets.filter(
@@ -76,36 +77,33 @@ def list_tickets(request: HttpRequest, params: Query[TicketQuery]) -> dict[str, 
 
 
 @tickets_router.post("/", response={201: TicketOut, **ERRORS})
-def create_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, Ticket]:
-    require_area(request, AREA)
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[Ticket]:
     customer = resolve_required(Customer, payload.customer, "customer", "Customer")
     ticket = save_ticket(Ticket(), customer=customer, title=payload.title, status=payload.status)
-    return 201, ticket
+    return Status(201, ticket)
 
 
 @tickets_router.get("/{ticket_id}", response={200: TicketOut, **ERRORS})
 def get_ticket(request: HttpRequest, ticket_id: Id) -> Ticket:
-    require_area(request, AREA)
     return fetch(Ticket, ticket_id, "Ticket")
 
 
 @tickets_router.put("/{ticket_id}", response={200: TicketOut, **ERRORS})
 def update_ticket(request: HttpRequest, ticket_id: Id, payload: TicketIn) -> Ticket:
-    require_area(request, AREA)
     ticket = fetch(Ticket, ticket_id, "Ticket")
     customer = resolve_required(Customer, payload.customer, "customer", "Customer")
     return save_ticket(ticket, customer=customer, title=payload.title, status=payload.status)
 
 
 @tickets_router.delete("/{ticket_id}", response={204: None, **ERRORS})
-def remove_ticket(request: HttpRequest, ticket_id: Id) -> tuple[int, None]:
+def remove_ticket(request: HttpRequest, ticket_id: Id) -> Status[None]:
     """Delete a ticket and its unbilled time. Technicians only when all its time is theirs."""
-    user = require_area(request, AREA)
+    user = current_user(request)
     ticket = fetch(Ticket, ticket_id, "Ticket")
     if ticket.time_entries.exclude(agent=user).exists():
         _check_manages(user, None)
     delete_ticket(ticket)
-    return 204, None
+    return Status(204, None)
 
 
 @tickets_router.get("/{ticket_id}/time-entries", response={200: TimeEntryPage, **ERRORS})
@@ -113,17 +111,15 @@ def list_ticket_time(
     request: HttpRequest, ticket_id: Id, params: Query[TimeEntryQuery]
 ) -> dict[str, object]:
     """A ticket's time (a technician sees only their own)."""
-    user = require_area(request, AREA)
+    user = current_user(request)
     ticket = fetch(Ticket, ticket_id, "Ticket")
     return paged(_filter_time(_visible_time(user).filter(ticket=ticket), params), params)
 
 
 @tickets_router.post("/{ticket_id}/time-entries", response={201: TimeEntryOut, **ERRORS})
-def log_ticket_time(
-    request: HttpRequest, ticket_id: Id, payload: TimeEntryIn
-) -> tuple[int, TimeEntry]:
+def log_ticket_time(request: HttpRequest, ticket_id: Id, payload: TimeEntryIn) -> Status[TimeEntry]:
     """Log time on a ticket; a technician logs only their own (agent omitted or theirs)."""
-    user = require_area(request, AREA)
+    user = current_user(request)
     ticket = fetch(Ticket, ticket_id, "Ticket")
     agent = (
         user if payload.agent is None else resolve_required(User, payload.agent, "agent", "User")
@@ -139,7 +135,7 @@ def log_ticket_time(
         summary=payload.summary,
         billable=payload.billable,
     )
-    return 201, entry
+    return Status(201, fresh(entry))
 
 
 # --- Time entries -----------------------------------------------------------------------------
@@ -160,12 +156,12 @@ def _filter_time(entries: QuerySet[TimeEntry], params: TimeEntryQuery) -> QueryS
 @time_router.get("/", response={200: TimeEntryPage, **ERRORS})
 def list_time_entries(request: HttpRequest, params: Query[TimeEntryQuery]) -> dict[str, object]:
     """Time entries, newest first (a technician sees only their own); `q` searches summaries."""
-    user = require_area(request, AREA)
+    user = current_user(request)
     return paged(_filter_time(_visible_time(user), params), params)
 
 
 def _own_entry(request: HttpRequest, entry_id: int) -> tuple[User, TimeEntry]:
-    user = require_area(request, AREA)
+    user = current_user(request)
     entry = fetch(TimeEntry, entry_id, "Time entry")
     _check_manages(user, entry.agent_id)
     return user, entry
@@ -187,7 +183,7 @@ def update_time_entry(request: HttpRequest, entry_id: Id, payload: TimeEntryIn) 
     )
     _check_manages(user, agent.pk)
     charge_rate = resolve_required(ChargeRate, payload.charge_rate, "charge_rate", "Charge rate")
-    return change_time_entry(
+    entry = change_time_entry(
         entry,
         agent=agent,
         date=payload.date,
@@ -196,10 +192,11 @@ def update_time_entry(request: HttpRequest, entry_id: Id, payload: TimeEntryIn) 
         summary=payload.summary,
         billable=payload.billable,
     )
+    return fresh(entry)
 
 
 @time_router.delete("/{entry_id}", response={204: None, **ERRORS})
-def remove_time_entry(request: HttpRequest, entry_id: Id) -> tuple[int, None]:
+def remove_time_entry(request: HttpRequest, entry_id: Id) -> Status[None]:
     _user, entry = _own_entry(request, entry_id)
     delete_time_entry(entry)
-    return 204, None
+    return Status(204, None)
