@@ -1,17 +1,78 @@
-"""The home page and the Configuration hub."""
+"""The home page (a small dashboard of what needs doing) and the Configuration hub."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
-from ledgerbridge.accounts.permissions import area_required
+from ledgerbridge.accounts.models import ApiToken, User
+from ledgerbridge.accounts.permissions import area_required, can_use
+from ledgerbridge.billing.models import DocumentStatus, Invoice, RecurringInvoice
+from ledgerbridge.catalog.models import ChargeRate, ProductGroup, TaxRate
+from ledgerbridge.work.models import Ticket, TicketStatus, TimeEntry
+from ledgerbridge.work.services import ready_for_invoicing
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    user = request.user
+    cards: list[dict[str, Any]] = []
+    if can_use(user, "tickets"):
+        own_time = TimeEntry.objects.filter(agent_id=user.pk, invoice_line__isnull=True)
+        cards.append(
+            {
+                "label": "Open tickets",
+                "figure": Ticket.objects.filter(status=TicketStatus.OPEN).count(),
+                "url": reverse("work:ticket_list") + "?status=open",
+            }
+        )
+        cards.append(
+            {
+                "label": "Hours you logged, not yet billed",
+                "figure": own_time.aggregate(h=Sum("hours"))["h"] or 0,
+                "url": reverse("work:ticket_list"),
+            }
+        )
+    if can_use(user, "invoices"):
+        ready = ready_for_invoicing()
+        ready_hours = ready.aggregate(h=Sum("hours"))["h"] or 0
+        cards.append(
+            {
+                "label": f"Time entries ready for invoicing ({ready_hours} h)",
+                "figure": ready.count(),
+                "url": reverse("billing:ready"),
+            }
+        )
+        cards.append(
+            {
+                "label": "Draft invoices",
+                "figure": Invoice.objects.filter(status=DocumentStatus.DRAFT).count(),
+                "url": reverse("billing:invoice_list") + "?status=DRAFT",
+            }
+        )
+        cards.append(
+            {
+                "label": "Active recurring invoices",
+                "figure": RecurringInvoice.objects.filter(active=True).count(),
+                "url": reverse("billing:recurring_list"),
+            }
+        )
+    return render(request, "home.html", {"cards": cards})
 
 
 @area_required("configuration")
 def configuration(request: HttpRequest) -> HttpResponse:
-    return render(request, "configuration.html")
+    return render(
+        request,
+        "configuration.html",
+        {
+            "tax_rates": TaxRate.objects.count(),
+            "charge_rates": ChargeRate.objects.count(),
+            "groups": ProductGroup.objects.count(),
+            "users": User.objects.filter(is_active=True).count(),
+            "tokens": ApiToken.objects.count(),
+        },
+    )

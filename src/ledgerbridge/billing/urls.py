@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ledgerbridge.billing import views
 
 app_name = "billing"
-urlpatterns: list = []
+urlpatterns = [
+    path("ready/", views.ready, name="ready"),
+    path("ready/billed/", views.billed, name="billed"),
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/new/", views.invoice_create, name="invoice_create"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/delete/", views.invoice_delete, name="invoice_delete"),
+    path("recurring/", views.recurring_list, name="recurring_list"),
+    path("recurring/new/", views.recurring_form, name="recurring_create"),
+    path("recurring/raise/", views.recurring_raise, name="recurring_raise"),
+    path("recurring/<int:pk>/", views.recurring_form, name="recurring_edit"),
+    path("recurring/<int:pk>/delete/", views.recurring_delete, name="recurring_delete"),
+]

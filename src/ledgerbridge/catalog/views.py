@@ -1,0 +1,244 @@
+"""Catalog screens: products and product groups (billing), tax and charge rates (configuration)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from ledgerbridge.accounts.permissions import area_required
+from ledgerbridge.catalog import services
+from ledgerbridge.catalog.forms import (
+    PRODUCT_SETS,
+    ChargeRateForm,
+    ProductForm,
+    ProductGroupForm,
+    TaxRateForm,
+)
+from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
+from ledgerbridge.screens import (
+    apply_errors,
+    delete_page,
+    fieldsets,
+    form_page,
+    paginate,
+    posted,
+    search,
+)
+
+
+def _edit(
+    request: HttpRequest,
+    model: type[Model],
+    form_class: type[ModelForm[Any]],
+    pk: int | None,
+    *,
+    kind: str,
+    list_name: str,
+    section: str,
+    save: Callable[[Any, Any], Model],
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> HttpResponse:
+    """Create (pk None) or edit one catalog record: the form parses, the `save` service writes."""
+    instance = get_object_or_404(model, pk=pk) if pk is not None else None
+    form = form_class(posted(request), instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.instance, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, f"{kind.capitalize()} {saved} {'saved' if pk else 'created'}."
+            )
+            return redirect(list_name)
+    stored = model._default_manager.get(pk=pk) if pk is not None else None
+    return form_page(
+        request,
+        form,
+        title=str(stored) if stored is not None else f"New {kind}",
+        back_url=reverse(list_name),
+        back_label=f"{kind.capitalize()}s",
+        delete_url=reverse(f"{list_name.rsplit('_', 1)[0]}_delete", args=[pk]) if pk else "",
+        section=section,
+        submit="Save" if pk else f"Create {kind}",
+        sets=fieldsets(form, groups) if groups else None,
+    )
+
+
+# Products -----------------------------------------------------------------------------------
+
+
+@area_required("products")
+def product_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    rows = Product.objects.select_related("group", "parent", "sales_tax_rate")
+    rows = search(rows, q, ("name", "code", "description", "group__name"))
+    group = request.GET.get("group", "")
+    if group.isdigit():
+        rows = rows.filter(group_id=int(group))
+    return render(
+        request,
+        "catalog/product_list.html",
+        {
+            "page": paginate(request, rows),
+            "q": q,
+            "group": group,
+            "groups": ProductGroup.objects.all(),
+        },
+    )
+
+
+@area_required("products")
+def product_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _edit(
+        request,
+        Product,
+        ProductForm,
+        pk,
+        kind="product",
+        list_name="catalog:product_list",
+        section="Products",
+        save=services.save_product,
+        groups=PRODUCT_SETS,
+    )
+
+
+@area_required("products")
+def product_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    product = get_object_or_404(Product, pk=pk)
+    return delete_page(
+        request,
+        product,
+        kind="product",
+        delete=lambda: services.delete_product(product),
+        back_url=reverse("catalog:product_edit", args=[pk]),
+        done_url=reverse("catalog:product_list"),
+        section="Products",
+    )
+
+
+# Product groups (usable by billing, so they live under Products) ---------------------------
+
+
+@area_required("products")
+def group_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    rows = search(ProductGroup.objects.all(), q, ("name",))
+    return render(
+        request,
+        "catalog/group_list.html",
+        {"page": paginate(request, rows), "q": q, "section": "Products"},
+    )
+
+
+@area_required("products")
+def group_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _edit(
+        request,
+        ProductGroup,
+        ProductGroupForm,
+        pk,
+        kind="product group",
+        save=services.save_product_group,
+        list_name="catalog:group_list",
+        section="Products",
+    )
+
+
+@area_required("products")
+def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(ProductGroup, pk=pk)
+    return delete_page(
+        request,
+        group,
+        kind="product group",
+        delete=lambda: services.delete_product_group(group),
+        back_url=reverse("catalog:group_list"),
+        done_url=reverse("catalog:group_list"),
+        section="Products",
+    )
+
+
+# Tax rates and charge rates (configuration) ---------------------------------------------------
+
+
+@area_required("configuration")
+def taxrate_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "catalog/taxrate_list.html",
+        {"rates": TaxRate.objects.all(), "section": "Configuration"},
+    )
+
+
+@area_required("configuration")
+def taxrate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _edit(
+        request,
+        TaxRate,
+        TaxRateForm,
+        pk,
+        kind="tax rate",
+        save=services.save_tax_rate,
+        list_name="catalog:taxrate_list",
+        section="Configuration",
+    )
+
+
+@area_required("configuration")
+def taxrate_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rate = get_object_or_404(TaxRate, pk=pk)
+    return delete_page(
+        request,
+        rate,
+        kind="tax rate",
+        delete=lambda: services.delete_tax_rate(rate),
+        back_url=reverse("catalog:taxrate_list"),
+        done_url=reverse("catalog:taxrate_list"),
+        section="Configuration",
+    )
+
+
+@area_required("configuration")
+def chargerate_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "catalog/chargerate_list.html",
+        {"rates": ChargeRate.objects.all(), "section": "Configuration"},
+    )
+
+
+@area_required("configuration")
+def chargerate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _edit(
+        request,
+        ChargeRate,
+        ChargeRateForm,
+        pk,
+        kind="charge rate",
+        save=services.save_charge_rate,
+        list_name="catalog:chargerate_list",
+        section="Configuration",
+    )
+
+
+@area_required("configuration")
+def chargerate_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rate = get_object_or_404(ChargeRate, pk=pk)
+    return delete_page(
+        request,
+        rate,
+        kind="charge rate",
+        delete=lambda: services.delete_charge_rate(rate),
+        back_url=reverse("catalog:chargerate_list"),
+        done_url=reverse("catalog:chargerate_list"),
+        section="Configuration",
+    )

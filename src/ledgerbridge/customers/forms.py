@@ -1,0 +1,44 @@
+"""Forms for customers: their details, and their billing settings (a tab of their own)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ledgerbridge.customers.models import Customer
+
+DETAILS = ("name", "account_number", "active", "email", "phone")
+POSTAL = tuple(f"postal_{part}" for part in ("line1", "line2", "city", "region", "code", "country"))
+STREET = tuple(f"street_{part}" for part in ("line1", "line2", "city", "region", "code", "country"))
+SETTINGS = (
+    "payment_terms_days",
+    "invoice_email",
+    "billing_notes",
+    "sales_tax_rate",
+    "purchase_tax_rate",
+)
+
+DETAIL_SETS = (("Customer", DETAILS), ("Postal address", POSTAL), ("Street address", STREET))
+SETTING_SETS = (("Billing settings", SETTINGS),)
+
+
+class CustomerDetailsForm(forms.ModelForm[Customer]):
+    class Meta:
+        model = Customer
+        fields = DETAILS + POSTAL + STREET
+
+
+class CustomerSettingsForm(forms.ModelForm[Customer]):
+    class Meta:
+        model = Customer
+        fields = SETTINGS
+        labels = {
+            "sales_tax_rate": "Default sales tax rate",
+            "purchase_tax_rate": "Default purchase tax rate",
+        }
+
+
+class NewCustomerForm(forms.ModelForm[Customer]):
+    class Meta:
+        model = Customer
+        fields = DETAILS + POSTAL + STREET + SETTINGS
+        labels = CustomerSettingsForm.Meta.labels

@@ -1,0 +1,27 @@
+"""The purchase-order header form (its lines use billing's shared lines formset)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ledgerbridge.billing.forms import DATE, OPEN_STATUSES
+from ledgerbridge.billing.models import AmountTypes, DocumentStatus
+from ledgerbridge.suppliers.models import Supplier
+
+
+class PurchaseOrderForm(forms.Form):
+    supplier = forms.ModelChoiceField(queryset=Supplier.objects.filter(active=True))
+    date = forms.DateField(widget=DATE)
+    delivery_date = forms.DateField(required=False, widget=DATE)
+    status = forms.ChoiceField(choices=OPEN_STATUSES, initial=DocumentStatus.DRAFT)
+    reference = forms.CharField(max_length=255, required=False)
+    delivery_instructions = forms.CharField(max_length=500, required=False)
+    amount_type = forms.ChoiceField(
+        label="Amounts are", choices=AmountTypes.choices, initial=AmountTypes.EXCLUSIVE
+    )
+
+    def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if editing:
+            # Orders keep their supplier, but an inactive one must still show as chosen.
+            self.fields["supplier"].queryset = Supplier.objects.all()  # type: ignore[attr-defined]

@@ -1,0 +1,57 @@
+"""Supplier screens: a searchable list and one form for a supplier's details and address."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from ledgerbridge.accounts.permissions import area_required
+from ledgerbridge.screens import delete_page, fieldsets, form_page, paginate, posted, search
+from ledgerbridge.suppliers.forms import SUPPLIER_SETS, SupplierForm
+from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.suppliers.services import delete_supplier, save_supplier
+
+SEARCH_FIELDS = ("name", "account_number", "email", "phone", "postal_city")
+
+
+@area_required("suppliers")
+def supplier_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    rows = search(Supplier.objects.all(), q, SEARCH_FIELDS)
+    return render(request, "suppliers/list.html", {"page": paginate(request, rows), "q": q})
+
+
+@area_required("suppliers")
+def supplier_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    supplier = get_object_or_404(Supplier, pk=pk) if pk is not None else None
+    form = SupplierForm(posted(request), instance=supplier)
+    if request.method == "POST" and form.is_valid():
+        saved = save_supplier(form.instance, form.cleaned_data)
+        messages.success(request, f"Supplier {saved} {'saved' if supplier else 'created'}.")
+        return redirect("suppliers:edit", pk=saved.pk)
+    title = supplier.name if supplier else "New supplier"
+    return form_page(
+        request,
+        form,
+        title=title,
+        sets=fieldsets(form, SUPPLIER_SETS),
+        back_url=reverse("suppliers:list"),
+        back_label="Suppliers",
+        submit="Save" if supplier else "Create supplier",
+        delete_url=reverse("suppliers:delete", args=[pk]) if supplier else "",
+    )
+
+
+@area_required("suppliers")
+def supplier_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    supplier = get_object_or_404(Supplier, pk=pk)
+    return delete_page(
+        request,
+        supplier,
+        kind="supplier",
+        delete=lambda: delete_supplier(supplier),
+        back_url=reverse("suppliers:edit", args=[pk]),
+        done_url=reverse("suppliers:list"),
+    )
