@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ledgerbridge.work",
     "ledgerbridge.billing",
     "ledgerbridge.purchasing",
+    "ledgerbridge.xero",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,33 @@ PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "60"
 
 # The Xero sandbox that `make demo` starts beside the web app (see docs/sandbox.md).
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8700"))
+
+# Secrets at rest (OAuth tokens, webhook keys): Fernet keys, newest first. Empty: a key file
+# generated in DATA_DIR with mode 0600 (the embedded set-up).
+FERNET_KEYS = [k for k in os.environ.get("LEDGERBRIDGE_FERNET_KEYS", "").split(",") if k.strip()]
+
+# Xero. With no XERO_CLIENT_ID, Ledgerbridge talks to the bundled Xero sandbox (docs/sandbox.md);
+# set XERO_CLIENT_ID, XERO_CLIENT_SECRET and XERO_REDIRECT_URI for real Xero.
+XERO_CLIENT_ID = os.environ.get("XERO_CLIENT_ID", "")
+XERO_CLIENT_SECRET = os.environ.get("XERO_CLIENT_SECRET", "")
+XERO_REDIRECT_URI = os.environ.get("XERO_REDIRECT_URI", "")
+_sandbox = os.environ.get("XERO_SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}")
+_real = bool(XERO_CLIENT_ID) and "XERO_SANDBOX_URL" not in os.environ
+XERO_LOGIN_URL = os.environ.get("XERO_LOGIN_URL", "https://login.xero.com" if _real else _sandbox)
+XERO_IDENTITY_URL = os.environ.get(
+    "XERO_IDENTITY_URL", "https://identity.xero.com" if _real else _sandbox
+)
+XERO_API_URL = os.environ.get("XERO_API_URL", "https://api.xero.com" if _real else _sandbox)
+XERO_SCOPES = os.environ.get(
+    "XERO_SCOPES",
+    "openid profile email offline_access accounting.settings accounting.contacts "
+    "accounting.transactions",
+)
+# Seconds before expiry at which an access token is refreshed.
+XERO_REFRESH_LEEWAY = int(os.environ.get("XERO_REFRESH_LEEWAY", "120"))
+XERO_TIMEOUT = float(os.environ.get("XERO_TIMEOUT", "30"))
+# Seconds in a rate-limit "minute" (shorter only against a time-scaled sandbox, for benchmarks).
+XERO_MINUTE_SECONDS = float(os.environ.get("XERO_MINUTE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

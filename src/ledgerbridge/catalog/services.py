@@ -24,9 +24,10 @@ def zero_rate() -> TaxRate:
 
 
 def _describe(error: ProtectedError) -> str:
-    kinds = sorted({obj._meta.verbose_name for obj in error.protected_objects})
+    kinds = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
     sample = sorted(str(obj) for obj in list(error.protected_objects)[:5])
-    return f"still used by {', '.join(kinds)} ({', '.join(sample)}{'…' if len(error.protected_objects) > 5 else ''})"
+    more = "…" if len(error.protected_objects) > 5 else ""
+    return f"still used by {', '.join(kinds)} ({', '.join(sample)}{more})"
 
 
 @transaction.atomic

@@ -1,0 +1,268 @@
+"""The only code that sends HTTP to Xero's Accounting API, for one organisation at a time.
+
+Contract of `XeroClient.request`:
+- waits for the organisation's budget (5 in flight, 60 a minute, the day's and the app's);
+- sends the access token (refreshed single-flight when due) and `xero-tenant-id`;
+- every PUT and POST carries an `Idempotency-Key`, the same on every retry of one call, so a
+  retry after a lost answer cannot create a duplicate;
+- retries what `errors.classify` calls retryable: 5xx, timeouts and dropped connections back off
+  exponentially with jitter (capped); a minute 429 waits `Retry-After`; a 401 refreshes once;
+- a day 429 pauses the organisation (visible on its page) and raises DailyLimitReached at once,
+  holding up no other organisation;
+- records the quota Xero reports on the connection after every answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+
+from ledgerbridge.xero import connections
+from ledgerbridge.xero.errors import (
+    DailyLimitReached,
+    RateLimited,
+    ReauthorisationNeeded,
+    TransientError,
+    XeroError,
+    classify,
+)
+from ledgerbridge.xero.limits import Budgets, Limits
+from ledgerbridge.xero.models import Connection
+
+log = logging.getLogger(__name__)
+
+ACCOUNTING = "/api.xro/2.0"
+MAX_PAGE_SIZE = 1000
+_budgets: Budgets | None = None
+_budgets_lock = threading.Lock()
+
+
+def budgets() -> Budgets:
+    """This process's budgets, one per organisation (see `limits`)."""
+    global _budgets
+    with _budgets_lock:
+        if _budgets is None:
+            _budgets = Budgets(Limits(minute=settings.XERO_MINUTE_SECONDS))
+        return _budgets
+
+
+def _header(headers: Mapping[str, str], name: str) -> int | None:
+    try:
+        value = headers.get(name)
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class XeroClient:
+    """One organisation's door to Xero; safe to share between threads."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        app: connections.XeroApp | None = None,
+        http: httpx.Client | None = None,
+        budget_pool: Budgets | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+    ) -> None:
+        if not connection.tenant_id or connection.token_set_id is None:
+            raise ReauthorisationNeeded(f"{connection.name} is not connected to Xero.")
+        self.connection = connection
+        self.app = app or connections.XeroApp.from_settings()
+        self.http = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
+        self.budget = (budget_pool or budgets()).for_tenant(connection.tenant_id)
+        self.sleep = sleep
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> XeroClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- calls ------------------------------------------------------------------------------
+
+    def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        if_modified_since: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        return self.request("GET", path, params=params, if_modified_since=if_modified_since)
+
+    def put(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        return self.request("PUT", path, json=body, params=params, idempotency_key=idempotency_key)
+
+    def post(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        return self.request("POST", path, json=body, params=params, idempotency_key=idempotency_key)
+
+    def pages(
+        self,
+        path: str,
+        collection: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        page_size: int | None = MAX_PAGE_SIZE,
+        if_modified_since: dt.datetime | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Stream a list page by page (`page_size` None: an endpoint without paging)."""
+        page = 1
+        while True:
+            query = dict(params or {})
+            if page_size is not None:
+                query.update(page=page, pageSize=page_size)
+            body = self.get(path, params=query, if_modified_since=if_modified_since)
+            records = list(body.get(collection) or [])
+            if records:
+                yield records
+            if page_size is None or len(records) < page_size:
+                return
+            pagination = body.get("pagination") or {}
+            if pagination.get("pageCount") and page >= int(pagination["pageCount"]):
+                return
+            page += 1
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        if_modified_since: dt.datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Send one logical call, retrying as the module docstring says; returns Xero's JSON."""
+        url = f"{self.app.api_url}{ACCOUNTING}{path}"
+        headers = {"xero-tenant-id": self.connection.tenant_id, "Accept": "application/json"}
+        if method in {"PUT", "POST"}:
+            headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
+        if if_modified_since is not None:
+            headers["If-Modified-Since"] = if_modified_since.astimezone(dt.UTC).strftime(
+                "%Y-%m-%dT%H:%M:%S"
+            )
+        stale: str | None = None
+        refreshed = False
+        failures = 0
+        waits = 0
+        while True:
+            self._check_paused()
+            self.budget.acquire()
+            response = None
+            try:
+                token = connections.access_token(
+                    self.connection.token_set_id or 0, stale=stale, app=self.app, http=self.http
+                )
+                response = self.http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers={**headers, "Authorization": f"Bearer {token}"},
+                )
+                error = classify(response.status_code, response.headers, response.content)
+            except httpx.TimeoutException as exc:
+                error = TransientError(f"Xero did not answer in time ({exc.__class__.__name__}).")
+            except httpx.TransportError as exc:
+                error = TransientError(f"The connection to Xero failed ({exc.__class__.__name__}).")
+            finally:
+                self.budget.release()
+            if response is not None:
+                self.budget.observe(response.headers)
+                self._record_quota(response.headers)
+            if error is None:
+                assert response is not None
+                return dict(response.json()) if response.content else {}
+            if isinstance(error, DailyLimitReached):
+                self._pause(error.retry_after, error.message)
+                raise error
+            if isinstance(error, RateLimited):
+                waits += 1
+                if waits > 20:
+                    raise error
+                self.budget.wait_minute(error.retry_after)
+                continue
+            if isinstance(error, ReauthorisationNeeded) and not refreshed and response is not None:
+                refreshed, stale = True, token
+                continue
+            if error.retryable and failures + 1 < self.max_attempts:
+                failures += 1
+                delay = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
+                self.sleep(delay / 2 + random.random() * delay / 2)  # noqa: S311 - jitter
+                continue
+            self._record_error(error)
+            raise error
+
+    # --- bookkeeping ------------------------------------------------------------------------
+
+    def _check_paused(self) -> None:
+        paused = (
+            Connection.objects.filter(pk=self.connection.pk)
+            .values_list("paused_until", flat=True)
+            .first()
+        )
+        now = timezone.now()
+        if paused and paused > now:
+            seconds = (paused - now).total_seconds()
+            raise DailyLimitReached(
+                f"{self.connection.name} is paused until {paused:%Y-%m-%d %H:%M} UTC: its daily "
+                "Xero limit is used up.",
+                retry_after=seconds,
+                problem="day",
+            )
+
+    def _pause(self, seconds: float, message: str) -> None:
+        self.budget.pause(seconds)
+        until = timezone.now() + dt.timedelta(seconds=seconds)
+        Connection.objects.filter(pk=self.connection.pk).update(
+            paused_until=until, last_error=message, last_error_at=timezone.now()
+        )
+
+    def _record_quota(self, headers: Mapping[str, str]) -> None:
+        Connection.objects.filter(pk=self.connection.pk).update(
+            minute_remaining=_header(headers, "x-minlimit-remaining"),
+            day_remaining=_header(headers, "x-daylimit-remaining"),
+            app_minute_remaining=_header(headers, "x-appminlimit-remaining"),
+            last_call_at=timezone.now(),
+        )
+
+    def _record_error(self, error: XeroError) -> None:
+        if isinstance(error, ReauthorisationNeeded) and self.connection.token_set_id:
+            connections.mark_needs_reauth(self.connection.token_set_id, error.message)
+        Connection.objects.filter(pk=self.connection.pk).update(
+            last_error=error.message, last_error_at=timezone.now()
+        )

@@ -1,0 +1,468 @@
+"""Connections to Xero organisations: connect (OAuth2 code flow with state and PKCE, through
+Authlib), save, disconnect, delete, and the single-flight token refresh (CONN-1..CONN-6).
+
+Contract of `access_token`: returns a token valid for at least XERO_REFRESH_LEEWAY seconds.
+Refreshing is single-flight per token set across threads (a lock) and processes (a row lock in
+the same transaction that stores the rotated refresh token), so N callers at once make one
+refresh call. `invalid_grant` marks the token set and its connections "needs re-authorisation"
+and raises ReauthorisationNeeded; nothing queued is dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.httpx_client import OAuth2Client
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ledgerbridge import crypto
+from ledgerbridge.accounts.models import User
+from ledgerbridge.xero.errors import ReauthorisationNeeded, TransientError, XeroError, classify
+from ledgerbridge.xero.models import (
+    AuthorisationAttempt,
+    Connection,
+    ConnectionState,
+    TokenSet,
+    XeroModule,
+)
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_LIFETIME = dt.timedelta(minutes=15)
+
+
+class AuthorisationFailed(Exception):
+    """The authorisation could not complete; `message` says why and what to do."""
+
+    def __init__(self, message: str, connection: Connection | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.connection = connection
+
+
+@dataclass(frozen=True)
+class XeroApp:
+    """Where Xero (or the sandbox) is, and who we are to it."""
+
+    client_id: str
+    client_secret: str
+    login_url: str
+    identity_url: str
+    api_url: str
+    scopes: str
+
+    @classmethod
+    def from_settings(cls) -> XeroApp:
+        return cls(
+            settings.XERO_CLIENT_ID,
+            settings.XERO_CLIENT_SECRET,
+            settings.XERO_LOGIN_URL.rstrip("/"),
+            settings.XERO_IDENTITY_URL.rstrip("/"),
+            settings.XERO_API_URL.rstrip("/"),
+            settings.XERO_SCOPES,
+        )
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.identity_url}/connect/token"
+
+    def oauth(self, redirect_uri: str = "") -> OAuth2Client:
+        return OAuth2Client(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            scope=self.scopes,
+            redirect_uri=redirect_uri or None,
+            code_challenge_method="S256",
+            token_endpoint_auth_method="client_secret_post",
+            timeout=settings.XERO_TIMEOUT,
+        )
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT we received straight from Xero's token endpoint (not verified:
+    used only to learn which authorisation event and user the token belongs to)."""
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return data if isinstance(data, dict) else {}
+    except (IndexError, ValueError):
+        return {}
+
+
+# --- connect ----------------------------------------------------------------------------------
+
+
+def create_connection(name: str) -> Connection:
+    name = name.strip()
+    if not name:
+        raise AuthorisationFailed("Enter a display name for the connection.")
+    if Connection.objects.filter(name__iexact=name).exists():
+        raise AuthorisationFailed(f"A connection named {name!r} already exists; pick another name.")
+    return Connection.objects.create(name=name)
+
+
+def start_authorisation(
+    connection: Connection, user: User | None, redirect_uri: str, app: XeroApp | None = None
+) -> str:
+    """Begin "Connect now": returns Xero's authorisation URL (with state and PKCE)."""
+    app = app or XeroApp.from_settings()
+    if not app.client_id:
+        raise AuthorisationFailed(
+            "No Xero app is configured: set XERO_CLIENT_ID, XERO_CLIENT_SECRET and "
+            "XERO_REDIRECT_URI, or run the Xero sandbox (make demo does)."
+        )
+    state = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64)
+    AuthorisationAttempt.objects.create(
+        state=state,
+        code_verifier_enc=crypto.encrypt(verifier),
+        connection=connection,
+        started_by=user,
+    )
+    url, _ = app.oauth(redirect_uri).create_authorization_url(
+        f"{app.login_url}/identity/connect/authorize", state=state, code_verifier=verifier
+    )
+    return str(url)
+
+
+def _claim_attempt(state: str) -> AuthorisationAttempt:
+    """Use an attempt once: an unknown, expired or replayed state is refused."""
+    if not state:
+        raise AuthorisationFailed("Xero's answer carried no state; start again with Connect now.")
+    attempt = AuthorisationAttempt.objects.select_related("connection").filter(state=state).first()
+    if attempt is None:
+        raise AuthorisationFailed(
+            "This authorisation answer does not match any Connect now we started; start again."
+        )
+    fresh_after = timezone.now() - ATTEMPT_LIFETIME
+    claimed = AuthorisationAttempt.objects.filter(
+        pk=attempt.pk, used_at__isnull=True, created_at__gte=fresh_after
+    ).update(used_at=timezone.now())
+    if not claimed:
+        raise AuthorisationFailed(
+            "This authorisation answer was already used or has expired; press Connect now again.",
+            attempt.connection,
+        )
+    return attempt
+
+
+def complete_authorisation(
+    params: dict[str, str],
+    redirect_uri: str,
+    app: XeroApp | None = None,
+    http: httpx.Client | None = None,
+) -> list[Connection]:
+    """Finish the flow from Xero's redirect. Returns the connections it filled in: the one that
+    started it first, then one per further organisation the login granted. None is saved yet
+    (CONN-4); a failure changes no connection."""
+    app = app or XeroApp.from_settings()
+    attempt = _claim_attempt(params.get("state", ""))
+    connection = attempt.connection
+    if params.get("error"):
+        detail = params.get("error_description") or params["error"]
+        if params["error"] == "access_denied":
+            detail = "the connection was cancelled on Xero's consent page"
+        raise AuthorisationFailed(f"Xero did not connect: {detail}.", connection)
+    code = params.get("code", "")
+    if not code:
+        raise AuthorisationFailed(
+            "Xero's answer carried no code; press Connect now again.", connection
+        )
+    try:
+        token = app.oauth(redirect_uri).fetch_token(
+            app.token_url, code=code, code_verifier=crypto.decrypt(attempt.code_verifier_enc)
+        )
+    except OAuthError as exc:
+        raise AuthorisationFailed(
+            f"Xero refused the authorisation code ({exc.error}): it may have been used already "
+            "or expired. Press Connect now again.",
+            connection,
+        ) from exc
+    except httpx.HTTPError as exc:
+        raise AuthorisationFailed(f"Could not reach Xero ({exc}); try again.", connection) from exc
+
+    claims = jwt_claims(str(token["access_token"]))
+    event_id = str(claims.get("authentication_event_id") or "")
+    tenants = _granted_tenants(app, str(token["access_token"]), event_id, http)
+    if not tenants:
+        raise AuthorisationFailed(
+            "Xero granted no organisation; pick one and try again.", connection
+        )
+    linked = _link_tenants(connection, token, claims, event_id, tenants)
+    if connection not in linked:
+        names = ", ".join(c.name for c in linked)
+        if connection.tenant_id:
+            reason = (
+                f"{connection.name} is for {connection.tenant_name}, but Xero granted other "
+                f"organisations; see {names}."
+            )
+        else:
+            reason = f"That organisation is already connected as {names}; its tokens were renewed."
+        raise AuthorisationFailed(reason, connection)
+    return linked
+
+
+def _granted_tenants(
+    app: XeroApp, access_token: str, event_id: str, http: httpx.Client | None
+) -> list[dict[str, Any]]:
+    params = {"authEventId": event_id} if event_id else {}
+    client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
+    try:
+        response = client.get(
+            f"{app.api_url}/connections",
+            params=params,
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
+    except httpx.HTTPError as exc:
+        raise AuthorisationFailed(f"Could not reach Xero ({exc}); try again.") from exc
+    finally:
+        if http is None:
+            client.close()
+    if error := classify(response.status_code, response.headers, response.content):
+        raise AuthorisationFailed(f"Xero did not list the organisations: {error.message}")
+    data = response.json()
+    return [t for t in data if t.get("tenantType", "ORGANISATION") == "ORGANISATION"] or data
+
+
+@transaction.atomic
+def _link_tenants(
+    connection: Connection,
+    token: dict[str, Any],
+    claims: dict[str, Any],
+    event_id: str,
+    tenants: list[dict[str, Any]],
+) -> list[Connection]:
+    now = timezone.now()
+    token_set = TokenSet(xero_user_id=str(claims.get("xero_userid") or ""), auth_event_id=event_id)
+    token_set.store(token, now)
+    token_set.save()
+    first = connection.tenant_id
+    ordered = sorted(tenants, key=lambda t: t["tenantId"] != first) if first else tenants
+    linked: list[Connection] = []
+    for tenant in ordered:
+        tenant_id = str(tenant["tenantId"])
+        target = Connection.objects.select_for_update().filter(tenant_id=tenant_id).first()
+        if target is None:
+            if not linked and not connection.tenant_id:
+                target = Connection.objects.select_for_update().get(pk=connection.pk)
+            else:
+                target = Connection(name=_free_name(str(tenant.get("tenantName") or tenant_id)))
+        previous = target.token_set_id
+        target.tenant_id = tenant_id
+        target.tenant_name = str(tenant.get("tenantName") or "")
+        target.tenant_type = str(tenant.get("tenantType") or "ORGANISATION")
+        target.xero_connection_id = str(tenant.get("id") or "")
+        target.token_set = token_set
+        target.connected_at = now
+        target.state = ConnectionState.CONNECTED if target.saved else ConnectionState.DISCONNECTED
+        target.last_error = ""
+        target.save()
+        linked.append(target)
+        if previous and previous != token_set.pk:
+            _drop_unused_token_set(previous)
+    return linked
+
+
+def _free_name(base: str) -> str:
+    name, n = base[:90], 2
+    while Connection.objects.filter(name__iexact=name).exists():
+        name, n = f"{base[:90]} ({n})", n + 1
+    return name
+
+
+def _drop_unused_token_set(token_set_id: int) -> None:
+    if not Connection.objects.filter(token_set_id=token_set_id).exists():
+        TokenSet.objects.filter(pk=token_set_id).delete()
+
+
+def save_connection(connection: Connection) -> Connection:
+    """Save a connection that finished the flow (CONN-4); until then it stays disconnected."""
+    if not connection.tenant_id or connection.token_set_id is None:
+        raise AuthorisationFailed("Connect to an organisation first, then save.", connection)
+    connection.saved = True
+    connection.state = (
+        ConnectionState.NEEDS_REAUTH
+        if connection.token_set and connection.token_set.needs_reauth_since
+        else ConnectionState.CONNECTED
+    )
+    connection.save(update_fields=["saved", "state"])
+    return connection
+
+
+def set_module_enabled(enabled: bool) -> XeroModule:
+    module = XeroModule.get()
+    module.enabled = enabled
+    module.save()
+    return module
+
+
+def general_settings_unlocked() -> bool:
+    """CONN-1: general settings can be configured once at least one tenant is connected."""
+    return Connection.objects.filter(saved=True, state=ConnectionState.CONNECTED).exists()
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(token_set_id: int) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(token_set_id, threading.Lock())
+
+
+def access_token(
+    token_set_id: int,
+    *,
+    stale: str | None = None,
+    app: XeroApp | None = None,
+    http: httpx.Client | None = None,
+) -> str:
+    """A valid access token for the token set, refreshing it first if needed (single-flight).
+
+    `stale`: a token Xero just refused with 401; it is refreshed unless someone already did.
+    """
+    leeway = settings.XERO_REFRESH_LEEWAY
+    current = TokenSet.objects.get(pk=token_set_id)
+    if current.needs_reauth_since:
+        raise ReauthorisationNeeded("The Xero connection needs re-authorisation: connect it again.")
+    if not current.expires_within(leeway) and (stale is None or current.access_token != stale):
+        return current.access_token
+    with _lock_for(token_set_id), transaction.atomic():
+        row = TokenSet.objects.select_for_update().get(pk=token_set_id)
+        if row.needs_reauth_since:
+            raise ReauthorisationNeeded(
+                "The Xero connection needs re-authorisation: connect it again."
+            )
+        if not row.expires_within(leeway) and (stale is None or row.access_token != stale):
+            return row.access_token  # another thread or process refreshed it meanwhile
+        return _refresh(row, app or XeroApp.from_settings(), http)
+
+
+def _refresh(row: TokenSet, app: XeroApp, http: httpx.Client | None) -> str:
+    if not row.refresh_token:
+        raise ReauthorisationNeeded("This connection has no refresh token; connect it again.")
+    client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
+    try:
+        response = client.post(
+            app.token_url,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": row.refresh_token,
+                "client_id": app.client_id,
+                "client_secret": app.client_secret,
+            },
+            headers={"Accept": "application/json"},
+        )
+    except httpx.HTTPError as exc:
+        # The old refresh token stays valid for 30 minutes if the answer was lost: retry later.
+        raise TransientError(f"Could not refresh the Xero token ({exc}); will retry.") from exc
+    finally:
+        if http is None:
+            client.close()
+    if response.status_code >= 500:
+        raise TransientError(f"Xero could not refresh the token ({response.status_code}).")
+    body = response.json() if response.content else {}
+    if response.status_code != 200 or "access_token" not in body:
+        error = body.get("error", f"HTTP {response.status_code}") if isinstance(body, dict) else ""
+        if error in {"invalid_grant", "unauthorized_client", "invalid_client"}:
+            mark_needs_reauth(row.pk, f"Xero refused the refresh ({error}).")
+            raise ReauthorisationNeeded(
+                f"Xero refused to refresh the connection's tokens ({error}): connect it again."
+            )
+        raise XeroError(
+            f"Xero refused to refresh the token ({error}).", status=response.status_code
+        )
+    now = timezone.now()
+    row.store(body, now)
+    row.refreshed_at = now
+    row.refresh_count += 1
+    row.save()
+    log.info("refreshed Xero token set %s", row.pk)
+    return row.access_token
+
+
+def mark_needs_reauth(token_set_id: int, reason: str) -> None:
+    """CONN-6: every saved connection on this token set now needs a person to reconnect."""
+    now = timezone.now()
+    TokenSet.objects.filter(pk=token_set_id).update(needs_reauth_since=now)
+    Connection.objects.filter(token_set_id=token_set_id, saved=True).update(
+        state=ConnectionState.NEEDS_REAUTH, last_error=reason, last_error_at=now
+    )
+
+
+# --- disconnect and delete --------------------------------------------------------------------
+
+
+def disconnect(
+    connection: Connection, app: XeroApp | None = None, http: httpx.Client | None = None
+) -> Connection:
+    """Remove Xero's connection and forget the tokens (CONN-5). Linked records are untouched.
+
+    The refresh token is revoked only when no other connection shares it: revoking removes
+    every organisation that login granted (XERO-FACTS 1).
+    """
+    app = app or XeroApp.from_settings()
+    token_set = connection.token_set
+    problems = []
+    if token_set is not None and not token_set.needs_reauth_since:
+        client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
+        try:
+            token = access_token(token_set.pk, app=app, http=client)
+            if connection.xero_connection_id:
+                answer = client.delete(
+                    f"{app.api_url}/connections/{quote(connection.xero_connection_id)}",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                if answer.status_code not in (204, 200, 404):
+                    problems.append(f"Xero answered {answer.status_code} to the removal")
+            others = Connection.objects.filter(token_set=token_set).exclude(pk=connection.pk)
+            if not others.exists() and token_set.refresh_token:
+                client.post(
+                    f"{app.identity_url}/connect/revocation",
+                    data={
+                        "token": token_set.refresh_token,
+                        "client_id": app.client_id,
+                        "client_secret": app.client_secret,
+                    },
+                )
+        except (XeroError, httpx.HTTPError) as exc:
+            problems.append(str(exc))
+        finally:
+            if http is None:
+                client.close()
+    with transaction.atomic():
+        now = timezone.now()
+        connection.state = ConnectionState.DISCONNECTED
+        connection.saved = False
+        connection.token_set = None
+        connection.xero_connection_id = ""
+        connection.disconnected_at = now
+        connection.last_error = "; ".join(problems)
+        connection.last_error_at = now if problems else None
+        connection.save()
+        if token_set is not None:
+            _drop_unused_token_set(token_set.pk)
+    return connection
+
+
+def delete_connection(
+    connection: Connection, app: XeroApp | None = None, http: httpx.Client | None = None
+) -> None:
+    """Disconnect if needed, then delete the connection. Records linked to it keep their data."""
+    if connection.token_set_id is not None:
+        disconnect(connection, app, http)
+    connection.delete()

@@ -1,0 +1,166 @@
+"""What each Xero answer means, decided once (XERO-FACTS 2 and 5).
+
+    XeroError
+    +-- TransientError           5xx, timeouts, dropped connections: back off, retry (capped)
+    +-- RateLimited              429 minute (or concurrent/app): wait Retry-After, retry
+    |   +-- DailyLimitReached    429 day: pause this organisation until its reset
+    +-- ReauthorisationNeeded    401 after one refresh, or invalid_grant: a person reconnects
+    +-- AccessDenied             403: organisation not connected to the app, or scope missing
+    +-- NotFound                 404 (a plain-text body)
+    +-- ValidationFailed         400 ValidationException: each element's messages, for a person
+    +-- PermanentError           any other 4xx: retrying cannot help
+
+`classify` turns a response into one of these (or None for success); nothing else in the code
+looks at status codes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class XeroError(Exception):
+    """Base of every Xero failure. `message` is written for a person."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class TransientError(XeroError):
+    retryable = True
+
+
+class RateLimited(XeroError):
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float, problem: str, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        self.problem = problem
+
+
+class DailyLimitReached(RateLimited):
+    retryable = False
+
+
+class ReauthorisationNeeded(XeroError):
+    pass
+
+
+class AccessDenied(XeroError):
+    pass
+
+
+class NotFound(XeroError):
+    pass
+
+
+class PermanentError(XeroError):
+    pass
+
+
+@dataclass(frozen=True)
+class ElementError:
+    """One element of a batch that Xero refused, with its messages."""
+
+    index: int
+    messages: tuple[str, ...]
+    element: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ValidationFailed(XeroError):
+    def __init__(self, message: str, *, elements: list[ElementError], **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.elements = elements
+
+
+def _retry_after(headers: Mapping[str, str], default: float) -> float:
+    try:
+        return max(0.0, float(headers.get("retry-after", default)))
+    except ValueError:
+        return default
+
+
+def element_errors(elements: list[Mapping[str, Any]]) -> list[ElementError]:
+    """The elements that carry ValidationErrors (summarised 400s, or summarizeErrors=false)."""
+    found = []
+    for index, element in enumerate(elements):
+        messages = tuple(
+            str(v.get("Message", "")) for v in element.get("ValidationErrors") or [] if v
+        )
+        if messages or element.get("StatusAttributeString") == "ERROR":
+            clean = {k: v for k, v in element.items() if k != "ValidationErrors"}
+            found.append(ElementError(index, messages or ("Xero refused this record.",), clean))
+    return found
+
+
+def classify(status: int, headers: Mapping[str, str], body: bytes) -> XeroError | None:
+    """The meaning of one answer from Xero; None when it succeeded."""
+    if 200 <= status < 300:
+        return None
+    text = body.decode("utf-8", "replace")
+    lower = {k.lower(): v for k, v in headers.items()}
+    if status == 429:
+        problem = lower.get("x-rate-limit-problem", "").lower() or "minute"
+        wait = _retry_after(lower, 60.0)
+        if problem == "day":
+            return DailyLimitReached(
+                f"Xero's daily limit for this organisation is used up; it resets in about "
+                f"{wait / 3600:.1f} hours.",
+                retry_after=wait,
+                problem=problem,
+                status=status,
+                body=text,
+            )
+        return RateLimited(
+            f"Xero's {problem} limit was reached; waiting {wait:.0f}s.",
+            retry_after=wait,
+            problem=problem,
+            status=status,
+            body=text,
+        )
+    if status >= 500:
+        return TransientError(f"Xero had a problem ({status}); retrying.", status=status, body=text)
+    payload: Any = None
+    try:
+        payload = json.loads(text) if text.strip() else None
+    except ValueError:
+        payload = None
+    if status == 401:
+        detail = payload.get("Detail", "") if isinstance(payload, dict) else text
+        return ReauthorisationNeeded(
+            f"Xero did not accept the connection's credentials ({detail or 'unauthorised'}).",
+            status=status,
+            body=text,
+        )
+    if status == 403:
+        return AccessDenied(
+            "Xero refused access to this organisation: it may have been disconnected from "
+            "Ledgerbridge in Xero, or a permission (scope) is missing. Connect it again.",
+            status=status,
+            body=text,
+        )
+    if status == 404:
+        return NotFound(
+            f"Xero has no such record ({text.strip()[:200]}).", status=status, body=text
+        )
+    if status == 400 and isinstance(payload, dict):
+        elements = element_errors(list(payload.get("Elements") or []))
+        if elements:
+            summary = "; ".join(m for e in elements for m in e.messages)
+            return ValidationFailed(summary, elements=elements, status=status, body=text)
+        message = str(
+            payload.get("Message") or payload.get("Detail") or "Xero refused the request."
+        )
+        return ValidationFailed(message, elements=[], status=status, body=text)
+    return PermanentError(
+        f"Xero refused the request ({status}): {text[:300]}", status=status, body=text
+    )

@@ -1,0 +1,162 @@
+"""Xero's budgets kept on our side: per organisation 5 in flight, 60 a minute and 5,000 a day;
+per app 10,000 a minute (XERO-FACTS 2).
+
+Windows are sliding on our side, which is stricter than Xero's fixed windows: never more than N
+calls in ANY window also means never more than N in Xero's. Xero's own X-*Limit-Remaining
+headers correct our view after every answer (another process, or calls made before a restart).
+Each organisation has its own budget and lock, so one that waits holds up no other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ledgerbridge.xero.errors import DailyLimitReached
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Limits:
+    in_flight: int = 5
+    per_minute: int = 60
+    per_day: int = 5000
+    app_per_minute: int = 10000
+    minute: float = 60.0  # seconds in a "minute" (shorter against a time-scaled sandbox)
+    day: float = 86400.0
+
+
+class Window:
+    """At most `limit` events in any `span` seconds."""
+
+    def __init__(self, limit: int, span: float, clock: Clock) -> None:
+        self.limit, self.span, self.clock = limit, span, clock
+        self.events: deque[float] = deque()
+        self.blocked_until = 0.0
+
+    def wait_time(self) -> float:
+        now = self.clock()
+        while self.events and self.events[0] <= now - self.span:
+            self.events.popleft()
+        waits = [self.blocked_until - now]
+        if len(self.events) >= self.limit:
+            waits.append(self.events[0] + self.span - now)
+        return max(0.0, *waits)
+
+    def record(self) -> None:
+        self.events.append(self.clock())
+
+    def block(self, seconds: float) -> None:
+        self.blocked_until = max(self.blocked_until, self.clock() + seconds)
+
+
+class Budget:
+    """One organisation's budget; `app` is shared by every organisation."""
+
+    def __init__(
+        self,
+        limits: Limits,
+        app: Window,
+        clock: Clock = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limits, self.clock, self.sleep = limits, clock, sleep
+        self.lock = threading.Lock()
+        self.in_flight = threading.BoundedSemaphore(limits.in_flight)
+        self.minute = Window(limits.per_minute, limits.minute, clock)
+        self.day = Window(limits.per_day, limits.day, clock)
+        self.app = app
+        self.paused_until = 0.0  # the daily limit: calls fail fast until then
+
+    def acquire(self) -> None:
+        """Wait for a slot (minute and app windows, in-flight cap); raise if paused for the day."""
+        self.in_flight.acquire()
+        try:
+            while True:
+                with self.lock:
+                    now = self.clock()
+                    if self.paused_until > now or self.day.wait_time() > 0:
+                        remaining = max(self.paused_until - now, self.day.wait_time())
+                        raise DailyLimitReached(
+                            f"Paused: this organisation's daily Xero limit is used up for "
+                            f"{remaining / 3600:.1f} more hours.",
+                            retry_after=remaining,
+                            problem="day",
+                        )
+                    with_app = max(self.minute.wait_time(), _locked_wait(self.app))
+                    if with_app <= 0:
+                        self.minute.record()
+                        self.day.record()
+                        _locked_record(self.app)
+                        return
+                self.sleep(min(with_app, 5.0))
+        except BaseException:
+            self.in_flight.release()
+            raise
+
+    def release(self) -> None:
+        self.in_flight.release()
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Take Xero's view of the remaining quota into ours."""
+        lower = {k.lower(): v for k, v in headers.items()}
+        with self.lock:
+            if _int(lower.get("x-minlimit-remaining")) == 0:
+                self.minute.block(self.limits.minute / 2)
+            if _int(lower.get("x-daylimit-remaining")) == 0:
+                self.pause(float(lower.get("retry-after") or self.limits.day / 24))
+            if _int(lower.get("x-appminlimit-remaining")) == 0:
+                self.app.block(self.limits.minute / 2)
+
+    def wait_minute(self, seconds: float) -> None:
+        with self.lock:
+            self.minute.block(seconds)
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+_APP_LOCK = threading.Lock()
+
+
+def _locked_wait(window: Window) -> float:
+    with _APP_LOCK:
+        return window.wait_time()
+
+
+def _locked_record(window: Window) -> None:
+    with _APP_LOCK:
+        window.record()
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class Budgets:
+    """Every organisation's budget in this process, made on first use."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.clock, self.sleep = clock, sleep
+        self.app = Window(self.limits.app_per_minute, self.limits.minute, clock)
+        self._budgets: dict[str, Budget] = {}
+        self._lock = threading.Lock()
+
+    def for_tenant(self, tenant_id: str) -> Budget:
+        with self._lock:
+            if tenant_id not in self._budgets:
+                self._budgets[tenant_id] = Budget(self.limits, self.app, self.clock, self.sleep)
+            return self._budgets[tenant_id]

@@ -1,0 +1,146 @@
+"""The Xero module's switch, token sets (encrypted), connections to organisations, and
+authorisation attempts (state and PKCE verifier, one use each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ledgerbridge import crypto
+
+
+class XeroModule(models.Model):
+    """The integration's switch (CONN-1): a single row."""
+
+    enabled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "Xero module (enabled)" if self.enabled else "Xero module (disabled)"
+
+    @classmethod
+    def get(cls) -> XeroModule:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class TokenSet(models.Model):
+    """One Xero login's tokens. Every organisation that login granted shares this one row, so
+    a refresh rotates the refresh token in exactly one place (XERO-FACTS 1: a token set must live
+    in one place). Tokens are stored only encrypted (see `crypto`)."""
+
+    xero_user_id = models.CharField(max_length=64, blank=True, default="")
+    auth_event_id = models.CharField(max_length=64, blank=True, default="")
+    access_token_enc = models.TextField()
+    refresh_token_enc = models.TextField(blank=True, default="")
+    expires_at = models.DateTimeField()
+    scopes = models.TextField(blank=True, default="")
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    refresh_count = models.PositiveIntegerField(default=0)
+    revoked = models.BooleanField(default=False)
+    # Set when Xero answered invalid_grant: a person must connect again (CONN-6).
+    needs_reauth_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Xero token set {self.pk}"
+
+    @property
+    def access_token(self) -> str:
+        return crypto.decrypt(self.access_token_enc)
+
+    @property
+    def refresh_token(self) -> str:
+        return crypto.decrypt(self.refresh_token_enc) if self.refresh_token_enc else ""
+
+    def store(self, token: dict[str, object], now: dt.datetime) -> None:
+        """Put a token response from Xero in this row (encrypted); does not save."""
+        self.access_token_enc = crypto.encrypt(str(token["access_token"]))
+        if token.get("refresh_token"):
+            self.refresh_token_enc = crypto.encrypt(str(token["refresh_token"]))
+        self.expires_at = now + dt.timedelta(seconds=int(str(token.get("expires_in", 1800))))
+        if token.get("scope"):
+            self.scopes = str(token["scope"])
+
+    def expires_within(self, seconds: int, now: dt.datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now()) + dt.timedelta(seconds=seconds)
+
+
+class ConnectionState(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    NEEDS_REAUTH = "needs_reauth", "Needs re-authorisation"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class Connection(models.Model):
+    """A Xero organisation (tenant) connected to Ledgerbridge, under a display name (CONN-2)."""
+
+    name = models.CharField("display name", max_length=100, unique=True)
+    tenant_id = models.CharField(max_length=64, blank=True, default="")
+    tenant_name = models.CharField(max_length=255, blank=True, default="")
+    tenant_type = models.CharField(max_length=20, blank=True, default="")
+    # Xero's id for the connection (GET /connections), needed to remove it.
+    xero_connection_id = models.CharField(max_length=64, blank=True, default="")
+    token_set = models.ForeignKey(
+        TokenSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="connections"
+    )
+    state = models.CharField(
+        max_length=20, choices=ConnectionState.choices, default=ConnectionState.DISCONNECTED
+    )
+    # CONN-4: a finished authorisation stays "disconnected" until a person saves it.
+    saved = models.BooleanField(default=False)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    # The quota as Xero last reported it, and when this organisation may call again.
+    minute_remaining = models.IntegerField(null=True, blank=True)
+    day_remaining = models.IntegerField(null=True, blank=True)
+    app_minute_remaining = models.IntegerField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    last_call_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id"],
+                condition=~models.Q(tenant_id=""),
+                name="one_connection_per_tenant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_connected(self) -> bool:
+        return self.state == ConnectionState.CONNECTED and self.saved
+
+    @property
+    def awaiting_save(self) -> bool:
+        return bool(self.tenant_id) and not self.saved and self.token_set_id is not None
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.token_set.scopes.split() if self.token_set else []
+
+
+class AuthorisationAttempt(models.Model):
+    """One "Connect now": the OAuth2 state and PKCE verifier (encrypted), usable once."""
+
+    state = models.CharField(max_length=64, unique=True)
+    code_verifier_enc = models.TextField()
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Authorisation for {self.connection_id} at {self.created_at:%Y-%m-%d %H:%M}"
