@@ -48,6 +48,12 @@ class ApiClient:
         return self._call("delete", path)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Users are made per test here; the hash strength is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def token_for(user: User) -> str:
     return ApiToken.issue(user, "tests")[1]
 
