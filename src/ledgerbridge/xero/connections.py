@@ -404,6 +404,23 @@ def mark_needs_reauth(token_set_id: int, reason: str) -> None:
     )
 
 
+@transaction.atomic
+def rotate_secrets() -> int:
+    """Re-encrypt every stored Xero secret with the newest key; returns how many rows."""
+    count = 0
+    for row in TokenSet.objects.select_for_update():
+        row.access_token_enc = crypto.rotate(row.access_token_enc)
+        if row.refresh_token_enc:
+            row.refresh_token_enc = crypto.rotate(row.refresh_token_enc)
+        row.save(update_fields=["access_token_enc", "refresh_token_enc"])
+        count += 1
+    for attempt in AuthorisationAttempt.objects.select_for_update():
+        attempt.code_verifier_enc = crypto.rotate(attempt.code_verifier_enc)
+        attempt.save(update_fields=["code_verifier_enc"])
+        count += 1
+    return count
+
+
 # --- disconnect and delete --------------------------------------------------------------------
 
 
