@@ -114,6 +114,11 @@ def save_product(product: Product, fields: Mapping[str, Any]) -> Product:
         message = f"Product {product.parent_id} does not exist; pick one."
         raise ValidationError({"parent": [message]})
     check_parent(product, parent)
+    # The constraint allows many blank codes, so full_clean reports a clash without the field.
+    clash = Product.objects.filter(code=product.code).exclude(pk=product.pk).first()
+    if product.code and clash is not None:
+        message = f"Product code {product.code} is already used by {clash.name}; choose another."
+        raise ValidationError({"code": ValidationError(message, code="unique")})
     return _save(product, {})
 
 
