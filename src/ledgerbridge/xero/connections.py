@@ -14,15 +14,15 @@ import base64
 import datetime as dt
 import json
 import logging
-import secrets
 import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
+from authlib.common.security import generate_token
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -78,16 +78,40 @@ class XeroApp:
     def token_url(self) -> str:
         return f"{self.identity_url}/connect/token"
 
-    def oauth(self, redirect_uri: str = "") -> OAuth2Client:
-        return OAuth2Client(
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            scope=self.scopes,
-            redirect_uri=redirect_uri or None,
-            code_challenge_method="S256",
-            token_endpoint_auth_method="client_secret_post",
-            timeout=settings.XERO_TIMEOUT,
-        )
+    def token_request(self, http: httpx.Client | None, form: dict[str, str]) -> dict[str, Any]:
+        """POST the token endpoint (client credentials in the body, as Xero's SDK sends them).
+
+        Returns the token; raises TokenRefused with Xero's `error` code, or TransientError.
+        """
+        client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
+        data = {**form, "client_id": self.client_id, "client_secret": self.client_secret}
+        try:
+            response = client.post(
+                self.token_url, data=data, headers={"Accept": "application/json"}
+            )
+        except httpx.HTTPError as exc:
+            raise TransientError(f"Could not reach Xero's token service ({exc}).") from exc
+        finally:
+            if http is None:
+                client.close()
+        if response.status_code >= 500:
+            raise TransientError(f"Xero's token service had a problem ({response.status_code}).")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
+            code = body.get("error") if isinstance(body, dict) else None
+            raise TokenRefused(str(code or f"HTTP {response.status_code}"))
+        return body
+
+
+class TokenRefused(Exception):
+    """Xero's token service refused a grant; `error` is its code (invalid_grant, …)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
@@ -123,18 +147,26 @@ def start_authorisation(
             "No Xero app is configured: set XERO_CLIENT_ID, XERO_CLIENT_SECRET and "
             "XERO_REDIRECT_URI, or run the Xero sandbox (make demo does)."
         )
-    state = secrets.token_urlsafe(32)
-    verifier = secrets.token_urlsafe(64)
+    state = generate_token(43)
+    verifier = generate_token(64)
     AuthorisationAttempt.objects.create(
         state=state,
         code_verifier_enc=crypto.encrypt(verifier),
         connection=connection,
         started_by=user,
     )
-    url, _ = app.oauth(redirect_uri).create_authorization_url(
-        f"{app.login_url}/identity/connect/authorize", state=state, code_verifier=verifier
+    return str(
+        prepare_grant_uri(
+            f"{app.login_url}/identity/connect/authorize",
+            app.client_id,
+            "code",
+            redirect_uri=redirect_uri,
+            scope=app.scopes,
+            state=state,
+            code_challenge=create_s256_code_challenge(verifier),
+            code_challenge_method="S256",
+        )
     )
-    return str(url)
 
 
 def _claim_attempt(state: str) -> AuthorisationAttempt:
@@ -180,18 +212,22 @@ def complete_authorisation(
         raise AuthorisationFailed(
             "Xero's answer carried no code; press Connect now again.", connection
         )
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": crypto.decrypt(attempt.code_verifier_enc),
+    }
     try:
-        token = app.oauth(redirect_uri).fetch_token(
-            app.token_url, code=code, code_verifier=crypto.decrypt(attempt.code_verifier_enc)
-        )
-    except OAuthError as exc:
+        token = app.token_request(http, form)
+    except TokenRefused as exc:
         raise AuthorisationFailed(
             f"Xero refused the authorisation code ({exc.error}): it may have been used already "
             "or expired. Press Connect now again.",
             connection,
         ) from exc
-    except httpx.HTTPError as exc:
-        raise AuthorisationFailed(f"Could not reach Xero ({exc}); try again.", connection) from exc
+    except TransientError as exc:
+        raise AuthorisationFailed(f"{exc.message} Try again.", connection) from exc
 
     claims = jwt_claims(str(token["access_token"]))
     event_id = str(claims.get("authentication_event_id") or "")
@@ -355,37 +391,19 @@ def access_token(
 def _refresh(row: TokenSet, app: XeroApp, http: httpx.Client | None) -> str:
     if not row.refresh_token:
         raise ReauthorisationNeeded("This connection has no refresh token; connect it again.")
-    client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
     try:
-        response = client.post(
-            app.token_url,
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": row.refresh_token,
-                "client_id": app.client_id,
-                "client_secret": app.client_secret,
-            },
-            headers={"Accept": "application/json"},
+        # A lost answer leaves the old refresh token valid for 30 minutes: TransientError
+        # propagates and the next caller retries with it.
+        body = app.token_request(
+            http, {"grant_type": "refresh_token", "refresh_token": row.refresh_token}
         )
-    except httpx.HTTPError as exc:
-        # The old refresh token stays valid for 30 minutes if the answer was lost: retry later.
-        raise TransientError(f"Could not refresh the Xero token ({exc}); will retry.") from exc
-    finally:
-        if http is None:
-            client.close()
-    if response.status_code >= 500:
-        raise TransientError(f"Xero could not refresh the token ({response.status_code}).")
-    body = response.json() if response.content else {}
-    if response.status_code != 200 or "access_token" not in body:
-        error = body.get("error", f"HTTP {response.status_code}") if isinstance(body, dict) else ""
-        if error in {"invalid_grant", "unauthorized_client", "invalid_client"}:
-            mark_needs_reauth(row.pk, f"Xero refused the refresh ({error}).")
+    except TokenRefused as exc:
+        if exc.error in {"invalid_grant", "unauthorized_client", "invalid_client"}:
+            mark_needs_reauth(row.pk, f"Xero refused the refresh ({exc.error}).")
             raise ReauthorisationNeeded(
-                f"Xero refused to refresh the connection's tokens ({error}): connect it again."
-            )
-        raise XeroError(
-            f"Xero refused to refresh the token ({error}).", status=response.status_code
-        )
+                f"Xero refused to refresh the connection's tokens ({exc.error}): connect it again."
+            ) from exc
+        raise XeroError(f"Xero refused to refresh the token ({exc.error}).") from exc
     now = timezone.now()
     row.store(body, now)
     row.refreshed_at = now
