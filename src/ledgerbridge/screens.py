@@ -77,8 +77,7 @@ def apply_errors(
 def _errors_of(form: forms.BaseForm, where: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for name, errors in form.errors.items():
-        field = form.fields.get(name)
-        label = str(field.label) if field is not None and field.label else name
+        label = str(form[name].label) if name in form.fields else name
         place = where if name == "__all__" else f"{where}{label}"
         found.extend((place or "Form", str(message)) for message in errors)
     return found

@@ -15,7 +15,7 @@ def signed_in(user: User) -> Client:
 
 
 @pytest.fixture
-def admin_client(admin: User) -> Client:  # noqa: F811 - pytest-django's admin_client is replaced
+def admin_client(admin: User) -> Client:
     return signed_in(admin)
 
 

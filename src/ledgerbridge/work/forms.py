@@ -25,7 +25,7 @@ class TimeForm(forms.Form):
     agent = forms.ModelChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username")
     )
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     hours = forms.DecimalField(
         max_digits=5,
         decimal_places=2,
