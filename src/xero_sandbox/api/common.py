@@ -1,0 +1,215 @@
+"""Shared Accounting API behaviour: envelopes, date rendering, list queries and batched writes."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .. import wire
+from ..core import NOT_FOUND, Ctx
+from ..http import Response, json_response, text_response
+from . import where as where_lang
+
+DATE_KEYS = (
+    "Date",
+    "DueDate",
+    "DeliveryDate",
+    "ExpectedArrivalDate",
+    "FullyPaidOnDate",
+    "ExpectedPaymentDate",
+    "PlannedPaymentDate",
+)
+Record = dict[str, Any]
+# upsert(ctx, element, existing-or-None, is_put) -> (stored record or None, error messages)
+Upsert = Callable[[Ctx, Record, Record | None, bool], tuple[Record | None, list[str]]]
+
+
+class ElementError(Exception):
+    """A validation failure of one element, with Xero's message."""
+
+
+def envelope(key: str, items: list[Record], extra: dict[str, Any] | None = None) -> Record:
+    body: Record = {
+        "Id": wire.new_id(),
+        "Status": "OK",
+        "ProviderName": "Xero Sandbox",
+        "DateTimeUTC": wire.ms_envelope(0),
+    }
+    body.update(extra or {})
+    body[key] = items
+    return body
+
+
+def ok(ctx: Ctx, key: str, items: list[Record], extra: dict[str, Any] | None = None) -> Response:
+    body = envelope(key, items, extra)
+    body["DateTimeUTC"] = wire.ms_envelope(ctx.now_ms())
+    return json_response(200, body)
+
+
+def not_found() -> Response:
+    return text_response(404, NOT_FOUND)
+
+
+def render_dates(record: Record) -> Record:
+    """Turn stored ISO dates and ms timestamps into Xero's /Date(...)/ forms."""
+    out = dict(record)
+    for key in DATE_KEYS:
+        value = out.get(key)
+        if isinstance(value, str) and value and not value.startswith("/Date("):
+            day = dt.date.fromisoformat(value)
+            out[key] = wire.ms_date(day)
+            if key in ("Date", "DueDate"):
+                out[key + "String"] = wire.date_string(day)
+    if isinstance(out.get("UpdatedDateUTC"), int):
+        out["UpdatedDateUTC"] = wire.ms_timestamp(out["UpdatedDateUTC"])
+    if isinstance(out.get("CreatedDateUTC"), int):
+        out["CreatedDateUTC"] = wire.ms_timestamp(out["CreatedDateUTC"])
+    return out
+
+
+def validation_error(elements: list[Record]) -> Response:
+    return json_response(
+        400,
+        {
+            "ErrorNumber": 10,
+            "Type": "ValidationException",
+            "Message": "A validation exception occurred",
+            "Elements": elements,
+        },
+    )
+
+
+def bad_request(message: str) -> Response:
+    return validation_error([{"ValidationErrors": [{"Message": message}]}])
+
+
+def csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def filter_list(
+    ctx: Ctx,
+    records: Iterable[Record],
+    id_field: str,
+    modified: bool = True,
+    archived_field: tuple[str, str] | None = None,
+) -> list[Record] | Response:
+    """IDs, If-Modified-Since, includeArchived, where and order; paging is done by `page_of`."""
+    req = ctx.req
+    rows = list(records)
+    ids = {i.lower() for i in csv(req.q("IDs"))}
+    if ids:
+        rows = [r for r in rows if str(r.get(id_field, "")).lower() in ids]
+    since = req.header("if-modified-since")
+    if modified and since:
+        stamp = wire.parse_http_datetime(since)
+        if stamp is not None:
+            rows = [r for r in rows if r.get("UpdatedDateUTC", 0) > stamp * 1000]
+    if archived_field and req.q("includeArchived") not in ("true", "True"):
+        field, value = archived_field
+        if not ids:
+            rows = [r for r in rows if r.get(field) != value]
+    where = req.q("where")
+    if where:
+        try:
+            rows = [r for r in rows if where_lang.matches(r, where)]
+        except where_lang.WhereError as exc:
+            return bad_request(str(exc))
+    order_spec = req.q("order")
+    if order_spec:
+        rows = where_lang.order(rows, order_spec)
+    return rows
+
+
+def page_of(ctx: Ctx, rows: list[Record]) -> tuple[list[Record], Record | None]:
+    """Apply page/pageSize. Returns the rows and the pagination block (None when unpaged)."""
+    page_text = ctx.req.q("page")
+    if page_text is None:
+        return rows, None
+    settings = ctx.sb.settings
+    try:
+        page = max(1, int(page_text))
+        size = int(ctx.req.q("pageSize") or settings.default_page_size)
+    except ValueError:
+        page, size = 1, settings.default_page_size
+    size = max(1, min(size, settings.max_page_size))
+    start = (page - 1) * size
+    block = {
+        "page": page,
+        "pageSize": size,
+        "pageCount": math.ceil(len(rows) / size),
+        "itemCount": len(rows),
+    }
+    return rows[start : start + size], block
+
+
+def elements_of(ctx: Ctx, key: str) -> list[Record] | Response:
+    """The elements of a write body: {"Key": [...]} or a single bare object."""
+    try:
+        body = ctx.req.json()
+    except (ValueError, UnicodeDecodeError):
+        return json_response(
+            400,
+            {
+                "ErrorNumber": 14,
+                "Type": "PostDataInvalidException",
+                "Message": "The request body could not be read as JSON",
+            },
+        )
+    if isinstance(body, dict) and isinstance(body.get(key), list):
+        return [e for e in body[key] if isinstance(e, dict)]
+    if isinstance(body, dict):
+        return [body]
+    return bad_request("The request body is empty")
+
+
+def summarize(ctx: Ctx) -> bool:
+    value = ctx.req.q("summarizeErrors")
+    if value is None:
+        return ctx.sb.settings.summarize_errors_default
+    return value.lower() != "false"
+
+
+def batch_write(
+    ctx: Ctx,
+    key: str,
+    id_field: str,
+    elements: list[Record],
+    find: Callable[[Record], Record | None],
+    upsert: Upsert,
+    render: Callable[[Ctx, Record], Record],
+    is_put: bool,
+) -> Response:
+    """Apply every element; answer per element (summarizeErrors=false) or summarised."""
+    results: list[Record] = []
+    failed: list[Record] = []
+    summarised = summarize(ctx)
+    # [S] a summarised 400 still keeps the valid siblings; the setting can roll them back.
+    backup = None
+    if summarised and not ctx.sb.settings.summarised_creates_valid_siblings:
+        backup = copy.deepcopy(vars(ctx.org))
+    for element in elements:
+        existing = find(element)
+        record, errors = upsert(ctx, element, existing, is_put)
+        if errors or record is None:
+            echo = dict(element)
+            echo["ValidationErrors"] = [{"Message": m} for m in errors]
+            echo["StatusAttributeString"] = "ERROR"
+            echo["HasErrors" if key in ("Invoices", "CreditNotes") else "HasValidationErrors"] = (
+                True
+            )
+            failed.append(echo)
+            results.append(echo)
+            continue
+        rendered = render(ctx, record)
+        if not summarised:
+            rendered["StatusAttributeString"] = "OK"
+        results.append(rendered)
+    if summarised and failed:
+        if backup is not None:
+            vars(ctx.org).update(backup)
+        return validation_error(failed)
+    return ok(ctx, key, results)

@@ -1,0 +1,72 @@
+"""Sandbox settings: every limit and every [S]/[U] behaviour from XERO-FACTS.md, with defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SandboxSettings:
+    """Knobs of the sandbox. Defaults follow XERO-FACTS.md; the fact tag is noted per field."""
+
+    # Rate limits [P] /faq/limits.
+    minute_limit: int = 60
+    day_limit: int = 5000  # [S] Starter tier: 1000
+    concurrent_limit: int = 5
+    app_minute_limit: int = 10_000
+    # X-Rate-Limit-Problem values: "minute"/"day" seen [S]; the other two are [U].
+    problem_minute: str = "minute"
+    problem_day: str = "day"
+    problem_concurrent: str = "concurrent"
+    problem_app_minute: str = "appminute"
+    # A "minute" of the sandbox lasts 60 / time_scale real seconds (benchmarks, tests).
+    time_scale: float = 1.0
+    # Tokens [P] /faq/oauth2.
+    access_token_seconds: int = 1800
+    refresh_token_idle_days: int = 60
+    refresh_grace_seconds: int = 1800
+    auth_code_seconds: int = 300
+    # Idempotency [S]: keys cached 6 minutes, per app.
+    idempotency_window_seconds: int = 360
+    idempotency_key_max: int = 128
+    # Bodies [P]: 3.5 MB per Accounting POST/PUT.
+    max_body_bytes: int = 3_500_000
+    # Paging [P] default 100; max pageSize 1000 [S].
+    default_page_size: int = 100
+    max_page_size: int = 1000
+    # summarizeErrors [U]: the summarised mode is the default; when a batch holds a bad element,
+    # valid siblings are still created [S].
+    summarize_errors_default: bool = True
+    summarised_creates_valid_siblings: bool = True
+    # PurchaseOrders [U]: PUT with the number of a live PO updates it (demo recording) when True,
+    # or fails with "Order number must be unique" (spec example) when False.
+    po_put_duplicate_number_updates: bool = True
+    # Tracking categories [S]: at most 2 active per organisation.
+    max_active_tracking_categories: int = 2
+    # Webhooks: batching delay, retry schedule ([S] immediate retry, then every 15 minutes for
+    # 24 hours, then disabled), in sandbox seconds (the time scale applies).
+    webhook_batch_seconds: float = 0.2
+    webhook_retry_seconds: list[float] = field(default_factory=lambda: [0.0] + [900.0] * 96)
+    webhook_timeout_seconds: float = 5.0
+    # Intent to receive: how many correctly and badly signed probes are sent.
+    webhook_itr_good: int = 2
+    webhook_itr_bad: int = 2
+    # Granular scopes (2026) [S]: accepted alongside the broad family.
+    accept_granular_scopes: bool = True
+    accept_broad_scopes: bool = True
+    # Artificial latency added to each Accounting call (ms), to make concurrency observable.
+    latency_ms: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def update(self, values: dict[str, Any]) -> list[str]:
+        """Apply known keys from `values`; return the names that were not settings."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = [k for k in values if k not in known]
+        for key, value in values.items():
+            if key in known:
+                setattr(self, key, value)
+        return unknown
