@@ -50,12 +50,17 @@ def recording_client(base_url: str, **kwargs: Any) -> httpx.Client:
         req = response.request
         TRAFFIC.append(
             Exchange(
-                req.method, str(req.url), req.url.path, req.url.query.decode(),
-                {k.lower(): v for k, v in req.headers.items()}, req.content,
-                response.status_code, {k.lower(): v for k, v in response.headers.items()},
+                req.method,
+                str(req.url),
+                req.url.path,
+                req.url.query.decode(),
+                {k.lower(): v for k, v in req.headers.items()},
+                req.content,
+                response.status_code,
+                {k.lower(): v for k, v in response.headers.items()},
                 response.content,
             )
-        )  # fmt: skip
+        )
 
     return httpx.Client(base_url=base_url, event_hooks={"response": [on_response]}, **kwargs)
 
@@ -71,8 +76,13 @@ class Api:
     extra: dict[str, str] = field(default_factory=dict)
 
     def headers(self, **more: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "xero-tenant-id": self.tenant_id,
-                "Accept": "application/json", **self.extra, **more}  # fmt: skip
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "xero-tenant-id": self.tenant_id,
+            "Accept": "application/json",
+            **self.extra,
+            **more,
+        }
 
     def get(self, path: str, **kw: Any) -> httpx.Response:
         headers = self.headers(**kw.pop("headers", {}))
@@ -118,5 +128,6 @@ def sandbox(settings: SandboxSettings) -> Iterator[SandboxHandle]:
 @pytest.fixture
 def api(sandbox: SandboxHandle) -> Iterator[Api]:
     with recording_client(sandbox.url, timeout=10) as http:
-        yield Api(sandbox, http, custom_token(http, sandbox.info),
-                  sandbox.info["tenants"][0]["tenantId"])  # fmt: skip
+        yield Api(
+            sandbox, http, custom_token(http, sandbox.info), sandbox.info["tenants"][0]["tenantId"]
+        )

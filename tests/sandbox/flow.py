@@ -12,7 +12,10 @@ from typing import Any
 import httpx
 
 REDIRECT = "http://127.0.0.1:9/callback"
-SCOPES = "openid profile email offline_access accounting.settings accounting.contacts accounting.transactions"
+SCOPES = (
+    "openid profile email offline_access accounting.settings accounting.contacts "
+    "accounting.transactions"
+)
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -21,19 +24,31 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge.rstrip(b"=").decode()
 
 
-def authorize_params(info: dict[str, Any], challenge: str, state: str, scope: str = SCOPES
-                     ) -> dict[str, str]:  # fmt: skip
-    return {"response_type": "code", "client_id": info["client_id"], "redirect_uri": REDIRECT,
-            "scope": scope, "state": state, "code_challenge": challenge,
-            "code_challenge_method": "S256"}  # fmt: skip
+def authorize_params(
+    info: dict[str, Any], challenge: str, state: str, scope: str = SCOPES
+) -> dict[str, str]:
+    return {
+        "response_type": "code",
+        "client_id": info["client_id"],
+        "redirect_uri": REDIRECT,
+        "scope": scope,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
 
 
 def hidden_fields(page: str) -> dict[str, str]:
     return dict(re.findall(r"<input type='hidden' name='([^']+)' value='([^']*)'>", page))
 
 
-def consent(http: httpx.Client, info: dict[str, Any], tenant_index: int = 0,
-            scope: str = SCOPES, password: str = "sandbox") -> tuple[dict[str, str], str]:  # fmt: skip
+def consent(
+    http: httpx.Client,
+    info: dict[str, Any],
+    tenant_index: int = 0,
+    scope: str = SCOPES,
+    password: str = "sandbox",
+) -> tuple[dict[str, str], str]:
     """Log in and consent; return the redirect's query parameters and the PKCE verifier."""
     verifier, challenge = pkce_pair()
     state = secrets.token_hex(8)
@@ -42,8 +57,14 @@ def consent(http: httpx.Client, info: dict[str, Any], tenant_index: int = 0,
     )
     assert page.status_code == 200 and "Log in to Xero" in page.text
     form = hidden_fields(page.text)
-    form.update({"email": "demo@example.com", "password": password, "action": "allow",
-                 "tenant_id": info["tenants"][tenant_index]["tenantId"]})  # fmt: skip
+    form.update(
+        {
+            "email": "demo@example.com",
+            "password": password,
+            "action": "allow",
+            "tenant_id": info["tenants"][tenant_index]["tenantId"],
+        }
+    )
     answer = http.post("/identity/connect/authorize", data=form)
     if answer.status_code != 302:
         return {"page": answer.text}, verifier
@@ -55,10 +76,17 @@ def consent(http: httpx.Client, info: dict[str, Any], tenant_index: int = 0,
 
 
 def exchange(http: httpx.Client, info: dict[str, Any], code: str, verifier: str) -> httpx.Response:
-    return http.post("/connect/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-        "code_verifier": verifier, "client_id": info["client_id"],
-        "client_secret": info["client_secret"]})  # fmt: skip
+    return http.post(
+        "/connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+            "client_id": info["client_id"],
+            "client_secret": info["client_secret"],
+        },
+    )
 
 
 def connect(http: httpx.Client, info: dict[str, Any], tenant_index: int = 0) -> dict[str, Any]:

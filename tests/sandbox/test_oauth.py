@@ -1,4 +1,4 @@
-"""OAuth2 and tenancy: login and consent, PKCE, tokens, refresh rotation, revocation, connections."""
+"""OAuth2 and tenancy: login, consent, PKCE, tokens, refresh rotation, revocation, connections."""
 
 from __future__ import annotations
 
@@ -24,13 +24,17 @@ def test_authorisation_code_flow_with_a_plain_http_client(sandbox: SandboxHandle
         connections = http.get("/connections", headers=auth).json()
         assert [c["tenantId"] for c in connections] == [info["tenants"][1]["tenantId"]]
         assert connections[0]["tenantType"] == "ORGANISATION"
-        org = http.get("/api.xro/2.0/Organisation",
-                       headers={**auth, "xero-tenant-id": info["tenants"][1]["tenantId"]})  # fmt: skip
+        org = http.get(
+            "/api.xro/2.0/Organisation",
+            headers={**auth, "xero-tenant-id": info["tenants"][1]["tenantId"]},
+        )
         assert org.status_code == 200
         assert org.json()["Organisations"][0]["Name"] == "Demo Company (AU)"
         # Consent covers one organisation: the other one is forbidden.
-        other = http.get("/api.xro/2.0/Organisation",
-                         headers={**auth, "xero-tenant-id": info["tenants"][0]["tenantId"]})  # fmt: skip
+        other = http.get(
+            "/api.xro/2.0/Organisation",
+            headers={**auth, "xero-tenant-id": info["tenants"][0]["tenantId"]},
+        )
         assert other.status_code == 403
         assert other.json()["Detail"] == "AuthenticationUnsuccessful"
         # A code works once.
@@ -49,8 +53,14 @@ def test_cancel_redirects_with_access_denied_and_bad_password_stays(sandbox: San
     with recording_client(sandbox.url) as http:
         query, _ = consent(http, info, password="nope")
         assert "incorrect" in query["page"]
-        params = {"response_type": "code", "client_id": info["client_id"], "redirect_uri": REDIRECT,
-                  "scope": "accounting.contacts", "state": "s1", "action": "cancel"}  # fmt: skip
+        params = {
+            "response_type": "code",
+            "client_id": info["client_id"],
+            "redirect_uri": REDIRECT,
+            "scope": "accounting.contacts",
+            "state": "s1",
+            "action": "cancel",
+        }
         answer = http.post("/identity/connect/authorize", data=params)
         assert answer.status_code == 302
         assert answer.headers["location"] == f"{REDIRECT}?error=access_denied&state=s1"
@@ -64,8 +74,11 @@ def test_refresh_rotates_and_the_old_token_has_a_grace_period(sandbox: SandboxHa
         first = connect(http, info)
 
         def refresh(token: str) -> httpx.Response:
-            return http.post("/connect/token", data={"grant_type": "refresh_token",
-                             "refresh_token": token}, auth=(info["client_id"], info["client_secret"]))  # fmt: skip
+            return http.post(
+                "/connect/token",
+                data={"grant_type": "refresh_token", "refresh_token": token},
+                auth=(info["client_id"], info["client_secret"]),
+            )
 
         second = refresh(first["refresh_token"])
         assert second.status_code == 200
@@ -87,14 +100,23 @@ def test_refresh_rotates_and_the_old_token_has_a_grace_period(sandbox: SandboxHa
 def test_token_errors(sandbox: SandboxHandle) -> None:
     info = sandbox.info
     with recording_client(sandbox.url) as http:
-        wrong = http.post("/connect/token", data={"grant_type": "client_credentials"},
-                          auth=(info["client_id"], "not-the-secret"))  # fmt: skip
+        wrong = http.post(
+            "/connect/token",
+            data={"grant_type": "client_credentials"},
+            auth=(info["client_id"], "not-the-secret"),
+        )
         assert wrong.status_code == 400 and wrong.json() == {"error": "invalid_client"}
-        odd = http.post("/connect/token", data={"grant_type": "password"},
-                        auth=(info["client_id"], info["client_secret"]))  # fmt: skip
+        odd = http.post(
+            "/connect/token",
+            data={"grant_type": "password"},
+            auth=(info["client_id"], info["client_secret"]),
+        )
         assert odd.json() == {"error": "unsupported_grant_type"}
-        standard = http.post("/connect/token", data={"grant_type": "client_credentials"},
-                             auth=(info["client_id"], info["client_secret"]))  # fmt: skip
+        standard = http.post(
+            "/connect/token",
+            data={"grant_type": "client_credentials"},
+            auth=(info["client_id"], info["client_secret"]),
+        )
         assert standard.json() == {"error": "unauthorized_client"}
 
 
@@ -121,8 +143,10 @@ def test_scopes_are_checked_per_endpoint_in_both_families(sandbox: SandboxHandle
             http, info, scope="offline_access accounting.contacts.read accounting.invoices"
         )
         tokens = exchange(http, info, query["code"], verifier).json()
-        headers = {"Authorization": f"Bearer {tokens['access_token']}",
-                   "xero-tenant-id": info["tenants"][0]["tenantId"]}  # fmt: skip
+        headers = {
+            "Authorization": f"Bearer {tokens['access_token']}",
+            "xero-tenant-id": info["tenants"][0]["tenantId"],
+        }
         assert http.get("/api.xro/2.0/Contacts", headers=headers).status_code == 200
         assert http.get("/api.xro/2.0/Invoices", headers=headers).status_code == 200  # granular
         denied = http.put("/api.xro/2.0/Contacts", headers=headers, json={"Name": "X"})
@@ -143,11 +167,16 @@ def test_revocation_removes_connections_and_delete_connection(sandbox: SandboxHa
         tokens = connect(http, info, 0)
         auth = {"Authorization": f"Bearer {tokens['access_token']}"}
         assert len(http.get("/connections", headers=auth).json()) == 1
-        revoked = http.post("/connect/revocation", data={"token": tokens["refresh_token"]},
-                            auth=(info["client_id"], info["client_secret"]))  # fmt: skip
+        revoked = http.post(
+            "/connect/revocation",
+            data={"token": tokens["refresh_token"]},
+            auth=(info["client_id"], info["client_secret"]),
+        )
         assert revoked.status_code == 200
         assert http.get("/connections", headers=auth).json() == []
-        again = http.post("/connect/token", data={"grant_type": "refresh_token",
-                          "refresh_token": tokens["refresh_token"]},
-                          auth=(info["client_id"], info["client_secret"]))  # fmt: skip
+        again = http.post(
+            "/connect/token",
+            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            auth=(info["client_id"], info["client_secret"]),
+        )
         assert again.json() == {"error": "invalid_grant"}
