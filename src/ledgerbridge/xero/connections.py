@@ -114,6 +114,10 @@ class TokenRefused(Exception):
         self.error = error
 
 
+class GrantRevoked(TokenRefused):
+    """The refresh token is no longer valid: a person must connect again."""
+
+
 def jwt_claims(token: str) -> dict[str, Any]:
     """The claims of a JWT we received straight from Xero's token endpoint (not verified:
     used only to learn which authorisation event and user the token belongs to)."""
@@ -377,15 +381,23 @@ def access_token(
         raise ReauthorisationNeeded("The Xero connection needs re-authorisation: connect it again.")
     if not current.expires_within(leeway) and (stale is None or current.access_token != stale):
         return current.access_token
-    with _lock_for(token_set_id), transaction.atomic():
-        row = TokenSet.objects.select_for_update().get(pk=token_set_id)
-        if row.needs_reauth_since:
+    with _lock_for(token_set_id):
+        try:
+            with transaction.atomic():
+                row = TokenSet.objects.select_for_update().get(pk=token_set_id)
+                if row.needs_reauth_since:
+                    raise ReauthorisationNeeded(
+                        "The Xero connection needs re-authorisation: connect it again."
+                    )
+                if not row.expires_within(leeway) and (stale is None or row.access_token != stale):
+                    return row.access_token  # another thread or process refreshed it meanwhile
+                return _refresh(row, app or XeroApp.from_settings(), http)
+        except GrantRevoked as exc:
+            # Recorded after the refresh transaction rolled back, so that it sticks.
+            mark_needs_reauth(token_set_id, f"Xero refused the refresh ({exc.error}).")
             raise ReauthorisationNeeded(
-                "The Xero connection needs re-authorisation: connect it again."
-            )
-        if not row.expires_within(leeway) and (stale is None or row.access_token != stale):
-            return row.access_token  # another thread or process refreshed it meanwhile
-        return _refresh(row, app or XeroApp.from_settings(), http)
+                f"Xero refused to refresh the connection's tokens ({exc.error}): connect it again."
+            ) from exc
 
 
 def _refresh(row: TokenSet, app: XeroApp, http: httpx.Client | None) -> str:
@@ -399,10 +411,7 @@ def _refresh(row: TokenSet, app: XeroApp, http: httpx.Client | None) -> str:
         )
     except TokenRefused as exc:
         if exc.error in {"invalid_grant", "unauthorized_client", "invalid_client"}:
-            mark_needs_reauth(row.pk, f"Xero refused the refresh ({exc.error}).")
-            raise ReauthorisationNeeded(
-                f"Xero refused to refresh the connection's tokens ({exc.error}): connect it again."
-            ) from exc
+            raise GrantRevoked(exc.error) from exc
         raise XeroError(f"Xero refused to refresh the token ({exc.error}).") from exc
     now = timezone.now()
     row.store(body, now)
@@ -447,8 +456,8 @@ def disconnect(
 ) -> Connection:
     """Remove Xero's connection and forget the tokens (CONN-5). Linked records are untouched.
 
-    The refresh token is revoked only when no other connection shares it: revoking removes
-    every organisation that login granted (XERO-FACTS 1).
+    The refresh token is revoked only when no other connection belongs to the same Xero user:
+    revoking removes every organisation that user granted the app (XERO-FACTS 1).
     """
     app = app or XeroApp.from_settings()
     token_set = connection.token_set
@@ -464,8 +473,14 @@ def disconnect(
                 )
                 if answer.status_code not in (204, 200, 404):
                     problems.append(f"Xero answered {answer.status_code} to the removal")
-            others = Connection.objects.filter(token_set=token_set).exclude(pk=connection.pk)
-            if not others.exists() and token_set.refresh_token:
+            # Revoking removes EVERY connection this Xero user gave the app, whichever token set
+            # holds it (XERO-FACTS 1), so revoke only when the user has no other connection here.
+            same_user = Connection.objects.exclude(pk=connection.pk).filter(token_set=token_set)
+            if token_set.xero_user_id:
+                same_user = Connection.objects.exclude(pk=connection.pk).filter(
+                    token_set__xero_user_id=token_set.xero_user_id
+                )
+            if not same_user.exists() and token_set.refresh_token:
                 client.post(
                     f"{app.identity_url}/connect/revocation",
                     data={
