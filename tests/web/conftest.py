@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from ledgerbridge.accounts.models import User
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings: Any) -> None:
+    # Users are created for almost every test; a fast hasher keeps the run short.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def signed_in(user: User) -> Client:
@@ -16,6 +24,7 @@ def signed_in(user: User) -> Client:
 
 @pytest.fixture
 def admin_client(admin: User) -> Client:
+    """Replaces pytest-django's admin_client: our admin is a role, not a superuser."""
     return signed_in(admin)
 
 

@@ -29,6 +29,14 @@ class ProductForm(forms.ModelForm[Product]):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
 
+    def clean_code(self) -> str:
+        # The model's conditional unique constraint would only say "constraint violated".
+        code: str = self.cleaned_data.get("code", "")
+        taken = Product.objects.filter(code=code).exclude(pk=self.instance.pk)
+        if code and taken.exists():
+            raise forms.ValidationError(f"Product code {code} already exists; pick another.")
+        return code
+
 
 class ProductGroupForm(forms.ModelForm[ProductGroup]):
     class Meta:
