@@ -97,7 +97,9 @@ class Webhooks:
     # --- events ---------------------------------------------------------------------------
 
     def enqueue(self, tenant_id: str, category: str, event_type: str, resource_id: str) -> None:
-        if self.config.get("status") not in ("ACTIVE", "DISABLED_FAILING"):
+        # Once a URL is set, events are kept (Xero keeps them 31 days) and replayed after a
+        # disabled subscription passes intent-to-receive again.
+        if not self.config.get("url"):
             return
         event = {
             "resourceUrl": f"{self.sb.issuer}/api.xro/2.0/{CATEGORY_PATH[category]}/{resource_id}",
