@@ -42,6 +42,7 @@ LIMITS = {
     "FirstName": 255,
     "LastName": 255,
 }
+XERO_USER = "xero-user"
 ARCHIVED_EDIT = (
     "The specified contact details matched an archived contact. Archived contacts cannot "
     "currently be edited via the API."
@@ -74,7 +75,9 @@ def upsert(
     if element.get("ContactID") and existing is None:
         return None, ["The contact could not be found"]  # [U] no verbatim text known
     status = element.get("ContactStatus")
-    if existing is not None and existing.get("ContactStatus") == "ARCHIVED" and status != "ACTIVE":
+    archived = existing is not None and existing.get("ContactStatus") == "ARCHIVED"
+    # Only the API refuses edits to archived contacts; a Xero user (admin action) may edit them.
+    if archived and status != "ACTIVE" and ctx.client_id != XERO_USER:
         return None, [ARCHIVED_EDIT]
     name = element.get("Name", existing.get("Name") if existing else None)
     if not name or not str(name).strip():
