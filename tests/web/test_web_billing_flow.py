@@ -48,7 +48,7 @@ def test_ready_bill_invoice_delete_ready_again(
     # The list groups ready time by customer, with a select-all per customer.
     page = billing_client.get(reverse("billing:ready")).content.decode()
     assert page.index("Acme Dental") < page.index("Zenith Vets")
-    assert 'data-select-all="c%d"' % ticket.customer_id in page
+    assert f'data-select-all="c{ticket.customer_id}"' in page
     assert "Toner" in page and "Access point" in page and "Coffee" not in page
 
     # Nothing selected: refused with a 400 that says what to do.

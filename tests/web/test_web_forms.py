@@ -45,8 +45,8 @@ CUSTOMER_OK = {"name": "Bluebird Law", "payment_terms_days": "14", "active": "on
         ({"name": ""}, ["<strong>Name</strong>", "This field is required"]),
         ({"name": "x" * 256}, ["Ensure this value has at most 255 characters"]),
         ({"email": "not-an-email"}, ["<strong>Email</strong>", "valid email"]),
-        ({"payment_terms_days": "soon"}, ["Payment terms days", "Enter a whole number"]),
-        ({"payment_terms_days": "-3"}, ["Payment terms days", "greater than or equal to 0"]),
+        ({"payment_terms_days": "soon"}, ["Payment terms (days)", "Enter a whole number"]),
+        ({"payment_terms_days": "-3"}, ["Payment terms (days)", "greater than or equal to 0"]),
         ({"sales_tax_rate": "999999"}, ["Default sales tax rate", "Select a valid choice"]),
         ({"postal_line1": "y" * 501}, ["Postal address line 1", "at most 500"]),
     ],
@@ -75,7 +75,7 @@ def test_customer_settings_tab_saves_and_refuses(admin_client: Client, customer,
     page = admin_client.get(url).content.decode()
     assert "Billing settings" in page and 'class="active"' in page
     bad = {"payment_terms_days": "-1", "invoice_email": "nope", "billing_notes": "n" * 2001}
-    refused(admin_client.post(url, bad), "Payment terms days", "Invoice email", "Billing notes")
+    refused(admin_client.post(url, bad), "Payment terms (days)", "Invoice email", "Billing notes")
     customer.refresh_from_db()
     assert customer.payment_terms_days == 30
     good = {

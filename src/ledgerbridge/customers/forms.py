@@ -32,9 +32,11 @@ class CustomerSettingsForm(forms.ModelForm[Customer]):
         model = Customer
         fields = SETTINGS
         labels = {
+            "payment_terms_days": "Payment terms (days)",
             "sales_tax_rate": "Default sales tax rate",
             "purchase_tax_rate": "Default purchase tax rate",
         }
+        widgets = {"billing_notes": forms.Textarea(attrs={"rows": 4})}
 
 
 class NewCustomerForm(forms.ModelForm[Customer]):
@@ -42,3 +44,4 @@ class NewCustomerForm(forms.ModelForm[Customer]):
         model = Customer
         fields = DETAILS + POSTAL + STREET + SETTINGS
         labels = CustomerSettingsForm.Meta.labels
+        widgets = CustomerSettingsForm.Meta.widgets
