@@ -22,6 +22,9 @@ from ledgerbridge.work.models import Ticket, TimeEntry
 
 from .conftest import ApiClient, fields_of
 
+# Database-sensitive (constraints, rollback, odd values): run again on PostgreSQL.
+pytestmark = pytest.mark.postgres
+
 UNKNOWN = 424242
 DROP = object()
 

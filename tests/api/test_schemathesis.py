@@ -30,6 +30,9 @@ from ledgerbridge.wsgi import application
 
 from .conftest import token_for
 
+# Database-sensitive (constraints, rollback, odd values): run again on PostgreSQL.
+pytestmark = pytest.mark.postgres
+
 schema = schemathesis.openapi.from_dict(
     json.loads(json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder))
 )
