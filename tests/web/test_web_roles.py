@@ -115,3 +115,20 @@ def test_unknown_records_are_404_not_500(admin_client: Client) -> None:
 def test_logout_is_a_post_and_signs_out(admin_client: Client) -> None:
     assert admin_client.post(reverse("logout")).status_code == 302
     assert admin_client.get(reverse("home")).status_code == 302
+
+
+def test_login_page_and_signing_in(client: Client, billing_user) -> None:
+    assert client.get(reverse("login")).status_code == 200
+    billing_user.set_password("Right-Password-1")
+    billing_user.save()
+    wrong = client.post(reverse("login"), {"username": "billing", "password": "nope"})
+    assert wrong.status_code == 200 and b"correct username and password" in wrong.content
+    right = client.post(reverse("login"), {"username": "billing", "password": "Right-Password-1"})
+    assert right.status_code == 302
+    home = client.get(reverse("home")).content.decode()
+    assert "Billing" in home and "Draft invoices" in home and "Sign out" in home
+
+
+def test_home_dashboard_for_a_technician_leaves_billing_out(tech_client: Client) -> None:
+    page = tech_client.get(reverse("home")).content.decode()
+    assert "Open tickets" in page and "Draft invoices" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,15 @@ from ledgerbridge.customers.forms import (
 )
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.customers.services import delete_customer, save_customer
-from ledgerbridge.screens import delete_page, fieldsets, form_page, paginate, posted, search
+from ledgerbridge.screens import (
+    apply_errors,
+    delete_page,
+    fieldsets,
+    form_page,
+    paginate,
+    posted,
+    search,
+)
 
 SEARCH_FIELDS = ("name", "account_number", "email", "phone")
 
@@ -40,8 +49,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _save(request: HttpRequest, form: ModelForm[Customer], message: str) -> Customer:
-    customer = save_customer(form.instance, form.cleaned_data)
+def _save(request: HttpRequest, form: ModelForm[Customer], message: str) -> Customer | None:
+    """Save through `save_customer`; its refusal goes onto the form (the caller re-renders)."""
+    if not (request.method == "POST" and form.is_valid()):
+        return None
+    try:
+        customer = save_customer(form.instance, form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
     messages.success(request, message.format(customer=customer))
     return customer
 
@@ -49,8 +65,7 @@ def _save(request: HttpRequest, form: ModelForm[Customer], message: str) -> Cust
 @area_required("customers")
 def customer_create(request: HttpRequest) -> HttpResponse:
     form = NewCustomerForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        customer = _save(request, form, "Customer {customer} created.")
+    if customer := _save(request, form, "Customer {customer} created."):
         return redirect("customers:edit", pk=customer.pk)
     return form_page(
         request,
@@ -78,8 +93,7 @@ def _tabs(customer: Customer, active: str) -> list[tuple[str, str, bool]]:
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = CustomerDetailsForm(posted(request), instance=customer)
-    if request.method == "POST" and form.is_valid():
-        _save(request, form, "Customer {customer} saved.")
+    if _save(request, form, "Customer {customer} saved."):
         return redirect("customers:edit", pk=customer.pk)
     return _tab_page(request, customer, form, "details", DETAIL_SETS)
 
@@ -88,8 +102,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_settings(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = CustomerSettingsForm(posted(request), instance=customer)
-    if request.method == "POST" and form.is_valid():
-        _save(request, form, "Billing settings of {customer} saved.")
+    if _save(request, form, "Billing settings of {customer} saved."):
         return redirect("customers:settings", pk=customer.pk)
     return _tab_page(request, customer, form, "settings", SETTING_SETS)
 

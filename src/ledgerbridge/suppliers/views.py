@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from ledgerbridge.accounts.permissions import area_required
-from ledgerbridge.screens import delete_page, fieldsets, form_page, paginate, posted, search
+from ledgerbridge.screens import (
+    apply_errors,
+    delete_page,
+    fieldsets,
+    form_page,
+    paginate,
+    posted,
+    search,
+)
 from ledgerbridge.suppliers.forms import SUPPLIER_SETS, SupplierForm
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.suppliers.services import delete_supplier, save_supplier
@@ -28,10 +37,14 @@ def supplier_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     supplier = get_object_or_404(Supplier, pk=pk) if pk is not None else None
     form = SupplierForm(posted(request), instance=supplier)
     if request.method == "POST" and form.is_valid():
-        saved = save_supplier(form.instance, form.cleaned_data)
-        messages.success(request, f"Supplier {saved} {'saved' if supplier else 'created'}.")
-        return redirect("suppliers:edit", pk=saved.pk)
-    title = supplier.name if supplier else "New supplier"
+        try:
+            saved = save_supplier(form.instance, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Supplier {saved} {'saved' if supplier else 'created'}.")
+            return redirect("suppliers:edit", pk=saved.pk)
+    title = Supplier.objects.get(pk=supplier.pk).name if supplier else "New supplier"
     return form_page(
         request,
         form,
