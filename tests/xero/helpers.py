@@ -15,6 +15,8 @@ from ledgerbridge.xero.limits import Budgets, Limits
 from ledgerbridge.xero.models import Connection
 from xero_sandbox.server import SandboxHandle
 
+from .spec import SpecCheckedHttp
+
 REDIRECT_URI = "http://127.0.0.1:8000/configuration/integrations/xero/callback/"
 
 
@@ -77,8 +79,26 @@ def connect(
     return connection
 
 
-def fast_client(connection: Connection, **kw: Any) -> XeroClient:
-    """A client whose back-off is instant, with its own budgets (no sharing between tests)."""
-    kw.setdefault("sleep", lambda s: None)
-    kw.setdefault("budget_pool", Budgets(Limits()))
+class FakeClock:
+    """Monotonic time that moves only when the code under test sleeps (waits cost nothing)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def fast_client(connection: Connection, clock: FakeClock | None = None, **kw: Any) -> XeroClient:
+    """A client on a fake clock (back-off and waits are instant), with its own budgets, whose
+    every request is validated against the official OpenAPI spec before it is sent."""
+    clock = clock or FakeClock()
+    kw.setdefault("sleep", clock.sleep)
+    kw.setdefault("budget_pool", Budgets(Limits(), clock, clock.sleep))
+    kw.setdefault("http", SpecCheckedHttp(timeout=10))
     return XeroClient(connection, **kw)

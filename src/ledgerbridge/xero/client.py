@@ -172,8 +172,9 @@ class XeroClient:
         if method in {"PUT", "POST"}:
             headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
         if if_modified_since is not None:
+            # RFC 3339, as the spec's date-time format requires (its example carries an offset).
             headers["If-Modified-Since"] = if_modified_since.astimezone(dt.UTC).strftime(
-                "%Y-%m-%dT%H:%M:%S"
+                "%Y-%m-%dT%H:%M:%SZ"
             )
         stale: str | None = None
         refreshed = False
@@ -181,7 +182,11 @@ class XeroClient:
         waits = 0
         while True:
             self._check_paused()
-            self.budget.acquire()
+            try:
+                self.budget.acquire()
+            except DailyLimitReached as exc:  # Xero's headers said the day is used up
+                self._pause(exc.retry_after, exc.message)
+                raise
             response = None
             try:
                 token = connections.access_token(
