@@ -282,6 +282,8 @@ def _summary(errors: list[tuple[str | None, str]]) -> str:
     fields = [f for f, _ in errors if f]
     if not fields:
         return errors[0][1] if errors else "The request is not valid."
+    if len(errors) == 1:
+        return f"{fields[0]}: {errors[0][1]}"
     shown = ", ".join(dict.fromkeys(fields))
     return f"Fix these fields and send again: {shown}."
 

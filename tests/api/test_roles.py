@@ -128,3 +128,28 @@ def test_billing_manages_anyones_time(
     assert response.status_code == 200
     assert response.json()["hours"] == "2.00"
     assert response.json()["agent"] == technician.pk
+
+
+def test_technician_deletes_a_ticket_only_when_all_its_time_is_theirs(
+    technician, billing_user, ticket, charge_rate, tech_api: ApiClient
+) -> None:
+    _entry(ticket, technician, charge_rate)
+    other = _entry(ticket, billing_user, charge_rate)
+    assert tech_api.delete(f"/tickets/{ticket.pk}").status_code == 403
+    assert TimeEntry.objects.filter(ticket=ticket).count() == 2
+    other.delete()
+    assert tech_api.delete(f"/tickets/{ticket.pk}").status_code == 204
+
+
+def test_ticket_with_invoiced_time_cannot_be_deleted(
+    technician, ticket, charge_rate, billing_api: ApiClient
+) -> None:
+    entry = _entry(ticket, technician, charge_rate)
+    billed = billing_api.post(
+        "/ready-for-invoicing/bill", {"time_entries": [entry.pk], "date": "2026-11-24"}
+    )
+    assert billed.status_code == 201
+    response = billing_api.delete(f"/tickets/{ticket.pk}")
+    assert response.status_code == 422
+    assert "invoiced time" in response.json()["detail"]
+    assert TimeEntry.objects.filter(pk=entry.pk, invoice_line__isnull=False).exists()
