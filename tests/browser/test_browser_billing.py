@@ -73,3 +73,37 @@ def test_log_time_bill_it_check_totals_delete_and_time_is_ready_again(
     expect(page.locator("#bill-form")).to_contain_text("Replaced the toner and cleared the queue")
     assert not Invoice.objects.exists()
     assert TimeEntry.objects.get().invoice_line_id is None
+
+
+def test_manual_invoice_with_an_added_line_row(live_server, page, billing_user, customer, gst):
+    """The line editor's own script adds a row; a refused line keeps what was typed."""
+    billing_user.set_password(PASSWORD)
+    billing_user.save()
+    page.goto(f"{live_server.url}/login/?next=/billing/invoices/new/")
+    page.get_by_label("Username").fill(billing_user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New invoice")
+
+    page.get_by_label("Customer").select_option(label=customer.name)
+    page.locator("#id_lines-0-description").fill("Monthly monitoring")
+    page.locator("#id_lines-0-quantity").fill("3")
+    page.locator("#id_lines-0-unit_price").fill("19.9950")
+    page.locator("#id_lines-0-tax_rate").select_option(label=str(gst))
+    page.get_by_role("button", name="+ Add a line").click()
+    page.locator("#id_lines-1-description").fill("Setup")
+    page.locator("#id_lines-1-quantity").fill("-1")
+    page.locator("#id_lines-1-unit_price").fill("50")
+    page.locator("#id_lines-1-tax_rate").select_option(label=str(gst))
+    page.get_by_role("button", name="Create invoice").click()
+
+    expect(page.locator(".error-summary")).to_contain_text("Line 2: Quantity")
+    expect(page.locator("#id_lines-0-description")).to_have_value("Monthly monitoring")
+    assert not Invoice.objects.exists()
+    page.locator("#id_lines-1-quantity").fill("1")
+    page.get_by_role("button", name="Create invoice").click()
+
+    # 3 x 19.995 = 59.985 -> 59.99 (tax 9.00); 50.00 (tax 7.50): 109.99 + 16.50 = 126.49.
+    expect(page.locator("#subtotal")).to_have_text("109.99")
+    expect(page.locator("#total-tax")).to_have_text("16.50")
+    expect(page.locator("#total")).to_have_text("126.49")

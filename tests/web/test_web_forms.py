@@ -472,3 +472,12 @@ def test_api_token_is_shown_once_listed_by_prefix_and_revocable(
     assert admin_client.get(reverse("accounts:token_revoke", args=[token.pk])).status_code == 405
     assert admin_client.post(reverse("accounts:token_revoke", args=[token.pk])).status_code == 302
     assert not ApiToken.objects.exists()
+
+
+def test_ids_beyond_any_integer_are_refused_not_500(admin_client: Client, customer, gst) -> None:
+    big = "9" * 30
+    data = invoice_post(customer, [line(gst, tax_rate=big, product=big)], customer=big)
+    refused(admin_client.post(reverse("billing:invoice_create"), data), "Line 1: Tax rate")
+    data = {**CUSTOMER_OK, "sales_tax_rate": big}
+    refused(admin_client.post(reverse("customers:create"), data), "Default sales tax rate")
+    assert Customer.objects.count() == 1 and not Invoice.objects.exists()
