@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib.util
+import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {}
 
@@ -161,21 +164,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     children: list[subprocess.Popen[bytes]] = []
     exe = [sys.executable, "-m", "ledgerbridge.cli"]
+    sandbox = _start_sandbox(exe, Path(settings.DATA_DIR), settings.SANDBOX_PORT)
+    if sandbox is not None:
+        process, info = sandbox
+        children.append(process)
+        if not settings.XERO_CLIENT_ID:  # no real Xero app configured: use the sandbox's
+            settings.XERO_CLIENT_ID = os.environ["XERO_CLIENT_ID"] = info["client_id"]
+            settings.XERO_CLIENT_SECRET = os.environ["XERO_CLIENT_SECRET"] = info["client_secret"]
+            os.environ["XERO_SANDBOX_URL"] = info["url"]  # the worker reads these
     children.append(subprocess.Popen([*exe, "worker"]))  # noqa: S603
-    sandbox_url = None
-    if importlib.util.find_spec("xero_sandbox.cli") is not None:
-        data_file = Path(settings.DATA_DIR) / "sandbox.json"
-        children.append(
-            subprocess.Popen(  # noqa: S603
-                [*exe, "sandbox", "--port", str(settings.SANDBOX_PORT), "--data", str(data_file)]
-            )
-        )
-        sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}"
+    sandbox_url = sandbox[1]["url"] if sandbox else None
     print()
     print(f"  Ledgerbridge:  http://{args.host}:{args.port}/")
     print(f"  Log in as:     {username} / {password}")
-    if sandbox_url:
-        print(f"  Xero sandbox:  {sandbox_url}  (see docs/sandbox.md)")
+    if sandbox is not None:
+        login = sandbox[1].get("login") or {}
+        print(
+            f"  Xero sandbox:  {sandbox_url}  (log in there as {login.get('email')} / "
+            f"{login.get('password')}; see docs/sandbox.md)"
+        )
     print("  Stop with Ctrl-C.")
     print(flush=True)
     try:
@@ -193,6 +200,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         print("Ledgerbridge stopped.")
+
+
+def _start_sandbox(
+    exe: list[str], data_dir: Path, port: int
+) -> tuple[subprocess.Popen[bytes], dict[str, Any]] | None:
+    """Start the Xero sandbox beside the demo; returns it and its start-up line, or None."""
+    if importlib.util.find_spec("xero_sandbox.cli") is None:
+        return None
+    process = subprocess.Popen(  # noqa: S603
+        [*exe, "sandbox", "--port", str(port), "--data", str(data_dir / "sandbox.json")],
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    try:
+        info = json.loads(first)
+    except ValueError:
+        process.terminate()
+        print(f"The Xero sandbox did not start (port {port} busy? set SANDBOX_PORT).")
+        return None
+    log_path = data_dir / "sandbox.log"
+
+    def drain(stream: IO[bytes]) -> None:  # its request log goes to a file, not the console
+        with log_path.open("ab") as log:
+            for line in stream:
+                log.write(line)
+                log.flush()
+
+    threading.Thread(target=drain, args=(process.stdout,), daemon=True).start()
+    return process, info
 
 
 def cmd_sandbox(argv: Sequence[str]) -> int:
