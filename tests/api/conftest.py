@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from ledgerbridge.accounts.models import ApiToken, User
 
 BASE = "/api/v1"
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _static_root() -> None:
-    # WhiteNoise warns (an error here) when STATIC_ROOT is missing, as before a collectstatic.
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 class ApiClient:

@@ -193,3 +193,14 @@ def test_bill_time_refuses_already_billed_entries(ticket, technician, charge_rat
     with pytest.raises(ValidationError, match="do not exist"):
         bill_time([entry.pk + 100], date=today)
     assert Invoice.objects.count() == 1
+
+
+def test_absurd_amounts_are_refused_naming_the_line_not_overflowing(customer, gst, today):
+    huge = LineData("Too much", Decimal("999999999"), Decimal("999999999"), gst.pk)
+    with pytest.raises(ValidationError) as caught:
+        issue_invoice(customer, [huge], date=today)
+    assert "lines[0].quantity" in caught.value.message_dict
+    many = [LineData("Big", Decimal("1000000"), Decimal("900000"), gst.pk)] * 12
+    with pytest.raises(ValidationError, match="split the document"):
+        issue_invoice(customer, many, date=today)
+    assert not Invoice.objects.exists()

@@ -15,7 +15,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from ledgerbridge import money
-from ledgerbridge.billing.models import MAX_QUANTITY, LineBase, Sequence, Totals
+from ledgerbridge.billing.models import (
+    MAX_DOCUMENT_AMOUNT,
+    MAX_LINE_AMOUNT,
+    MAX_QUANTITY,
+    LineBase,
+    Sequence,
+    Totals,
+)
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 
 
@@ -77,6 +84,7 @@ def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
             pk__in={ln.charge_rate_id for ln in lines if ln.charge_rate_id}
         ).values_list("pk", flat=True)
     )
+    total = Decimal(0)
     for i, line in enumerate(lines):
         key = f"lines[{i}]"
         if not line.description or not line.description.strip():
@@ -95,6 +103,17 @@ def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
             errors[f"{key}.charge_rate"] = [f"Charge rate {line.charge_rate_id} does not exist."]
         if len(line.item_code) > 30:
             errors[f"{key}.item_code"] = ["Item codes have at most 30 characters."]
+        if not {f"{key}.quantity", f"{key}.unit_price"} & errors.keys():
+            amount = Decimal(line.quantity) * Decimal(line.unit_price)
+            if amount > MAX_LINE_AMOUNT:
+                errors[f"{key}.quantity"] = [
+                    f"Quantity x unit price may be at most {MAX_LINE_AMOUNT:,}; lower one of them."
+                ]
+            total += amount
+    if total > MAX_DOCUMENT_AMOUNT:
+        errors.setdefault("lines", []).append(
+            f"The lines may add up to at most {MAX_DOCUMENT_AMOUNT:,}; split the document."
+        )
     if errors:
         raise ValidationError(errors)
 

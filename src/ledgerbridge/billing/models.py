@@ -13,6 +13,10 @@ from ledgerbridge.customers.models import Customer
 from ledgerbridge.money import AmountType
 
 MAX_QUANTITY = Decimal("1000000000")
+# Stored amounts have 16 digits (2 decimals); these bounds keep every line, its tax and the
+# document's totals inside them whatever the tax rate (at most 100%).
+MAX_LINE_AMOUNT = Decimal("1000000000000")
+MAX_DOCUMENT_AMOUNT = Decimal("10000000000000")
 
 
 class AmountTypes(models.TextChoices):

@@ -11,13 +11,9 @@ from pydantic import Field, field_validator, model_validator
 
 from ledgerbridge.api_support import Date, Id, Input, ListQuery, Quantity, UnitAmount
 from ledgerbridge.billing.documents import LineData
-from ledgerbridge.billing.models import InvoiceLine
+from ledgerbridge.billing.models import MAX_DOCUMENT_AMOUNT, MAX_LINE_AMOUNT, InvoiceLine
 from ledgerbridge.work.schemas import TimeEntryOut
 
-# Stored amounts have 16 digits (2 decimals); these bounds keep every line, its tax and the
-# document's totals inside them whatever the tax rate (at most 100%).
-MAX_LINE_AMOUNT = Decimal("1000000000000")
-MAX_DOCUMENT_AMOUNT = Decimal("10000000000000")
 MAX_LINES = 500
 
 AmountTypeName = Literal["Exclusive", "Inclusive", "NoTax"]

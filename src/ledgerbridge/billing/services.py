@@ -84,7 +84,8 @@ def update_invoice(
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status not in EDITABLE_STATUSES:
         raise ValidationError(
-            f"Invoice {locked.number} is {locked.get_status_display().lower()} and can no longer be changed."
+            f"Invoice {locked.number} is {locked.get_status_display().lower()} "
+            "and can no longer be changed."
         )
     if status not in EDITABLE_STATUSES:
         raise ValidationError({"status": ["Choose DRAFT, SUBMITTED or AUTHORISED."]})
