@@ -379,8 +379,8 @@ def connections(sb: Sandbox, req: Request, conn_id: str | None) -> Response:
                 "tenantId": c.tenant_id,
                 "tenantType": "ORGANISATION",
                 "tenantName": store.orgs[c.tenant_id].name,
-                "createdDateUtc": wire.iso_utc(c.created_ms),
-                "updatedDateUtc": wire.iso_utc(c.updated_ms),
+                "createdDateUtc": wire.iso_utc7(c.created_ms),
+                "updatedDateUtc": wire.iso_utc7(c.updated_ms),
             }
             for c in mine
             if c.tenant_id in store.orgs and (event is None or c.auth_event_id == event)

@@ -54,6 +54,11 @@ def iso_utc(ms: int) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
 
 
+def iso_utc7(ms: int) -> str:
+    """Connection timestamps as the identity spec's example: 2019-12-07T18:46:19.5165400."""
+    return iso_utc(ms) + "0000"
+
+
 def parse_date(value: object) -> dt.date | None:
     """Read a date sent by a client: 2026-11-24, 2026-11-24T00:00:00 or /Date(ms+0000)/."""
     if value is None or value == "":
