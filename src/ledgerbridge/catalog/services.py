@@ -38,7 +38,9 @@ def delete_tax_rate(rate: TaxRate) -> None:
     try:
         rate.delete()
     except ProtectedError as exc:
-        raise ValidationError(f"Tax rate {rate.name} is {_describe(exc)}; change those first.") from exc
+        raise ValidationError(
+            f"Tax rate {rate.name} is {_describe(exc)}; change those first."
+        ) from exc
 
 
 @transaction.atomic
@@ -56,7 +58,9 @@ def delete_product_group(group: ProductGroup) -> None:
     try:
         group.delete()
     except ProtectedError as exc:
-        raise ValidationError(f"Product group {group.name} is {_describe(exc)}; move them first.") from exc
+        raise ValidationError(
+            f"Product group {group.name} is {_describe(exc)}; move them first."
+        ) from exc
 
 
 @transaction.atomic
@@ -78,7 +82,9 @@ def check_parent(product: Product, parent: Product | None) -> None:
     if parent.parent_id is not None:
         raise ValidationError({"parent": [f"{parent} is itself a child product; pick its parent."]})
     if product.pk and product.children.exists():
-        raise ValidationError({"parent": ["This product has children, so it cannot have a parent."]})
+        raise ValidationError(
+            {"parent": ["This product has children, so it cannot have a parent."]}
+        )
 
 
 # --- Create and change (used by the REST API; forms may use them too) -------------------------

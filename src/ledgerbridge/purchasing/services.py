@@ -53,7 +53,9 @@ def raise_purchase_order(
 
 
 @transaction.atomic
-def update_purchase_order(order: PurchaseOrder, lines: Seq[LineData], **fields: object) -> PurchaseOrder:
+def update_purchase_order(
+    order: PurchaseOrder, lines: Seq[LineData], **fields: object
+) -> PurchaseOrder:
     locked = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
     for name, value in fields.items():
         setattr(locked, name, value)

@@ -44,9 +44,13 @@ def log_time(
     billable: bool = True,
 ) -> TimeEntry:
     if ticket.status == TicketStatus.CLOSED:
-        raise ValidationError({"ticket": [f"Ticket {ticket.reference} is closed; reopen it to log time."]})
+        raise ValidationError(
+            {"ticket": [f"Ticket {ticket.reference} is closed; reopen it to log time."]}
+        )
     if not charge_rate.active:
-        raise ValidationError({"charge_rate": [f"Charge rate {charge_rate} is inactive; pick another."]})
+        raise ValidationError(
+            {"charge_rate": [f"Charge rate {charge_rate} is inactive; pick another."]}
+        )
     entry = TimeEntry(
         ticket=ticket,
         agent=agent,
@@ -109,7 +113,9 @@ def change_time_entry(
     locked = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     check_time_editable(locked)
     if charge_rate.pk != locked.charge_rate_id and not charge_rate.active:
-        raise ValidationError({"charge_rate": [f"Charge rate {charge_rate} is inactive; pick another."]})
+        raise ValidationError(
+            {"charge_rate": [f"Charge rate {charge_rate} is inactive; pick another."]}
+        )
     locked.agent = agent
     locked.date = date
     locked.hours = hours

@@ -5,46 +5,144 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('account_number', models.CharField(blank=True, max_length=50, null=True, unique=True)),
-                ('active', models.BooleanField(default=True)),
-                ('email', models.EmailField(blank=True, default='', max_length=255)),
-                ('phone', models.CharField(blank=True, default='', max_length=50)),
-                ('postal_line1', models.CharField(blank=True, default='', max_length=500, verbose_name='postal address line 1')),
-                ('postal_line2', models.CharField(blank=True, default='', max_length=500, verbose_name='postal address line 2')),
-                ('postal_city', models.CharField(blank=True, default='', max_length=255, verbose_name='postal city')),
-                ('postal_region', models.CharField(blank=True, default='', max_length=255, verbose_name='postal region')),
-                ('postal_code', models.CharField(blank=True, default='', max_length=50, verbose_name='postal postcode')),
-                ('postal_country', models.CharField(blank=True, default='', max_length=50, verbose_name='postal country')),
-                ('street_line1', models.CharField(blank=True, default='', max_length=500, verbose_name='street address line 1')),
-                ('street_line2', models.CharField(blank=True, default='', max_length=500, verbose_name='street address line 2')),
-                ('street_city', models.CharField(blank=True, default='', max_length=255, verbose_name='street city')),
-                ('street_region', models.CharField(blank=True, default='', max_length=255, verbose_name='street region')),
-                ('street_code', models.CharField(blank=True, default='', max_length=50, verbose_name='street postcode')),
-                ('street_country', models.CharField(blank=True, default='', max_length=50, verbose_name='street country')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('payment_terms_days', models.PositiveSmallIntegerField(default=30, help_text='Invoices fall due this many days after their date.')),
-                ('invoice_email', models.EmailField(blank=True, default='', help_text='Where invoices go, if not the main email.', max_length=255)),
-                ('billing_notes', models.TextField(blank=True, default='', max_length=2000)),
-                ('purchase_tax_rate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.taxrate')),
-                ('sales_tax_rate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.taxrate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "account_number",
+                    models.CharField(blank=True, max_length=50, null=True, unique=True),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("email", models.EmailField(blank=True, default="", max_length=255)),
+                ("phone", models.CharField(blank=True, default="", max_length=50)),
+                (
+                    "postal_line1",
+                    models.CharField(
+                        blank=True, default="", max_length=500, verbose_name="postal address line 1"
+                    ),
+                ),
+                (
+                    "postal_line2",
+                    models.CharField(
+                        blank=True, default="", max_length=500, verbose_name="postal address line 2"
+                    ),
+                ),
+                (
+                    "postal_city",
+                    models.CharField(
+                        blank=True, default="", max_length=255, verbose_name="postal city"
+                    ),
+                ),
+                (
+                    "postal_region",
+                    models.CharField(
+                        blank=True, default="", max_length=255, verbose_name="postal region"
+                    ),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(
+                        blank=True, default="", max_length=50, verbose_name="postal postcode"
+                    ),
+                ),
+                (
+                    "postal_country",
+                    models.CharField(
+                        blank=True, default="", max_length=50, verbose_name="postal country"
+                    ),
+                ),
+                (
+                    "street_line1",
+                    models.CharField(
+                        blank=True, default="", max_length=500, verbose_name="street address line 1"
+                    ),
+                ),
+                (
+                    "street_line2",
+                    models.CharField(
+                        blank=True, default="", max_length=500, verbose_name="street address line 2"
+                    ),
+                ),
+                (
+                    "street_city",
+                    models.CharField(
+                        blank=True, default="", max_length=255, verbose_name="street city"
+                    ),
+                ),
+                (
+                    "street_region",
+                    models.CharField(
+                        blank=True, default="", max_length=255, verbose_name="street region"
+                    ),
+                ),
+                (
+                    "street_code",
+                    models.CharField(
+                        blank=True, default="", max_length=50, verbose_name="street postcode"
+                    ),
+                ),
+                (
+                    "street_country",
+                    models.CharField(
+                        blank=True, default="", max_length=50, verbose_name="street country"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "payment_terms_days",
+                    models.PositiveSmallIntegerField(
+                        default=30, help_text="Invoices fall due this many days after their date."
+                    ),
+                ),
+                (
+                    "invoice_email",
+                    models.EmailField(
+                        blank=True,
+                        default="",
+                        help_text="Where invoices go, if not the main email.",
+                        max_length=255,
+                    ),
+                ),
+                ("billing_notes", models.TextField(blank=True, default="", max_length=2000)),
+                (
+                    "purchase_tax_rate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.taxrate",
+                    ),
+                ),
+                (
+                    "sales_tax_rate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.taxrate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'abstract': False,
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
     ]

@@ -7,55 +7,151 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('suppliers', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("suppliers", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PurchaseOrder',
+            name="PurchaseOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_type', models.CharField(choices=[('Exclusive', 'Tax exclusive'), ('Inclusive', 'Tax inclusive'), ('NoTax', 'No tax')], default='Exclusive', max_length=10)),
-                ('subtotal', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('total_tax', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('number', models.CharField(max_length=30, unique=True)),
-                ('status', models.CharField(choices=[('DRAFT', 'Draft'), ('SUBMITTED', 'Submitted'), ('AUTHORISED', 'Authorised')], default='DRAFT', max_length=12)),
-                ('date', models.DateField()),
-                ('delivery_date', models.DateField(blank=True, null=True)),
-                ('reference', models.CharField(blank=True, default='', max_length=255)),
-                ('delivery_instructions', models.CharField(blank=True, default='', max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='purchase_orders', to='suppliers.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "amount_type",
+                    models.CharField(
+                        choices=[
+                            ("Exclusive", "Tax exclusive"),
+                            ("Inclusive", "Tax inclusive"),
+                            ("NoTax", "No tax"),
+                        ],
+                        default="Exclusive",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "total_tax",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "total",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                ("number", models.CharField(max_length=30, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("DRAFT", "Draft"),
+                            ("SUBMITTED", "Submitted"),
+                            ("AUTHORISED", "Authorised"),
+                        ],
+                        default="DRAFT",
+                        max_length=12,
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("delivery_date", models.DateField(blank=True, null=True)),
+                ("reference", models.CharField(blank=True, default="", max_length=255)),
+                ("delivery_instructions", models.CharField(blank=True, default="", max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="purchase_orders",
+                        to="suppliers.supplier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-id'],
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PurchaseOrderLine',
+            name="PurchaseOrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('description', models.CharField(max_length=4000)),
-                ('quantity', models.DecimalField(decimal_places=4, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.0001')), django.core.validators.MaxValueValidator(Decimal('1000000000'))])),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))])),
-                ('item_code', models.CharField(blank=True, default='', max_length=30)),
-                ('line_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('tax_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=16)),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('purchase_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='purchasing.purchaseorder')),
-                ('tax_rate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.taxrate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("description", models.CharField(max_length=4000)),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.0001")),
+                            django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                        ],
+                    ),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                        ],
+                    ),
+                ),
+                ("item_code", models.CharField(blank=True, default="", max_length=30)),
+                (
+                    "line_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "tax_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=16),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "purchase_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="purchasing.purchaseorder",
+                    ),
+                ),
+                (
+                    "tax_rate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.taxrate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
     ]
