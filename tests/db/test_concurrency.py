@@ -58,7 +58,7 @@ def test_same_time_billed_by_several_people_at_once_is_billed_once(
         )
         for i in range(3)
     ]
-    _, errors = race(4, lambda: bill_time([e.pk for e in entries], date=today))
+    results, errors = race(4, lambda: bill_time([e.pk for e in entries], date=today))
     assert len(results) == 1, errors
     assert all(isinstance(e, ValidationError) and "already invoiced" in str(e) for e in errors)
     assert Invoice.objects.count() == 1
@@ -74,7 +74,7 @@ def test_concurrent_recurring_runs_raise_each_date_once(customer, gst):
         interval_unit="month",
         interval_count=1,
     )
-    _, errors = race(4, lambda: raise_due_invoices(dt.date(2026, 11, 30)))
+    results, errors = race(4, lambda: raise_due_invoices(dt.date(2026, 11, 30)))
     assert not errors
     assert sorted(Invoice.objects.values_list("date", flat=True)) == [
         dt.date(2026, 9, 1),
