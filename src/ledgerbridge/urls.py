@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("configuration/", views.configuration, name="configuration"),
+    path("configuration/integrations/", include("ledgerbridge.xero.urls")),
     path("customers/", include("ledgerbridge.customers.urls")),
     path("suppliers/", include("ledgerbridge.suppliers.urls")),
     path("catalog/", include("ledgerbridge.catalog.urls")),

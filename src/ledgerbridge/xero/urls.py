@@ -1,0 +1,15 @@
+from django.urls import path
+
+from ledgerbridge.xero import views
+
+app_name = "xero"
+urlpatterns = [
+    path("", views.integrations, name="integrations"),
+    path("xero/", views.home, name="home"),
+    path("xero/callback/", views.callback, name="callback"),
+    path("xero/<int:pk>/", views.connection_detail, name="connection"),
+    path("xero/<int:pk>/connect/", views.connect, name="connect"),
+    path("xero/<int:pk>/save/", views.save, name="save"),
+    path("xero/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
+    path("xero/<int:pk>/delete/", views.delete, name="delete"),
+]
