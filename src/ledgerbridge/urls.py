@@ -9,7 +9,7 @@ from ledgerbridge.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("configuration/", views.configuration, name="configuration"),
     path("configuration/integrations/", include("ledgerbridge.xero.urls")),

@@ -1,9 +1,11 @@
-"""The home page (a small dashboard of what needs doing) and the Configuration hub."""
+"""The home page (a small dashboard of what needs doing), the Configuration hub, and login."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +17,7 @@ from ledgerbridge.billing.models import DocumentStatus, Invoice, RecurringInvoic
 from ledgerbridge.catalog.models import ChargeRate, ProductGroup, TaxRate
 from ledgerbridge.work.models import Ticket, TicketStatus, TimeEntry
 from ledgerbridge.work.services import ready_for_invoicing
+from ledgerbridge.xero.models import Connection
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -63,6 +66,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"cards": cards})
 
 
+class LoginView(auth_views.LoginView):
+    """Django's login, answering a refused sign-in with 400 like every other refused form."""
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
 @area_required("configuration")
 def configuration(request: HttpRequest) -> HttpResponse:
     return render(
@@ -74,5 +84,6 @@ def configuration(request: HttpRequest) -> HttpResponse:
             "groups": ProductGroup.objects.count(),
             "users": User.objects.filter(is_active=True).count(),
             "tokens": ApiToken.objects.count(),
+            "xero_connections": Connection.objects.count(),
         },
     )

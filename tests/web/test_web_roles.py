@@ -122,7 +122,7 @@ def test_login_page_and_signing_in(client: Client, billing_user) -> None:
     billing_user.set_password("Right-Password-1")
     billing_user.save()
     wrong = client.post(reverse("login"), {"username": "billing", "password": "nope"})
-    assert wrong.status_code == 200 and b"correct username and password" in wrong.content
+    assert wrong.status_code == 400 and b"correct username and password" in wrong.content
     right = client.post(reverse("login"), {"username": "billing", "password": "Right-Password-1"})
     assert right.status_code == 302
     home = client.get(reverse("home")).content.decode()
