@@ -13,7 +13,7 @@ from typing import Any
 from . import oauth, tokens, wire
 from . import seed as seeding
 from .clock import Clock
-from .faults import FaultQueue
+from .faults import FaultQueue, fault_response
 from .http import Request, Response, html_response, json_response, text_response
 from .idempotency import IdempotencyCache, fingerprint
 from .limits import RateLimiter
@@ -212,10 +212,7 @@ class Sandbox:
             if not self.tenant_allowed(access, tenant_id):
                 return json_response(403, problem(403, "Forbidden", "AuthenticationUnsuccessful"))
         route = resolve(req.method, [p for p in rest.split("/") if p])
-        if route is None:
-            return text_response(404, NOT_FOUND)
-        family, handler, args = route
-        if not self.scope_ok(access, family, req.method != "GET"):
+        if route is not None and not self.scope_ok(access, route[0], req.method != "GET"):
             return self.unauthorized(
                 "AuthorizationUnsuccessful",
                 {"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
@@ -224,7 +221,10 @@ class Sandbox:
         if not decision.allowed:
             return Response(429, b"", None, decision.headers)
         try:
-            response = self._run(req, access, tenant_id, handler, args)
+            if route is None:  # unknown paths count against the limits too
+                response = text_response(404, NOT_FOUND)
+            else:
+                response = self._run(req, access, tenant_id, route[1], route[2])
         finally:
             self.limiter.release(tenant_id)
         response.headers.update(decision.headers)
@@ -235,7 +235,7 @@ class Sandbox:
     ) -> Response:
         fault = self.faults.take(tenant_id)
         if fault is not None and fault.kind != "drop_after_commit":
-            return _fault_response(fault.kind, fault.seconds)
+            return fault_response(fault.kind, fault.seconds)
         if len(req.body) > self.settings.max_body_bytes:
             return text_response(413, "The request was too large")
         if self.settings.latency_ms:
@@ -316,21 +316,3 @@ def _validation_message(message: str) -> Response:
     return json_response(
         400, {"ErrorNumber": 10, "Type": "ValidationException", "Message": message}
     )
-
-
-def _fault_response(kind: str, seconds: float) -> Response:
-    if kind == "500":
-        return json_response(
-            500,
-            {
-                "ErrorNumber": 500,
-                "Type": "UnknownErrorException",
-                "Message": "An error occurred in Xero. Check the API Status page "
-                "http://status.developer.xero.com for current service status.",
-            },
-        )
-    if kind == "503":
-        return text_response(503, "Service Unavailable")
-    if kind == "429":
-        return Response(429, b"", None, {"X-Rate-Limit-Problem": "minute", "Retry-After": "1"})
-    return Response(504, b"", None, drop=True, delay=seconds)

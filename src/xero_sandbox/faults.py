@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from .http import Response, json_response, text_response
+
 KINDS = ("500", "503", "timeout", "drop_after_commit", "429")
 
 
@@ -46,3 +48,22 @@ class FaultQueue:
     def pending(self) -> list[dict[str, object]]:
         with self._lock:
             return [vars(f).copy() for f in self._faults]
+
+
+def fault_response(kind: str, seconds: float) -> Response:
+    """The answer a fault gives instead of the real one ("timeout" holds, then drops)."""
+    if kind == "500":
+        return json_response(
+            500,
+            {
+                "ErrorNumber": 500,
+                "Type": "UnknownErrorException",
+                "Message": "An error occurred in Xero. Check the API Status page "
+                "http://status.developer.xero.com for current service status.",
+            },
+        )
+    if kind == "503":
+        return text_response(503, "Service Unavailable")
+    if kind == "429":
+        return Response(429, b"", None, {"X-Rate-Limit-Problem": "minute", "Retry-After": "1"})
+    return Response(504, b"", None, drop=True, delay=seconds)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from . import tokens, wire
 from .http import Request, Response, html_response, json_response, redirect, text_response
-from .store import AccessToken, App, AuthCode, Connection, RefreshToken
+from .store import AuthCode, Connection
 
 if TYPE_CHECKING:
     from .core import Sandbox
@@ -188,63 +188,6 @@ def _consent(sb: Sandbox, params: dict[str, str], scopes: list[str], back: objec
 # --- token -------------------------------------------------------------------------------
 
 
-def _issue(
-    sb: Sandbox,
-    app: App,
-    user_id: str | None,
-    scopes: list[str],
-    event_id: str | None,
-    tenant_id: str | None = None,
-    nonce: str | None = None,
-) -> dict[str, object]:
-    now = sb.clock.now_ts()
-    lifetime = sb.settings.access_token_seconds
-    claims = {
-        "nbf": int(now),
-        "exp": int(now + lifetime),
-        "iss": sb.issuer,
-        "aud": f"{sb.issuer}/resources",
-        "client_id": app.client_id,
-        "sub": user_id or app.client_id,
-        "xero_userid": user_id,
-        "authentication_event_id": event_id,
-        "scope": scopes,
-        "jti": tokens.opaque(8),
-    }
-    access = tokens.jwt(claims, sb.signing_key)
-    store = sb.store
-    store.access_tokens[access] = AccessToken(
-        access, app.client_id, user_id, scopes, now + lifetime, event_id, tenant_id
-    )
-    answer: dict[str, object] = {
-        "access_token": access,
-        "expires_in": lifetime,
-        "token_type": "Bearer",
-        "scope": " ".join(scopes),
-    }
-    if user_id and "offline_access" in scopes:
-        refresh = tokens.opaque(32)
-        store.refresh_tokens[refresh] = RefreshToken(refresh, app.client_id, user_id, scopes, now)
-        answer["refresh_token"] = refresh
-    if user_id and "openid" in scopes:
-        user = store.users[user_id]
-        id_claims = {
-            "iss": sb.issuer,
-            "aud": app.client_id,
-            "sub": user_id,
-            "exp": int(now + 300),
-            "iat": int(now),
-            "email": user.email,
-            "given_name": user.name.split(" ")[0],
-            "family_name": user.name.split(" ")[-1],
-            "xero_userid": user_id,
-        }
-        if nonce:
-            id_claims["nonce"] = nonce
-        answer["id_token"] = tokens.jwt(id_claims, app.client_secret or sb.signing_key)
-    return answer
-
-
 def token(sb: Sandbox, req: Request) -> Response:
     """POST /connect/token: authorization_code, refresh_token and client_credentials grants."""
     form = req.form()
@@ -271,14 +214,14 @@ def token(sb: Sandbox, req: Request) -> Response:
                     return _error(400, "invalid_grant")
             elif public:
                 return _error(400, "invalid_client")
-            answer = _issue(
+            answer = tokens.issue(
                 sb, app, code.user_id, code.scopes, code.auth_event_id, nonce=code.nonce
             )
         elif grant == "refresh_token":
-            answer_or_error = _refresh(sb, app, form.get("refresh_token", ""), public, now)
-            if isinstance(answer_or_error, Response):
-                return answer_or_error
-            answer = answer_or_error
+            rotated = tokens.rotate(sb, app, form.get("refresh_token", ""), now)
+            if rotated is None:
+                return _error(400, "invalid_grant")
+            answer = rotated
         elif grant == "client_credentials":
             if public:
                 return _error(400, "invalid_client")
@@ -287,35 +230,11 @@ def token(sb: Sandbox, req: Request) -> Response:
             requested = form.get("scope", "").split() or app.custom_scopes
             if any(s not in app.custom_scopes for s in requested):
                 return _error(400, "invalid_scope")
-            answer = _issue(sb, app, None, requested, None, tenant_id=app.custom_tenant_id)
+            answer = tokens.issue(sb, app, None, requested, None, tenant_id=app.custom_tenant_id)
         else:
             return _error(400, "unsupported_grant_type")
     sb.persist()
     return json_response(200, answer, {"Cache-Control": "no-store", "Pragma": "no-cache"})
-
-
-def _refresh(
-    sb: Sandbox, app: App, presented: str, public: bool, now: float
-) -> dict[str, object] | Response:
-    """Rotate a refresh token; an old one still works for the grace period after rotation."""
-    store = sb.store
-    old = store.refresh_tokens.get(presented)
-    if old is None or old.client_id != app.client_id or old.revoked:
-        return _error(400, "invalid_grant")
-    if now - old.last_used > sb.settings.refresh_token_idle_days * 86_400:
-        return _error(400, "invalid_grant")
-    if old.successor is not None:
-        assert old.rotated_at is not None
-        if now - old.rotated_at > sb.settings.refresh_grace_seconds:
-            return _error(400, "invalid_grant")
-        # The answer was lost: the unseen successor is replaced by a new one.
-        lost = store.refresh_tokens.pop(old.successor, None)
-        if lost is not None and lost.successor is not None:
-            return _error(400, "invalid_grant")
-    answer = _issue(sb, app, old.user_id, old.scopes, None)
-    old.successor = str(answer["refresh_token"])
-    old.rotated_at = now
-    return answer
 
 
 def tokens_equal(a: str, b: str) -> bool:

@@ -19,7 +19,7 @@ def test_every_answer_carries_the_limit_headers(api: Api) -> None:
     assert first.headers["X-MinLimit-Remaining"] == "59"
     assert first.headers["X-DayLimit-Remaining"] == "4999"
     assert first.headers["X-AppMinLimit-Remaining"] == "9999"
-    assert second.status_code == 404
+    assert second.status_code == 404 and second.headers["X-MinLimit-Remaining"] == "58"
 
 
 @pytest.fixture
