@@ -472,3 +472,54 @@ def test_purchase_orders(api: Api) -> None:
     assert messages(dead) == ["Deleted PurchaseOrders cannot be updated"]
     listed = api.get("PurchaseOrders", params={"Status": "DELETED", "page": 1}).json()
     assert listed["pagination"]["itemCount"] == 1
+
+
+def test_credit_notes_allocate_to_an_invoice(api: Api) -> None:
+    contact = new_contact(api, "Credit Co")
+    invoice = new_invoice(api, contact["ContactID"], "AUTHORISED")
+    line = {
+        "Description": "Refund",
+        "Quantity": 1,
+        "UnitAmount": 50,
+        "AccountCode": "200",
+        "TaxType": NZ_SALES,
+    }
+    note = api.put(
+        "CreditNotes",
+        {
+            "CreditNotes": [
+                {
+                    "Type": "ACCRECCREDIT",
+                    "Status": "AUTHORISED",
+                    "Contact": {"ContactID": contact["ContactID"]},
+                    "LineItems": [line],
+                }
+            ]
+        },
+    ).json()["CreditNotes"][0]
+    assert note["CreditNoteNumber"] == "CN-0001" and note["Total"] == 57.5
+    assert note["RemainingCredit"] == 57.5
+    allocated = api.put(
+        f"CreditNotes/{note['CreditNoteID']}/Allocations",
+        {
+            "Allocations": [
+                {
+                    "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                    "Amount": 57.5,
+                    "Date": "2026-11-24",
+                }
+            ]
+        },
+    )
+    assert allocated.status_code == 200, allocated.text
+    after = api.get(f"Invoices/{invoice['InvoiceID']}").json()["Invoices"][0]
+    assert after["AmountCredited"] == 57.5 and after["AmountDue"] == 172.5
+    assert (
+        api.get(f"CreditNotes/{note['CreditNoteID']}").json()["CreditNotes"][0]["Status"] == "PAID"
+    )
+    edit = api.post(f"Invoices/{invoice['InvoiceID']}", {"Reference": "x"})
+    assert messages(edit) == [
+        "This document cannot be edited as it has a payment or credit note allocated to it."
+    ]
+    listed = api.get("CreditNotes", params={"page": 1}).json()
+    assert listed["pagination"]["itemCount"] == 1

@@ -76,13 +76,13 @@ def upsert(
     status = str(element.get("Status") or (existing or {}).get("Status") or "DRAFT")
     if existing is not None:
         current = existing["Status"]
-        if current == "PAID" or existing.get("AmountPaid"):
+        if current == "PAID" or existing.get("AmountPaid") or existing.get("AmountCredited"):
             only_status = set(element) <= {"InvoiceID", "Status"} and status == current
             if not only_status:
                 return None, [PAID_EDIT]
         if status not in TRANSITIONS.get(current, set()):
             return None, [BAD_STATUS]
-        if status == "VOIDED" and existing.get("Payments"):
+        if status == "VOIDED" and (existing.get("Payments") or existing.get("CreditNotes")):
             return None, [PAID_EDIT]
         if set(element) <= {"InvoiceID", "Status"}:
             return _apply_status(ctx, existing, status), []

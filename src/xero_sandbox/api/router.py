@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import contacts, invoices, items, payments, purchase_orders, setup
+from . import contacts, credit_notes, invoices, items, payments, purchase_orders, setup
 
 # (method, resource, shape) -> (scope family, handler); shape is "" for the collection,
 # "{}" for one record and "{}/Options" for tracking options.
@@ -47,6 +47,12 @@ ROUTES: dict[tuple[str, str, str], tuple[str, Callable[..., Any]]] = {
     ("POST", "purchaseorders", ""): ("invoices", purchase_orders.post),
     ("GET", "purchaseorders", "{}"): ("invoices", purchase_orders.get_one),
     ("POST", "purchaseorders", "{}"): ("invoices", purchase_orders.post_one),
+    ("GET", "creditnotes", ""): ("invoices", credit_notes.get_list),
+    ("PUT", "creditnotes", ""): ("invoices", credit_notes.put),
+    ("POST", "creditnotes", ""): ("invoices", credit_notes.post),
+    ("GET", "creditnotes", "{}"): ("invoices", credit_notes.get_one),
+    ("POST", "creditnotes", "{}"): ("invoices", credit_notes.post_one),
+    ("PUT", "creditnotes", "{}/allocations"): ("invoices", credit_notes.allocate),
     ("GET", "payments", ""): ("payments", payments.get_list),
     ("PUT", "payments", ""): ("payments", payments.write),
     ("POST", "payments", ""): ("payments", payments.write),
