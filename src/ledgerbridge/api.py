@@ -15,6 +15,7 @@ from ledgerbridge.customers.api import router as customers_router
 from ledgerbridge.purchasing.api import router as purchasing_router
 from ledgerbridge.suppliers.api import router as suppliers_router
 from ledgerbridge.work.api import tickets_router, time_router
+from ledgerbridge.xero.api import router as xero_router
 
 DESCRIPTION = """
 Every endpoint needs `Authorization: Bearer <token>` (an API token of an active user; only its
@@ -65,3 +66,4 @@ api.add_router("/invoices/", invoices_router)
 api.add_router("/ready-for-invoicing/", ready_router)
 api.add_router("/recurring-invoices/", recurring_router)
 api.add_router("/purchase-orders/", purchasing_router)
+api.add_router("/xero/", xero_router)
