@@ -261,7 +261,10 @@ class Sandbox:
         try:
             with self.store.lock:
                 org = self.store.orgs[tenant_id]
-                response = handler(Ctx(self, org, access.client_id, req), *args)
+                try:
+                    response = handler(Ctx(self, org, access.client_id, req), *args)
+                except wire.MalformedGuid:
+                    response = fault_response("500", 0)
             if req.method != "GET":
                 self.persist()
         except BaseException:

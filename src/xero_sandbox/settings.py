@@ -43,6 +43,10 @@ class SandboxSettings:
     # PurchaseOrders [U]: PUT with the number of a live PO updates it (demo recording) when True,
     # or fails with "Order number must be unique" (spec example) when False.
     po_put_duplicate_number_updates: bool = True
+    # Documents naming a contact by ContactID AND Name rename the contact [S] (xeroizer#278).
+    document_contact_name_overwrites: bool = True
+    # A malformed GUID as a document's ContactID: 500 UnknownErrorException [S] (xero-node#285).
+    malformed_guid_gives_500: bool = True
     # Tracking categories [S]: at most 2 active per organisation.
     max_active_tracking_categories: int = 2
     # Webhooks: batching delay, retry schedule ([S] immediate retry, then every 15 minutes for

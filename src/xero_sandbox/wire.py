@@ -12,6 +12,10 @@ from typing import Any
 _MSDATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
 
+class MalformedGuid(Exception):
+    """A GUID field that is not a GUID: Xero answers 500 UnknownErrorException [S]."""
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

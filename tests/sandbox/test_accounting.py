@@ -523,3 +523,35 @@ def test_credit_notes_allocate_to_an_invoice(api: Api) -> None:
     ]
     listed = api.get("CreditNotes", params={"page": 1}).json()
     assert listed["pagination"]["itemCount"] == 1
+
+
+def test_contact_name_on_a_document_renames_and_bad_guid_is_500(api: Api) -> None:
+    contact = new_contact(api, "Old Name")
+    line = {"Description": "x", "Quantity": 1, "UnitAmount": 1, "AccountCode": "200"}
+    api.put(
+        "Invoices",
+        {
+            "Invoices": [
+                {
+                    "Type": "ACCREC",
+                    "LineItems": [line],
+                    "Contact": {"ContactID": contact["ContactID"], "Name": "New Name"},
+                }
+            ]
+        },
+    )
+    assert api.get(f"Contacts/{contact['ContactID']}").json()["Contacts"][0]["Name"] == "New Name"
+    broken = api.put(
+        "Invoices",
+        {
+            "Invoices": [
+                {"Type": "ACCREC", "LineItems": [line], "Contact": {"ContactID": "not-a-guid"}}
+            ]
+        },
+    )
+    assert broken.status_code == 500 and broken.json()["Type"] == "UnknownErrorException"
+
+
+def test_custom_connection_lists_its_one_organisation(api: Api) -> None:
+    connections = api.http.get("/connections", headers={"Authorization": f"Bearer {api.token}"})
+    assert [c["tenantId"] for c in connections.json()] == [api.tenant_id]

@@ -35,7 +35,17 @@ def resolve_contact(ctx: Ctx, raw: Any, errors: list[str]) -> Record | None:
     contacts = ctx.org.contacts
     found: Record | None = None
     if raw.get("ContactID"):
+        if not wire.is_guid(raw["ContactID"]) and ctx.sb.settings.malformed_guid_gives_500:
+            raise wire.MalformedGuid(str(raw["ContactID"]))
         found = contacts.get(str(raw["ContactID"]).lower())
+        if found is not None and raw.get("Name") and raw["Name"] != found["Name"]:
+            rename = ctx.sb.settings.document_contact_name_overwrites
+            if rename and found.get("ContactStatus") == "ACTIVE":
+                from .contacts import upsert
+
+                found, more = upsert(ctx, {"Name": raw["Name"]}, found, False)
+                errors.extend(more)
+                return found
         if found is None:
             errors.append("Contact ID " + str(raw["ContactID"]) + " was not found.")  # [U]
             return None
