@@ -71,7 +71,9 @@ def connect(
     connection = connections.create_connection(name)
     url = connections.start_authorisation(connection, None, REDIRECT_URI)
     params = consent(sandbox, url, tenant_name)
-    linked = connections.complete_authorisation(params, REDIRECT_URI)
+    with SpecCheckedHttp(timeout=10) as http:
+        linked = connections.complete_authorisation(params, REDIRECT_URI, http=http)
+        assert http.checked == ["GET /connections"]
     assert linked[0].pk == connection.pk
     connection.refresh_from_db()
     if save:
