@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import threading
 import time
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,11 @@ GRANULAR = {
     "accounting.payments",
     "accounting.payments.read",
 }
+ZONES = {
+    "NEWZEALANDSTANDARDTIME": "Pacific/Auckland",
+    "AUSEASTERNSTANDARDTIME": "Australia/Sydney",
+    "GMTSTANDARDTIME": "Europe/London",
+}
 BROAD = {"accounting.transactions", "accounting.transactions.read"}
 
 
@@ -87,6 +93,14 @@ class Ctx:
 
     def now_ms(self) -> int:
         return self.sb.clock.now_ms()
+
+    def today(self) -> dt.date:
+        """Today in the organisation's timezone (Xero's default document date)."""
+        zone = ZONES.get(self.org.timezone, "UTC")
+        try:
+            return self.sb.clock.now().astimezone(zoneinfo.ZoneInfo(zone)).date()
+        except zoneinfo.ZoneInfoNotFoundError:
+            return self.sb.clock.today()
 
 
 def problem(status: int, title: str, detail: str) -> dict[str, Any]:

@@ -102,7 +102,7 @@ def upsert(
             "CreditNoteID": wire.new_id(),
             "CurrencyCode": ctx.org.base_currency,
             "CurrencyRate": 1,
-            "Date": ctx.sb.clock.today().isoformat(),
+            "Date": ctx.today().isoformat(),
             "Allocations": [],
             "Payments": [],
             "HasAttachments": False,
@@ -189,7 +189,7 @@ def allocate(ctx: Ctx, key: str) -> Response:
         invoice = ctx.org.invoices.get(str(ref.get("InvoiceID", "")).lower())
         try:
             amount = round2(wire.to_decimal(element.get("Amount"), Decimal(0)) or Decimal(0))
-            day = wire.parse_date(element.get("Date")) or ctx.sb.clock.today()
+            day = wire.parse_date(element.get("Date")) or ctx.today()
         except ValueError:
             return bad_request("Allocation amount or date is not valid.")
         if note["Status"] != "AUTHORISED" or invoice is None or invoice["Status"] != "AUTHORISED":

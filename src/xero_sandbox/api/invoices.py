@@ -140,7 +140,7 @@ def upsert(
             "CreditNotes": [],
             "CurrencyCode": ctx.org.base_currency,
             "CurrencyRate": 1,
-            "Date": ctx.sb.clock.today().isoformat(),
+            "Date": ctx.today().isoformat(),
             "SentToContact": False,
             "HasAttachments": False,
             "IsDiscounted": False,

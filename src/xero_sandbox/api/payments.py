@@ -109,7 +109,7 @@ def upsert(
     )
     try:
         amount = wire.to_decimal(element.get("Amount"))
-        day = wire.parse_date(element.get("Date")) or ctx.sb.clock.today()
+        day = wire.parse_date(element.get("Date")) or ctx.today()
     except ValueError:
         return None, ["Payment amount or date is not valid."]
     if invoice is None:

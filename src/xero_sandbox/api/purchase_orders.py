@@ -112,7 +112,7 @@ def upsert(
             "PurchaseOrderID": wire.new_id(),
             "CurrencyCode": ctx.org.base_currency,
             "CurrencyRate": 1,
-            "Date": ctx.sb.clock.today().isoformat(),
+            "Date": ctx.today().isoformat(),
             "SentToContact": False,
             "HasAttachments": False,
             "PurchaseOrderNumber": element.get("PurchaseOrderNumber")
