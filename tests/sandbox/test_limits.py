@@ -149,3 +149,33 @@ def test_fault_injection(api: Api) -> None:
     ):
         short.get("/api.xro/2.0/Contacts", headers=api.headers())
     assert api.admin("faults", {"kind": "bogus"}).status_code == 400
+
+
+def test_limits_hold_over_several_scaled_minutes(api: Api) -> None:
+    """20 clients for 2.5 s at 60x: each 1-second "minute" admits at most 10 calls."""
+    api.admin("settings", {"minute_limit": 10, "latency_ms": 20, "time_scale": 60})
+    admitted: list[int] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + 2.5
+
+    def client() -> None:
+        with httpx.Client(base_url=api.handle.url, timeout=10) as http:
+            while time.monotonic() < stop:
+                answer = http.get("/api.xro/2.0/Organisation", headers=api.headers())
+                if answer.status_code == 200:
+                    with lock:
+                        admitted.append(int(answer.headers["X-MinLimit-Remaining"]))
+                else:
+                    assert answer.status_code == 429
+                    time.sleep(0.01)
+
+    threads = [threading.Thread(target=client) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stats = api.admin(f"organisations/{api.tenant_id}/limits").json()
+    assert stats["max_in_flight"] <= 5
+    assert stats["max_calls_in_a_minute_window"] == 10
+    assert 20 <= len(admitted) <= 30  # two full windows, a third at most
+    assert admitted.count(0) == len(admitted) // 10
