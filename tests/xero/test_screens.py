@@ -107,3 +107,18 @@ def test_a_forged_callback_is_explained_and_changes_nothing(screens, sandbox):
     assert "cancelled on Xero's consent page" in unescape(page.text)
     connection.refresh_from_db()
     assert not connection.tenant_id
+
+
+def test_conn_6_needs_reauthorisation_is_said_on_screen(screens, sandbox):
+    from ledgerbridge.xero.connections import mark_needs_reauth
+
+    from .helpers import connect
+
+    screens.post(reverse("xero:home"), {"action": "module", "enabled": "on"})
+    connection = connect(sandbox, "Books")
+    mark_needs_reauth(connection.token_set_id, "Xero refused the refresh (invalid_grant).")
+    page = " ".join(
+        unescape(screens.get(reverse("xero:connection", args=[connection.pk])).text).split()
+    )
+    assert "Needs re-authorisation" in page and "invalid_grant" in page
+    assert "Work waiting for it is kept" in page and ">Reconnect<" in page
