@@ -136,6 +136,10 @@ class InvoiceLine(LineBase):
     charge_rate = models.ForeignKey(
         ChargeRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # TRK-4: the line's own tracking options win over its product's and group's.
+    tracking_options = models.ManyToManyField(
+        "xero.TrackingOption", blank=True, related_name="invoice_lines"
+    )
 
     class Meta(LineBase.Meta):
         pass

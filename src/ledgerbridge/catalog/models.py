@@ -6,12 +6,14 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 NON_NEGATIVE = [MinValueValidator(Decimal(0))]
 
 
 class TaxRate(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    # Unique within an organisation: two organisations may both have "GST on Income".
+    name = models.CharField(max_length=100)
     percentage = models.DecimalField(
         max_digits=7,
         decimal_places=4,
@@ -20,6 +22,10 @@ class TaxRate(models.Model):
     )
     # The zero rate exists from the first migration and can never be deleted.
     is_zero_rate = models.BooleanField(default=False, editable=False)
+    # The Xero tax rate this one is linked to (TAX-1), in its organisation.
+    xero_tenant_id = models.CharField(max_length=64, blank=True, default="")
+    xero_tax_type = models.CharField("Xero tax type", max_length=50, blank=True, default="")
+    xero_name = models.CharField(max_length=100, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -28,7 +34,13 @@ class TaxRate(models.Model):
                 fields=["is_zero_rate"],
                 condition=models.Q(is_zero_rate=True),
                 name="one_zero_rate",
-            )
+            ),
+            models.UniqueConstraint(fields=["xero_tenant_id", "name"], name="tax_name_per_tenant"),
+            models.UniqueConstraint(
+                fields=["xero_tenant_id", "xero_tax_type"],
+                condition=~models.Q(xero_tax_type=""),
+                name="one_rate_per_xero_tax_type",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -54,6 +66,10 @@ class ChargeRate(models.Model):
 
 class ProductGroup(models.Model):
     name = models.CharField(max_length=100, unique=True)
+    # TRK-4: a group's tracking options (at most one per category, per organisation).
+    tracking_options = models.ManyToManyField(
+        "xero.TrackingOption", blank=True, related_name="product_groups"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -90,14 +106,30 @@ class Product(models.Model):
         max_digits=14, decimal_places=4, default=Decimal(0), validators=NON_NEGATIVE
     )
     active = models.BooleanField(default=True)
+    tracking_options = models.ManyToManyField(
+        "xero.TrackingOption", blank=True, related_name="products"
+    )
+    # The link to Xero (an item), as for customers: see customers.models.Party.
+    xero_tenant_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    xero_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    xero_data = models.JSONField(default=dict, blank=True, editable=False)
+    xero_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["code"], condition=~models.Q(code=""), name="unique_product_code"
-            )
+                fields=["xero_tenant_id", "code"],
+                condition=~models.Q(code=""),
+                name="product_code_per_tenant",
+            ),
+            models.UniqueConstraint(
+                fields=["xero_tenant_id", "xero_id"],
+                condition=~models.Q(xero_id=""),
+                name="one_product_per_xero_id",
+            ),
         ]
+        indexes = [models.Index(Lower("name"), name="catalog_product_lname")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}".strip() if self.code else self.name

@@ -95,6 +95,12 @@ def save_tax_rate(rate: TaxRate, fields: Mapping[str, Any]) -> TaxRate:
     """Create (unsaved `rate`) or change a tax rate; the zero rate keeps its 0 percentage."""
     if rate.is_zero_rate and "percentage" in fields and Decimal(fields["percentage"]) != 0:
         raise ValidationError({"percentage": ["The zero tax rate always stays at 0%."]})
+    name = str(fields.get("name", rate.name)).strip()
+    tenant = fields.get("xero_tenant_id", rate.xero_tenant_id)
+    clash = TaxRate.objects.filter(xero_tenant_id=tenant, name__iexact=name).exclude(pk=rate.pk)
+    if name and clash.exists():
+        message = f"A tax rate named {name} already exists here; choose another name."
+        raise ValidationError({"name": ValidationError(message, code="unique")})
     return _save(rate, fields)
 
 
@@ -121,7 +127,11 @@ def save_product(product: Product, fields: Mapping[str, Any]) -> Product:
         raise ValidationError({"parent": [message]})
     check_parent(product, parent)
     # The constraint allows many blank codes, so full_clean reports a clash without the field.
-    clash = Product.objects.filter(code=product.code).exclude(pk=product.pk).first()
+    clash = (
+        Product.objects.filter(code=product.code, xero_tenant_id=product.xero_tenant_id)
+        .exclude(pk=product.pk)
+        .first()
+    )
     if product.code and clash is not None:
         message = f"Product code {product.code} is already used by {clash.name}; choose another."
         raise ValidationError({"code": ValidationError(message, code="unique")})

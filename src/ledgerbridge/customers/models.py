@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from ledgerbridge.catalog.models import TaxRate
 
@@ -11,7 +12,8 @@ class Party(models.Model):
     """What customers and suppliers share: names, contact details, addresses, tax defaults."""
 
     name = models.CharField(max_length=255)
-    account_number = models.CharField(max_length=50, null=True, blank=True, unique=True)
+    # Unique within an organisation (CUST-3 creates a same-numbered record in another one).
+    account_number = models.CharField(max_length=50, null=True, blank=True)
     active = models.BooleanField(default=True)
     email = models.EmailField(max_length=255, blank=True, default="")
     phone = models.CharField(max_length=50, blank=True, default="")
@@ -35,12 +37,33 @@ class Party(models.Model):
     purchase_tax_rate = models.ForeignKey(
         TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The link to Xero. The organisation is kept by its tenant id, so deleting a connection
+    # loses nothing and reconnecting the same organisation links the records again; once set
+    # it never changes (CUST-5). Set only by the Xero integration, never by forms.
+    xero_tenant_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    xero_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    xero_data = models.JSONField(default=dict, blank=True, editable=False)
+    xero_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["xero_tenant_id", "account_number"],
+                name="%(app_label)s_%(class)s_account_number_per_tenant",
+            ),
+            models.UniqueConstraint(
+                fields=["xero_tenant_id", "xero_id"],
+                condition=~models.Q(xero_id=""),
+                name="%(app_label)s_%(class)s_one_per_xero_id",
+            ),
+        ]
+        indexes = [
+            models.Index(Lower("name"), name="%(app_label)s_%(class)s_lname"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -26,6 +26,19 @@ def save_party(party: P, fields: Mapping[str, Any]) -> P:
     # A blank account number is "none": several records may have none.
     if not party.account_number:
         party.account_number = None
+    # Account numbers are unique within an organisation; say so on the field.
+    clash = (
+        type(party)._default_manager.filter(
+            xero_tenant_id=party.xero_tenant_id, account_number=party.account_number
+        )
+        .exclude(pk=party.pk)
+        .first()
+        if party.account_number
+        else None
+    )
+    if clash is not None:
+        message = f"Account number {party.account_number} already exists (on {clash})."
+        raise ValidationError({"account_number": ValidationError(message, code="unique")})
     party.full_clean()
     party.save()
     return party

@@ -144,3 +144,167 @@ class AuthorisationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Authorisation for {self.connection_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- what imports bring across (TRK, INV-3) and how imports are tracked ---------------------
+
+
+class TrackingSettings(models.Model):
+    """TRK-1: tracking on or off, and the placeholder names (at most two, as Xero allows) by
+    which the product refers to tracking categories. A single row, read on every request, so a
+    change takes effect at once."""
+
+    enabled = models.BooleanField(default=False)
+    placeholder_1 = models.CharField("first placeholder", max_length=100, blank=True, default="")
+    placeholder_2 = models.CharField("second placeholder", max_length=100, blank=True, default="")
+
+    def __str__(self) -> str:
+        return "Tracking settings"
+
+    @classmethod
+    def get(cls) -> TrackingSettings:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+    def placeholders(self) -> list[tuple[int, str]]:
+        """The enabled placeholders as (slot, name)."""
+        if not self.enabled:
+            return []
+        return [(n, name) for n, name in ((1, self.placeholder_1), (2, self.placeholder_2)) if name]
+
+
+class TrackingCategory(models.Model):
+    xero_tenant_id = models.CharField(max_length=64)
+    xero_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=20, default="ACTIVE")
+    # TRK-3: which placeholder (1 or 2) this category stands for in its organisation; 0: none.
+    placeholder = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "tracking categories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["xero_tenant_id", "xero_id"], name="one_category_per_id"
+            ),
+            models.UniqueConstraint(
+                fields=["xero_tenant_id", "placeholder"],
+                condition=models.Q(placeholder__gt=0),
+                name="one_category_per_placeholder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackingOption(models.Model):
+    category = models.ForeignKey(TrackingCategory, on_delete=models.CASCADE, related_name="options")
+    xero_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=20, default="ACTIVE")
+
+    class Meta:
+        ordering = ["category__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "xero_id"], name="one_option_per_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.name}: {self.name}"
+
+
+class BrandingTheme(models.Model):
+    xero_tenant_id = models.CharField(max_length=64)
+    xero_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    sort_order = models.IntegerField(default=0)  # 0 is the organisation's default theme
+    logo_url = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["xero_tenant_id", "xero_id"], name="one_theme_per_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportKind(models.TextChoices):
+    TAX_RATES = "tax-rates", "Tax rates"
+    CUSTOMERS = "customers", "Customers"
+    SUPPLIERS = "suppliers", "Suppliers"
+    PRODUCTS = "products", "Products"
+    TRACKING = "tracking", "Tracking categories"
+    BRANDING = "branding", "Branding themes"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting for Xero's limit"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportRun(models.Model):
+    """One import, with its live progress and outcome. Progress is committed page by page, so
+    an interrupted run can be resumed from the next page (see `imports.run_import`)."""
+
+    xero_tenant_id = models.CharField(max_length=64)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports"
+    )
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    params = models.JSONField(default=dict, blank=True)
+    since = models.DateTimeField(null=True, blank=True)
+    next_page = models.PositiveIntegerField(default=1)
+    pages_done = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True, default="")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    resume_after = models.DateTimeField(null=True, blank=True)
+    # Touched after every page: a "running" run whose heartbeat is old was interrupted.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.DONE, ImportStatus.FAILED}
+
+
+class ImportWatermark(models.Model):
+    """Per organisation and record type: import only what changed since this moment."""
+
+    xero_tenant_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["xero_tenant_id", "kind"], name="one_watermark")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} since {self.since:%Y-%m-%d %H:%M}"
