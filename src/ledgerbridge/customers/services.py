@@ -28,7 +28,8 @@ def save_party(party: P, fields: Mapping[str, Any]) -> P:
         party.account_number = None
     # Account numbers are unique within an organisation; say so on the field.
     clash = (
-        type(party)._default_manager.filter(
+        type(party)
+        ._default_manager.filter(
             xero_tenant_id=party.xero_tenant_id, account_number=party.account_number
         )
         .exclude(pk=party.pk)
