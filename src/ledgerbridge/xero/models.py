@@ -263,6 +263,8 @@ class ImportRun(models.Model):
     )
     params = models.JSONField(default=dict, blank=True)
     since = models.DateTimeField(null=True, blank=True)
+    # Xero's clock (the envelope's DateTimeUTC) at the run's first answer: the next watermark.
+    xero_started_at = models.DateTimeField(null=True, blank=True)
     next_page = models.PositiveIntegerField(default=1)
     pages_done = models.PositiveIntegerField(default=0)
     api_calls = models.PositiveIntegerField(default=0)

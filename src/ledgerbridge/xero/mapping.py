@@ -1,0 +1,212 @@
+"""Pure functions between Xero's JSON and the product's records: dates, Decimal, addresses,
+codes. No database, no HTTP; the import and sync code call these at the edge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+_MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
+
+# Field limits on our side, which match Xero's (XERO-FACTS 6).
+LIMITS = {"name": 255, "account_number": 50, "email": 255, "phone": 50, "item_name": 50, "code": 30}
+
+
+def parse_date(value: object) -> dt.datetime | None:
+    """Xero's `/Date(1551213567813+0000)/` (or an ISO string) as an aware UTC datetime."""
+    if not value or not isinstance(value, str):
+        return None
+    match = _MS_DATE.fullmatch(value.strip())
+    if match:
+        return dt.datetime.fromtimestamp(int(match.group(1)) / 1000, tz=dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def to_decimal(value: object, default: Decimal = Decimal(0)) -> Decimal:
+    if value is None or value == "":
+        return default
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return default
+    return number if number.is_finite() else default
+
+
+@dataclass
+class ContactData:
+    """What a Xero contact brings to a customer or supplier."""
+
+    xero_id: str
+    name: str
+    account_number: str | None
+    email: str
+    phone: str
+    postal: dict[str, str]
+    street: dict[str, str]
+    sales_tax_type: str
+    purchase_tax_type: str
+    is_customer: bool
+    is_supplier: bool
+    archived: bool
+    updated_at: dt.datetime | None
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+ADDRESS_FIELDS = {
+    "line1": ("AddressLine1", 500),
+    "line2": ("AddressLine2", 500),
+    "city": ("City", 255),
+    "region": ("Region", 255),
+    "code": ("PostalCode", 50),
+    "country": ("Country", 50),
+}
+
+
+def _address(addresses: list[dict[str, Any]], kind: str) -> dict[str, str]:
+    found = next((a for a in addresses if a.get("AddressType") == kind), {})
+    return {
+        ours: str(found.get(theirs) or "")[:limit]
+        for ours, (theirs, limit) in ADDRESS_FIELDS.items()
+    }
+
+
+def _phone(phones: list[dict[str, Any]]) -> str:
+    for kind in ("DEFAULT", "MOBILE", "DDI"):
+        phone = next(
+            (p for p in phones if p.get("PhoneType") == kind and p.get("PhoneNumber")), None
+        )
+        if phone:
+            parts = [
+                phone.get("PhoneCountryCode"),
+                phone.get("PhoneAreaCode"),
+                phone.get("PhoneNumber"),
+            ]
+            return " ".join(str(p) for p in parts if p)[: LIMITS["phone"]]
+    return ""
+
+
+def contact_data(contact: dict[str, Any]) -> ContactData:
+    """Read a Xero contact; `problems` lists why it cannot be imported (empty: it can)."""
+    name = str(contact.get("Name") or "").strip()
+    account = str(contact.get("AccountNumber") or "").strip() or None
+    problems = []
+    if not name:
+        problems.append("it has no name")
+    elif len(name) > LIMITS["name"]:
+        problems.append(f"its name is longer than {LIMITS['name']} characters")
+    if account and len(account) > LIMITS["account_number"]:
+        problems.append(f"its account number is longer than {LIMITS['account_number']} characters")
+    email = str(contact.get("EmailAddress") or "").strip()
+    if len(email) > LIMITS["email"]:
+        problems.append(f"its email address is longer than {LIMITS['email']} characters")
+    addresses = list(contact.get("Addresses") or [])
+    snapshot = {
+        k: contact.get(k)
+        for k in (
+            "ContactID", "Name", "AccountNumber", "ContactNumber", "EmailAddress", "ContactStatus",
+            "IsCustomer", "IsSupplier", "AccountsReceivableTaxType", "AccountsPayableTaxType",
+            "DefaultCurrency", "TaxNumber",
+        )
+        if contact.get(k) not in (None, "")
+    }  # fmt: skip
+    return ContactData(
+        xero_id=str(contact.get("ContactID") or ""),
+        name=name,
+        account_number=account,
+        email=email,
+        phone=_phone(list(contact.get("Phones") or [])),
+        postal=_address(addresses, "POBOX"),
+        street=_address(addresses, "STREET"),
+        sales_tax_type=str(contact.get("AccountsReceivableTaxType") or ""),
+        purchase_tax_type=str(contact.get("AccountsPayableTaxType") or ""),
+        is_customer=bool(contact.get("IsCustomer")),
+        is_supplier=bool(contact.get("IsSupplier")),
+        archived=contact.get("ContactStatus") == "ARCHIVED",
+        updated_at=parse_date(contact.get("UpdatedDateUTC")),
+        snapshot=snapshot,
+        problems=problems,
+    )
+
+
+@dataclass
+class ItemData:
+    """What a Xero item brings to a product."""
+
+    xero_id: str
+    code: str
+    name: str
+    description: str
+    sales_account_code: str
+    purchase_account_code: str
+    sales_tax_type: str
+    purchase_tax_type: str
+    unit_price: Decimal
+    unit_cost: Decimal
+    updated_at: dt.datetime | None
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def item_data(item: dict[str, Any]) -> ItemData:
+    sales = dict(item.get("SalesDetails") or {})
+    purchase = dict(item.get("PurchaseDetails") or {})
+    code = str(item.get("Code") or "").strip()
+    name = str(item.get("Name") or "").strip() or code
+    problems = []
+    if not code:
+        problems.append("it has no item code")
+    elif len(code) > LIMITS["code"]:
+        problems.append(f"its code is longer than {LIMITS['code']} characters")
+    if not name:
+        problems.append("it has no name")
+    elif len(name) > LIMITS["item_name"]:
+        problems.append(f"its name is longer than {LIMITS['item_name']} characters")
+    snapshot = {
+        k: item.get(k)
+        for k in ("ItemID", "Code", "Name", "Description", "IsSold", "IsPurchased")
+        if item.get(k) not in (None, "")
+    }
+    snapshot.update({"SalesDetails": sales, "PurchaseDetails": purchase})
+    return ItemData(
+        xero_id=str(item.get("ItemID") or ""),
+        code=code,
+        name=name,
+        description=str(item.get("Description") or "")[:4000],
+        sales_account_code=str(sales.get("AccountCode") or "")[:10],
+        purchase_account_code=str(
+            purchase.get("AccountCode") or purchase.get("COGSAccountCode") or ""
+        )[:10],
+        sales_tax_type=str(sales.get("TaxType") or ""),
+        purchase_tax_type=str(purchase.get("TaxType") or ""),
+        unit_price=max(Decimal(0), to_decimal(sales.get("UnitPrice"))),
+        unit_cost=max(Decimal(0), to_decimal(purchase.get("UnitPrice"))),
+        updated_at=parse_date(item.get("UpdatedDateUTC")),
+        snapshot=snapshot,
+        problems=problems,
+    )
+
+
+@dataclass(frozen=True)
+class TaxRateData:
+    tax_type: str
+    name: str
+    percentage: Decimal
+    status: str
+
+
+def tax_rate_data(rate: dict[str, Any]) -> TaxRateData:
+    percentage = to_decimal(rate.get("EffectiveRate"), to_decimal(rate.get("DisplayTaxRate")))
+    return TaxRateData(
+        tax_type=str(rate.get("TaxType") or ""),
+        name=str(rate.get("Name") or rate.get("TaxType") or "").strip()[:100],
+        percentage=percentage.quantize(Decimal("0.0001")),
+        status=str(rate.get("Status") or "ACTIVE"),
+    )

@@ -1,0 +1,319 @@
+"""Imports from Xero, rule by rule (TAX, CUST, SUP, PROD, TRK), against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from ledgerbridge.billing.documents import LineData
+from ledgerbridge.billing.services import issue_invoice
+from ledgerbridge.catalog.models import Product, TaxRate
+from ledgerbridge.customers.models import Customer
+from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.xero import mapping
+from ledgerbridge.xero.imports import apply_contacts, run_import, start_import
+from ledgerbridge.xero.models import (
+    BrandingTheme,
+    ImportRun,
+    ImportStatus,
+    TrackingCategory,
+)
+
+from .helpers import admin_call, connect, fast_client
+
+pytestmark = pytest.mark.django_db
+
+
+def do_import(connection, kind, **params):
+    run = start_import(connection, kind, params=params, background=False)
+    with fast_client(connection) as client:
+        return run_import(run.pk, client=client)
+
+
+@pytest.fixture
+def nz(xero_settings, sandbox):
+    return connect(sandbox, "NZ books", "Demo Company (NZ)")
+
+
+@pytest.fixture
+def au(xero_settings, sandbox):
+    return connect(sandbox, "AU books", "Demo Company (AU)")
+
+
+def xero(connection):
+    return fast_client(connection)
+
+
+def test_tax_3_import_tax_rates_reports_count_and_removes_only_unused_unassigned_rates(
+    nz, customer, gst
+):
+    unused = TaxRate.objects.create(name="Old rate", percentage=Decimal(5))
+    run = do_import(nz, "tax-rates")
+    with xero(nz) as client:
+        in_xero = [r for r in client.get("/TaxRates")["TaxRates"] if r["Status"] == "ACTIVE"]
+    assert run.status == ImportStatus.DONE and run.created == len(in_xero) == run.total
+    assert TaxRate.objects.filter(xero_tenant_id=nz.tenant_id).count() == len(in_xero)
+    assert not TaxRate.objects.filter(pk=unused.pk).exists()
+    assert TaxRate.objects.filter(pk=gst.pk).exists()  # still used by the customer
+    assert any("GST" in p["record"] and "Acme Dental" in p["reason"] for p in run.problems)
+    assert TaxRate.objects.filter(is_zero_rate=True).exists()
+    again = do_import(nz, "tax-rates")
+    assert (again.created, again.updated) == (0, len(in_xero))
+
+
+def test_tax_1_every_imported_rate_is_linked_to_its_organisations_tax_type(nz, au):
+    do_import(nz, "tax-rates")
+    do_import(au, "tax-rates")
+    for rate in TaxRate.objects.exclude(is_zero_rate=True):
+        assert rate.xero_tenant_id in {nz.tenant_id, au.tenant_id} and rate.xero_tax_type
+    # Both organisations may have a rate of the same name: unique per organisation only.
+    assert TaxRate.objects.filter(xero_tenant_id=au.tenant_id).exists()
+
+
+def test_cust_2_match_by_name_or_account_number_then_by_xero_id_after_a_rename(nz, sandbox):
+    with xero(nz) as client:
+        contacts = client.get("/Contacts", params={"page": 1})["Contacts"]
+    first, second = contacts[0], contacts[1]
+    by_name = Customer.objects.create(name=first["Name"].upper())  # no tenant yet, same name
+    by_number = Customer.objects.create(name="Someone else", account_number=second["AccountNumber"])
+    run = do_import(nz, "customers")
+    assert run.status == ImportStatus.DONE, run.message
+    by_name.refresh_from_db()
+    by_number.refresh_from_db()
+    assert (by_name.xero_id, by_name.xero_tenant_id) == (first["ContactID"], nz.tenant_id)
+    assert by_number.xero_id == second["ContactID"] and by_number.name == second["Name"]
+    count = Customer.objects.count()
+
+    # Renamed in Xero: the next import finds it by its Xero ID and renames it here too.
+    with xero(nz) as client:
+        client.post(
+            "/Contacts", {"Contacts": [{"ContactID": first["ContactID"], "Name": "Renamed Ltd"}]}
+        )
+    do_import(nz, "customers")
+    by_name.refresh_from_db()
+    assert by_name.name == "Renamed Ltd" and Customer.objects.count() == count
+
+
+def test_cust_3_a_match_in_another_organisation_means_a_new_record(nz, au):
+    do_import(au, "customers")
+    au_names = set(
+        Customer.objects.filter(xero_tenant_id=au.tenant_id).values_list("name", flat=True)
+    )
+    do_import(nz, "customers")
+    nz_names = set(
+        Customer.objects.filter(xero_tenant_id=nz.tenant_id).values_list("name", flat=True)
+    )
+    shared = au_names & nz_names
+    assert shared  # the generated organisations share contact names and account numbers
+    for name in shared:
+        assert Customer.objects.filter(name=name).count() == 2
+    assert Customer.objects.filter(xero_tenant_id=au.tenant_id).count() == len(au_names)
+
+
+def test_cust_5_tenant_and_xero_data_shown_and_never_changed_by_another_import(nz, au):
+    do_import(nz, "customers")
+    customer = Customer.objects.filter(xero_tenant_id=nz.tenant_id).first()
+    assert customer.xero_data["ContactID"] == customer.xero_id and customer.xero_data["Name"]
+    do_import(au, "customers")
+    customer.refresh_from_db()
+    assert customer.xero_tenant_id == nz.tenant_id
+
+
+def test_cust_6_tax_rates_come_through_the_tax_rate_links(nz):
+    do_import(nz, "tax-rates")
+    with xero(nz) as client:
+        client.put(
+            "/Contacts",
+            {
+                "Contacts": [
+                    {
+                        "Name": "Taxed Ltd",
+                        "AccountsReceivableTaxType": "OUTPUT2",
+                        "AccountsPayableTaxType": "INPUT2",
+                    }
+                ]
+            },
+        )
+    do_import(nz, "customers")
+    taxed = Customer.objects.get(name="Taxed Ltd")
+    assert taxed.sales_tax_rate.xero_tax_type == "OUTPUT2"
+    assert taxed.purchase_tax_rate.xero_tax_type == "INPUT2"
+
+
+def test_unlinked_tax_types_are_reported_per_record_and_the_rest_goes_on(nz):
+    with xero(nz) as client:
+        client.put(
+            "/Contacts",
+            {"Contacts": [{"Name": "Taxed Ltd", "AccountsReceivableTaxType": "OUTPUT2"}]},
+        )
+    run = do_import(nz, "customers")
+    assert run.status == ImportStatus.DONE
+    assert any(
+        p["record"] == "Taxed Ltd" and "OUTPUT2 is not linked" in p["reason"] for p in run.problems
+    )
+    assert Customer.objects.filter(name="Taxed Ltd", sales_tax_rate__isnull=True).exists()
+
+
+def test_cust_4_chosen_contacts_only(nz):
+    with xero(nz) as client:
+        contacts = client.get("/Contacts", params={"page": 1})["Contacts"]
+    chosen = [contacts[0]["ContactID"], contacts[2]["ContactID"]]
+    run = do_import(nz, "customers", ids=chosen)
+    assert run.created == 2
+    assert set(Customer.objects.values_list("xero_id", flat=True)) == set(chosen)
+
+
+def test_sup_1_suppliers_come_from_contacts_that_are_suppliers_with_their_address(nz, sandbox):
+    with xero(nz) as client:
+        made = client.put(
+            "/Contacts",
+            {
+                "Contacts": [
+                    {
+                        "Name": "Parts Wholesale",
+                        "AccountNumber": "SUP-9",
+                        "Addresses": [
+                            {
+                                "AddressType": "POBOX",
+                                "AddressLine1": "PO Box 9",
+                                "City": "Napier",
+                                "PostalCode": "4110",
+                                "Country": "New Zealand",
+                            }
+                        ],
+                    }
+                ]
+            },
+        )["Contacts"][0]
+        client.put(
+            "/Invoices",
+            {
+                "Invoices": [
+                    {
+                        "Type": "ACCPAY",
+                        "Contact": {"ContactID": made["ContactID"]},
+                        "LineItems": [
+                            {
+                                "Description": "Cables",
+                                "Quantity": 1,
+                                "UnitAmount": 10,
+                                "AccountCode": "300",
+                            }
+                        ],
+                    }
+                ]
+            },
+        )
+    run = do_import(nz, "suppliers")
+    assert run.status == ImportStatus.DONE
+    supplier = Supplier.objects.get(name="Parts Wholesale")
+    assert (supplier.postal_line1, supplier.postal_city, supplier.postal_code) == (
+        "PO Box 9",
+        "Napier",
+        "4110",
+    )
+    assert supplier.account_number == "SUP-9" and supplier.xero_tenant_id == nz.tenant_id
+    assert not Supplier.objects.exclude(pk=supplier.pk).exists()  # customers are not suppliers
+
+
+def test_prod_3_a_product_import_needs_a_group(nz):
+    with pytest.raises(ValidationError) as caught:
+        start_import(nz, "products", params={}, background=False)
+    assert "product_group" in caught.value.message_dict
+    assert not ImportRun.objects.exists()
+
+
+def test_prod_2_and_4_products_matched_and_filled_from_xero(nz, product_group):
+    do_import(nz, "tax-rates")
+    with xero(nz) as client:
+        items = client.get("/Items")["Items"]
+    existing = Product.objects.create(name="Old name", code=items[0]["Code"], group=product_group)
+    run = do_import(nz, "products", product_group=product_group.pk)
+    assert run.status == ImportStatus.DONE and run.api_calls == 1
+    existing.refresh_from_db()
+    assert existing.xero_id == items[0]["ItemID"] and existing.name == items[0]["Name"]
+    second = Product.objects.get(xero_id=items[1]["ItemID"])
+    assert second.group == product_group and second.xero_tenant_id == nz.tenant_id
+    assert second.unit_price == Decimal(str(items[1]["SalesDetails"]["UnitPrice"]))
+    assert second.sales_account_code == items[1]["SalesDetails"]["AccountCode"]
+    assert second.sales_tax_rate.xero_tax_type == items[1]["SalesDetails"]["TaxType"]
+    assert Product.objects.count() == len(items)
+
+
+def test_a_clashing_product_code_is_reported_and_the_rest_imported(nz, product_group):
+    with xero(nz) as client:
+        items = client.get("/Items")["Items"]
+    Product.objects.create(
+        name="Other",
+        code=items[0]["Code"],
+        group=product_group,
+        xero_tenant_id=nz.tenant_id,
+        xero_id="another-item",
+    )
+    run = do_import(nz, "products", product_group=product_group.pk)
+    assert run.skipped == 1 and "already used by another product" in run.problems[0]["reason"]
+    assert Product.objects.filter(xero_tenant_id=nz.tenant_id).count() == len(items)
+
+
+def test_trk_2_tracking_categories_and_options_come_across(nz):
+    run = do_import(nz, "tracking")
+    category = TrackingCategory.objects.get(xero_tenant_id=nz.tenant_id)
+    assert run.created == 1 and category.name == "Region"
+    assert sorted(category.options.values_list("name", flat=True)) == ["North", "South"]
+
+
+def test_branding_themes_come_across_per_organisation(nz, au):
+    do_import(nz, "branding")
+    do_import(au, "branding")
+    assert BrandingTheme.objects.filter(xero_tenant_id=nz.tenant_id).exists()
+    assert BrandingTheme.objects.filter(xero_tenant_id=au.tenant_id).exists()
+
+
+def test_a_second_import_sends_if_modified_since_and_takes_only_changes(nz, sandbox):
+    admin_call(sandbox, "POST", "clock", advance_seconds=60)  # the contacts are a minute old
+    first = do_import(nz, "customers")
+    assert first.since is None and first.created >= 5 and first.xero_started_at
+    admin_call(sandbox, "POST", "clock", advance_seconds=3600)  # later, in Xero's time
+    with xero(nz) as client:
+        client.put("/Contacts", {"Contacts": [{"Name": "Brand New Ltd"}]})
+    second = do_import(nz, "customers")
+    assert second.since == first.xero_started_at - dt.timedelta(seconds=1)
+    assert (second.created, second.processed) == (1, 1)
+
+
+def test_bad_xero_records_are_reported_per_record(nz):
+    records = [
+        mapping.contact_data({"ContactID": "a", "Name": ""}),
+        mapping.contact_data({"ContactID": "b", "Name": "x" * 256}),
+        mapping.contact_data({"ContactID": "c", "Name": "Fine Ltd", "AccountNumber": "9" * 51}),
+        mapping.contact_data({"ContactID": "d", "Name": "Good Ltd"}),
+    ]
+    counts, problems = apply_contacts(Customer, nz.tenant_id, records, {})
+    assert counts == {"created": 1, "updated": 0, "skipped": 3}
+    reasons = " | ".join(p["reason"] for p in problems)
+    assert "no name" in reasons and "longer than 255" in reasons and "longer than 50" in reasons
+    assert list(Customer.objects.values_list("name", flat=True)) == ["Good Ltd"]
+
+
+def test_a_day_limit_leaves_the_import_waiting_to_resume_not_failed(nz, sandbox):
+    admin_call(sandbox, "POST", "settings", day_limit=1)
+    with xero(nz) as client:
+        client.get("/Organisation")
+    run = do_import(nz, "customers")
+    assert run.status == ImportStatus.WAITING and run.resume_after is not None
+    assert "resumes by itself" in run.message
+    admin_call(sandbox, "POST", "settings", day_limit=5000)
+
+
+def test_an_imported_customer_is_billable_like_any_other(nz, today):
+    do_import(nz, "tax-rates")
+    do_import(nz, "customers")
+    customer = Customer.objects.filter(xero_tenant_id=nz.tenant_id).first()
+    rate = TaxRate.objects.filter(xero_tenant_id=nz.tenant_id).first()
+    invoice = issue_invoice(
+        customer, [LineData("Support", Decimal(1), Decimal(100), rate.pk)], date=today
+    )
+    assert invoice.customer == customer and invoice.due_date >= today - dt.timedelta(days=0)
