@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,19 +11,8 @@ import pytest
 
 from xero_sandbox.server import SandboxHandle
 
-from .conftest import recording_client, require
+from .conftest import recording_client
 from .flow import SCOPES, pkce_pair
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 class Callback:
@@ -54,9 +42,7 @@ class Callback:
 
 
 @pytest.mark.browser
-def test_authorisation_code_flow_in_chromium(sandbox: SandboxHandle) -> None:
-    require(shutil.which(CHROMIUM) is not None, "Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
+def test_authorisation_code_flow_in_chromium(sandbox: SandboxHandle, page: Any) -> None:
 
     callback = Callback()
     info = sandbox.info
@@ -72,24 +58,18 @@ def test_authorisation_code_flow_in_chromium(sandbox: SandboxHandle) -> None:
     }
     url = f"{sandbox.url}/identity/connect/authorize?{urllib.parse.urlencode(params)}"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                page = browser.new_page()
-                page.goto(url)
-                assert page.title() == "Log in to Xero"
-                page.get_by_label("Email").fill("demo@example.com")
-                page.get_by_label("Password").fill("wrong")
-                page.get_by_role("button", name="Allow access").click()
-                assert "incorrect" in page.get_by_role("alert").inner_text()
-                page.get_by_label("Email").fill("demo@example.com")
-                page.get_by_label("Password").fill("sandbox")
-                page.get_by_label("Demo Company (AU)").check()
-                page.get_by_role("button", name="Allow access").click()
-                page.wait_for_url(callback.url + "*")
-                assert page.get_by_role("heading").inner_text() == "Connected"
-            finally:
-                browser.close()
+        page.goto(url)
+        assert page.title() == "Log in to Xero"
+        page.get_by_label("Email").fill("demo@example.com")
+        page.get_by_label("Password").fill("wrong")
+        page.get_by_role("button", name="Allow access").click()
+        assert "incorrect" in page.get_by_role("alert").inner_text()
+        page.get_by_label("Email").fill("demo@example.com")
+        page.get_by_label("Password").fill("sandbox")
+        page.get_by_label("Demo Company (AU)").check()
+        page.get_by_role("button", name="Allow access").click()
+        page.wait_for_url(callback.url + "*")
+        assert page.get_by_role("heading").inner_text() == "Connected"
     finally:
         callback.server.shutdown()
         callback.server.server_close()
