@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from ledgerbridge.xero import views
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("xero/<int:pk>/save/", views.save, name="save"),
     path("xero/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
     path("xero/<int:pk>/delete/", views.delete, name="delete"),
+    path("xero/imports/", include("ledgerbridge.xero.import_urls")),
+    path("xero/tracking/", include("ledgerbridge.xero.tracking_urls")),
 ]
