@@ -1,10 +1,13 @@
-"""REST endpoints for Configuration > Integrations > Xero (admin only): the module switch and
-connections. Everything but the browser's trip to Xero's login page is here: `authorise`
-answers the URL to send a person to; Xero sends them back to the screens' callback."""
+"""REST endpoints for Configuration > Integrations > Xero (admin only): the module switch,
+connections, imports and tax-rate links. Everything but the browser's trip to Xero's login page
+is here: `authorise` answers the URL to send a person to; Xero sends them back to the screens'
+callback."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +15,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from ledgerbridge.api_support import (
     ERRORS,
@@ -22,10 +26,15 @@ from ledgerbridge.api_support import (
     current_user,
     fetch,
     paged,
+    resolve_required,
 )
+from ledgerbridge.catalog.models import TaxRate
 from ledgerbridge.xero import connections as service
+from ledgerbridge.xero import imports
+from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.connections import AuthorisationFailed
-from ledgerbridge.xero.models import Connection, XeroModule
+from ledgerbridge.xero.errors import XeroError
+from ledgerbridge.xero.models import Connection, ImportKind, ImportRun, ImportStatus, XeroModule
 
 router = Router(tags=["xero"], auth=TokenAuth("configuration"))
 
@@ -145,3 +154,191 @@ def disconnect(request: HttpRequest, connection_id: Id) -> Connection:
 def delete(request: HttpRequest, connection_id: Id) -> Status[None]:
     service.delete_connection(fetch(Connection, connection_id, "Connection"))
     return Status(204, None)
+
+
+# --- imports (issue 5) and tax-rate links (TAX-2) --------------------------------------------
+
+KINDS = ", ".join(ImportKind.values)
+
+
+class ImportIn(Input):
+    kind: str = Field(..., max_length=20, description=f"What to import: {KINDS}.")
+    product_group: Id | None = Field(
+        None, description="Products only (PROD-3): the product group imported products join."
+    )
+    ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        None, max_length=1000, description="Import only these Xero IDs (ContactID or ItemID)."
+    )
+    full: bool = Field(False, description="Ignore the watermark: read everything again.")
+
+    @field_validator("kind", mode="after")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in ImportKind.values:
+            raise ValueError(f"Choose one of {KINDS}")
+        return value
+
+
+class ImportProblem(Schema):
+    record: str
+    reason: str
+
+
+class ImportRunOut(Schema):
+    id: int
+    connection_id: int | None
+    tenant_id: str = Field(alias="xero_tenant_id")
+    kind: str
+    status: str = Field(description="queued, running, waiting, done or failed")
+    finished: bool
+    params: dict[str, Any]
+    since: dt.datetime | None = Field(description="The watermark sent as If-Modified-Since.")
+    total: int | None = Field(description="Records Xero has to give; null until known.")
+    processed: int
+    created: int
+    updated: int
+    skipped: int
+    pages_done: int
+    next_page: int
+    api_calls: int
+    problems: list[ImportProblem]
+    message: str = Field(description="The outcome, or why the run waits or failed.")
+    resume_after: dt.datetime | None = Field(description="A waiting run resumes by itself then.")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    heartbeat_at: dt.datetime | None
+
+
+class ImportRunPage(Schema):
+    count: int
+    items: list[ImportRunOut]
+
+
+class ImportQuery(ListQuery):
+    connection: Id | None = Field(None, description="Only this connection's runs.")
+    kind: ImportKind | None = None
+    status: ImportStatus | None = None
+
+
+class XeroTaxRateOut(Schema):
+    tax_type: str
+    name: str
+    percentage: Decimal
+
+
+class TaxRateLinkIn(Input):
+    tax_rate: Id = Field(..., description="The Ledgerbridge tax rate to link.")
+    tax_type: str = Field(
+        ..., min_length=1, max_length=50, description="The organisation's Xero TaxType."
+    )
+
+
+class TaxRateLinkOut(Schema):
+    id: int
+    name: str
+    percentage: Decimal
+    xero_tenant_id: str
+    xero_tax_type: str
+    xero_name: str
+
+
+def _connected(connection_id: int) -> Connection:
+    connection = fetch(Connection, connection_id, "Connection")
+    if not connection.is_connected:
+        raise ValidationError(
+            f"{connection.name} is not connected; connect and save it first ({connection.state})."
+        )
+    return connection
+
+
+def _live_tax_rates(connection: Connection) -> list[Any]:
+    try:
+        with XeroClient(connection) as client:
+            return list(imports.xero_tax_rates(client))
+    except XeroError as exc:
+        raise ValidationError(f"Xero did not give the tax rates: {exc.message}") from exc
+
+
+@router.post("/connections/{connection_id}/imports", response={202: ImportRunOut, **ERRORS})
+def start_import(request: HttpRequest, connection_id: Id, payload: ImportIn) -> Status[ImportRun]:
+    """Start an import as background work (or resume the unfinished one with the same
+    parameters); follow it at GET /xero/imports/{run_id}."""
+    connection = _connected(connection_id)
+    params: dict[str, Any] = {}
+    if payload.kind == ImportKind.PRODUCTS:
+        if payload.product_group is None:
+            raise ValidationError(
+                {"product_group": ["Choose the product group imported products join (PROD-3)."]}
+            )
+        params["product_group"] = payload.product_group
+    elif payload.product_group is not None:
+        raise ValidationError({"product_group": ["Only a products import takes a group."]})
+    if payload.ids:
+        if payload.kind not in (ImportKind.CUSTOMERS, ImportKind.SUPPLIERS, ImportKind.PRODUCTS):
+            raise ValidationError({"ids": ["Only customers, suppliers and products take ids."]})
+        params["ids"] = list(dict.fromkeys(payload.ids))
+    if payload.full:
+        params["full"] = True
+    run = imports.start_import(
+        connection, payload.kind, params=params, user=current_user(request), background=True
+    )
+    return Status(202, run)
+
+
+@router.get("/imports", response={200: ImportRunPage, **ERRORS})
+def list_imports(request: HttpRequest, params: Query[ImportQuery]) -> dict[str, object]:
+    rows = ImportRun.objects.all()
+    if params.connection is not None:
+        rows = rows.filter(connection_id=params.connection)
+    if params.kind is not None:
+        rows = rows.filter(kind=params.kind)
+    if params.status is not None:
+        rows = rows.filter(status=params.status)
+    if params.q:
+        rows = rows.filter(Q(message__icontains=params.q) | Q(connection__name__icontains=params.q))
+    return paged(rows, params)
+
+
+@router.get("/imports/{run_id}", response={200: ImportRunOut, **ERRORS})
+def get_import(request: HttpRequest, run_id: Id) -> ImportRun:
+    return fetch(ImportRun, run_id, "Import run")
+
+
+@router.get(
+    "/connections/{connection_id}/xero-tax-rates", response={200: list[XeroTaxRateOut], **ERRORS}
+)
+def xero_tax_rates(request: HttpRequest, connection_id: Id) -> list[Any]:
+    """TAX-2: the organisation's active Xero tax rates, read live, to link tax rates to."""
+    return _live_tax_rates(_connected(connection_id))
+
+
+@router.post(
+    "/connections/{connection_id}/tax-rate-links", response={200: TaxRateLinkOut, **ERRORS}
+)
+def link_tax_rate(request: HttpRequest, connection_id: Id, payload: TaxRateLinkIn) -> TaxRate:
+    """TAX-2: link a tax rate to one of the organisation's Xero tax rates (checked live)."""
+    connection = _connected(connection_id)
+    rate = resolve_required(TaxRate, payload.tax_rate, "tax_rate", "Tax rate")
+    live = {r.tax_type: r for r in _live_tax_rates(connection)}
+    chosen = live.get(payload.tax_type)
+    if chosen is None:
+        raise ValidationError(
+            {
+                "tax_type": [
+                    f"{connection.name} has no active Xero tax rate {payload.tax_type}; "
+                    f"choose one of {', '.join(sorted(live)) or 'none'}."
+                ]
+            }
+        )
+    try:
+        return imports.link_tax_rate(rate, connection.tenant_id, chosen.tax_type, chosen.name)
+    except ValidationError as exc:
+        # Name the request's fields: a clash is about the tax type, the rest about the rate.
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"tax_rate": exc.messages}
+        raise ValidationError(
+            {
+                ("tax_type" if field == "xero_tax_type" else "tax_rate"): messages
+                for field, messages in fields.items()
+            }
+        ) from exc
