@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
 
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
+from ledgerbridge.deletion import delete_unless_used
 
 _M = TypeVar("_M", TaxRate, ChargeRate, ProductGroup, Product)
 
@@ -23,54 +23,24 @@ def zero_rate() -> TaxRate:
     return rate
 
 
-def _describe(error: ProtectedError) -> str:
-    kinds = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
-    sample = sorted(str(obj) for obj in list(error.protected_objects)[:5])
-    more = "…" if len(error.protected_objects) > 5 else ""
-    return f"still used by {', '.join(kinds)} ({', '.join(sample)}{more})"
-
-
 @transaction.atomic
 def delete_tax_rate(rate: TaxRate) -> None:
     """Delete a tax rate; the zero rate and rates in use are refused with a reason."""
     if rate.is_zero_rate:
         raise ValidationError("The zero tax rate always exists and cannot be deleted.")
-    try:
-        rate.delete()
-    except ProtectedError as exc:
-        raise ValidationError(
-            f"Tax rate {rate.name} is {_describe(exc)}; change those first."
-        ) from exc
+    delete_unless_used(rate, f"Tax rate {rate.name}", "change those first.")
 
 
-@transaction.atomic
 def delete_charge_rate(rate: ChargeRate) -> None:
-    try:
-        rate.delete()
-    except ProtectedError as exc:
-        raise ValidationError(
-            f"Charge rate {rate.name} is {_describe(exc)}; make it inactive instead."
-        ) from exc
+    delete_unless_used(rate, f"Charge rate {rate.name}", "make it inactive instead.")
 
 
-@transaction.atomic
 def delete_product_group(group: ProductGroup) -> None:
-    try:
-        group.delete()
-    except ProtectedError as exc:
-        raise ValidationError(
-            f"Product group {group.name} is {_describe(exc)}; move them first."
-        ) from exc
+    delete_unless_used(group, f"Product group {group.name}", "move them first.")
 
 
-@transaction.atomic
 def delete_product(product: Product) -> None:
-    try:
-        product.delete()
-    except ProtectedError as exc:
-        raise ValidationError(
-            f"Product {product.name} is {_describe(exc)}; make it inactive instead."
-        ) from exc
+    delete_unless_used(product, f"Product {product.name}", "make it inactive instead.")
 
 
 def check_parent(product: Product, parent: Product | None) -> None:

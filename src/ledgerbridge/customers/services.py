@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
 
 from ledgerbridge.customers.models import Customer, Party
+from ledgerbridge.deletion import delete_unless_used
 
 P = TypeVar("P", bound=Party)
 
@@ -54,10 +54,4 @@ def save_customer(customer: Customer, fields: Mapping[str, Any]) -> Customer:
 @transaction.atomic
 def delete_customer(customer: Customer) -> None:
     """Delete a customer with no tickets, invoices or schedules; otherwise explain why not."""
-    try:
-        customer.delete()
-    except ProtectedError as exc:
-        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
-        raise ValidationError(
-            f"Customer {customer.name} still has {', '.join(kinds)}; make it inactive instead."
-        ) from exc
+    delete_unless_used(customer, f"Customer {customer.name}", "make it inactive instead.")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
 
 from ledgerbridge.customers.services import save_party
+from ledgerbridge.deletion import delete_unless_used
 from ledgerbridge.suppliers.models import Supplier
 
 
@@ -22,9 +21,4 @@ def save_supplier(supplier: Supplier, fields: Mapping[str, Any]) -> Supplier:
 @transaction.atomic
 def delete_supplier(supplier: Supplier) -> None:
     """Delete a supplier with no purchase orders; otherwise explain why not."""
-    try:
-        supplier.delete()
-    except ProtectedError as exc:
-        raise ValidationError(
-            f"Supplier {supplier.name} still has purchase orders; make it inactive instead."
-        ) from exc
+    delete_unless_used(supplier, f"Supplier {supplier.name}", "make it inactive instead.")

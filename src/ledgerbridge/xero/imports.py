@@ -26,12 +26,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Model, ProtectedError
+from django.db.models import F, Model
 from django.utils import timezone
 
 from ledgerbridge.accounts.models import User
 from ledgerbridge.catalog.models import Product, ProductGroup, TaxRate
 from ledgerbridge.customers.models import Customer, Party
+from ledgerbridge.deletion import delete_unless_used
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.client import XeroClient
@@ -319,13 +320,9 @@ def _import_tax_rates(
         # TAX-3: rates assigned to no organisation go, except the zero rate and rates in use.
         for orphan in TaxRate.objects.filter(xero_tenant_id="", is_zero_rate=False):
             try:
-                with transaction.atomic():
-                    orphan.delete()
-            except ProtectedError as exc:
-                users = sorted(str(o) for o in list(exc.protected_objects)[:5])
-                problems.append(
-                    _problem(orphan.name, "not removed: still used by " + ", ".join(users))
-                )
+                delete_unless_used(orphan, f"Tax rate {orphan.name}", "so it was kept.")
+            except ValidationError as exc:
+                problems.append(_problem(orphan.name, " ".join(exc.messages)))
         run.total = len(rates)
         _record_page(run, page=None, counts=counts, problems=problems, total=len(rates))
     progress(run)
