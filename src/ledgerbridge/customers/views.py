@@ -30,6 +30,7 @@ from ledgerbridge.screens import (
     posted,
     search,
 )
+from ledgerbridge.xero.import_views import xero_panel
 
 SEARCH_FIELDS = ("name", "account_number", "email", "phone")
 
@@ -122,6 +123,8 @@ def _tab_page(
         back_url=reverse("customers:list"),
         back_label="Customers",
         delete_url=reverse("customers:delete", args=[customer.pk]),
+        # CUST-5: the settings tab shows the organisation and the data brought from Xero.
+        after=xero_panel(stored) if tab == "settings" else "",
     )
 
 

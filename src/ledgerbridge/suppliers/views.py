@@ -21,6 +21,7 @@ from ledgerbridge.screens import (
 from ledgerbridge.suppliers.forms import SUPPLIER_SETS, SupplierForm
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.suppliers.services import delete_supplier, save_supplier
+from ledgerbridge.xero.import_views import xero_panel
 
 SEARCH_FIELDS = ("name", "account_number", "email", "phone", "postal_city")
 
@@ -44,7 +45,8 @@ def supplier_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, f"Supplier {saved} {'saved' if supplier else 'created'}.")
             return redirect("suppliers:edit", pk=saved.pk)
-    title = Supplier.objects.get(pk=supplier.pk).name if supplier else "New supplier"
+    stored = Supplier.objects.get(pk=supplier.pk) if supplier else None
+    title = stored.name if stored else "New supplier"
     return form_page(
         request,
         form,
@@ -54,6 +56,7 @@ def supplier_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         back_label="Suppliers",
         submit="Save" if supplier else "Create supplier",
         delete_url=reverse("suppliers:delete", args=[pk]) if supplier else "",
+        after=xero_panel(stored) if stored else "",  # SUP-1: as CUST-5 for customers
     )
 
 

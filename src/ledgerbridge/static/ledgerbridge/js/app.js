@@ -46,3 +46,96 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 })();
+
+// An import run's page follows the run: poll its progress JSON every 1.5 s and update the
+// page in place until the run is finished (without the script, the page has a Refresh link).
+(function () {
+  "use strict";
+
+  var BADGES = { queued: "DRAFT", running: "yes", waiting: "SUBMITTED", done: "PAID", failed: "no" };
+
+  function setField(panel, name, text) {
+    document.querySelectorAll('[data-run-field="' + name + '"]').forEach(function (el) {
+      el.textContent = text;
+    });
+  }
+
+  function showProblems(problems) {
+    var body = document.querySelector("[data-run-problems]");
+    if (!body) return;
+    body.textContent = "";
+    if (!problems.length) {
+      var row = body.insertRow();
+      var cell = row.insertCell();
+      cell.colSpan = 2;
+      cell.className = "empty";
+      cell.textContent = "No problems.";
+      return;
+    }
+    problems.forEach(function (problem) {
+      var row = body.insertRow();
+      row.insertCell().textContent = problem.record;
+      row.insertCell().textContent = problem.reason;
+    });
+  }
+
+  function show(panel, run) {
+    setField(panel, "status_label", run.status_label);
+    var badge = document.querySelector("[data-run-badge]");
+    if (badge) badge.className = "badge " + (BADGES[run.status] || "DRAFT");
+    ["created", "updated", "skipped"].forEach(function (name) {
+      setField(panel, name, String(run[name]));
+    });
+    setField(panel, "problem_count", String(run.problems.length));
+    setField(
+      panel,
+      "counter",
+      run.total === null ? run.processed + " processed" : run.processed + " of " + run.total + " processed"
+    );
+    var bar = panel.querySelector("[data-run-bar]");
+    if (bar) {
+      if (run.percent === null) bar.removeAttribute("value");
+      else bar.value = run.percent;
+      bar.textContent = run.percent === null ? "" : run.percent + "%";
+    }
+    var message = panel.querySelector('[data-run-field="message"]');
+    if (message) {
+      message.textContent = run.message;
+      message.hidden = !run.message;
+    }
+    var waiting = panel.querySelector("[data-run-waiting]");
+    if (waiting) {
+      waiting.hidden = !(run.status === "waiting" && run.resume_after);
+      if (run.resume_after) setField(panel, "resume_after", new Date(run.resume_after).toLocaleString());
+    }
+    showProblems(run.problems);
+    var refresh = panel.querySelector("[data-run-refresh]");
+    if (refresh) refresh.hidden = run.finished;
+    panel.setAttribute("data-run-finished", run.finished ? "yes" : "no");
+  }
+
+  function follow(panel) {
+    var url = panel.getAttribute("data-run-progress");
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (answer) {
+          if (!answer.ok) throw new Error("HTTP " + answer.status);
+          return answer.json();
+        })
+        .then(function (run) {
+          show(panel, run);
+          if (!run.finished) window.setTimeout(poll, 1500);
+        })
+        .catch(function () {
+          window.setTimeout(poll, 5000); // a dropped answer: try again, less often
+        });
+    }
+    window.setTimeout(poll, 1500);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-run-progress]").forEach(function (panel) {
+      if (panel.getAttribute("data-run-finished") !== "yes") follow(panel);
+    });
+  });
+})();
