@@ -24,6 +24,8 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.billing.services import EDITABLE_STATUSES
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.xero import tracking
+from ledgerbridge.xero.models import TrackingOption
 
 MAX_LINES = 100
 OPEN_STATUSES = [(s.value, s.label) for s in DocumentStatus if s in EDITABLE_STATUSES]
@@ -96,6 +98,87 @@ LineFormSet = formset_factory(
 )
 
 
+TrackingSpec = tuple[int, str, list[int], dict[str, str]]
+
+
+def line_tracking_specs(tenant: str | None) -> list[TrackingSpec]:
+    """TRK-4 on invoice lines: per enabled placeholder slot, its name, the categories assigned
+    to it (in `tenant` when known, else in every organisation) and the organisations' names.
+    A customer with no organisation ("") gets none: its lines take no tracking."""
+    if tenant == "":
+        return []
+    categories = tracking.placeholder_categories(tenant)
+    orgs = tracking.organisation_names()
+    several = len({c.xero_tenant_id for _, _, c in categories}) > 1
+    specs: dict[int, TrackingSpec] = {}
+    for slot, name, category in categories:
+        spec = specs.setdefault(slot, (slot, name, [], orgs if several else {}))
+        spec[2].append(category.pk)
+    return list(specs.values())
+
+
+class TrackingOptionField(forms.ModelChoiceField[TrackingOption]):
+    """An option, labelled with its organisation when several are offered."""
+
+    def __init__(self, *args: Any, orgs: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.orgs = orgs
+
+    def label_from_instance(self, obj: TrackingOption) -> str:
+        tenant = obj.category.xero_tenant_id
+        return f"{self.orgs.get(tenant, tenant)}: {obj.name}" if self.orgs else obj.name
+
+
+class InvoiceLineForm(LineForm):
+    """An invoice line, with one tracking select per enabled placeholder (TRK-4)."""
+
+    def __init__(
+        self, *args: Any, tracking_specs: list[TrackingSpec] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tracking_names: list[str] = []
+        for slot, name, categories, orgs in tracking_specs or []:
+            field_name = f"tracking_{slot}"
+            self.fields[field_name] = TrackingOptionField(
+                queryset=TrackingOption.objects.filter(
+                    category_id__in=categories, status=tracking.ACTIVE
+                ).select_related("category"),
+                orgs=orgs,
+                required=False,
+                label=name,
+                empty_label="—",
+            )
+            self.tracking_names.append(field_name)
+
+    @property
+    def tracking_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.tracking_names]
+
+    def tracking_choice(self) -> tuple[set[int], list[TrackingOption]]:
+        """(categories this line offered, options picked) of a valid form."""
+        shown: set[int] = set()
+        chosen: list[TrackingOption] = []
+        for name in self.tracking_names:
+            field = self.fields[name]
+            assert isinstance(field, TrackingOptionField)
+            shown |= set(field.queryset.values_list("category_id", flat=True).distinct())  # type: ignore[union-attr]
+            option = self.cleaned_data.get(name)
+            if isinstance(option, TrackingOption):
+                chosen.append(option)
+        return shown, chosen
+
+
+def invoice_line_initial(rows: Any) -> list[dict[str, Any]]:
+    """`line_initial` for invoice lines, with each line's option per placeholder slot."""
+    rows = list(rows)
+    initial = line_initial(rows)
+    for data, row in zip(initial, rows, strict=True):
+        for option in row.tracking_options.select_related("category"):
+            if option.category.placeholder:
+                data[f"tracking_{option.category.placeholder}"] = option.pk
+    return initial
+
+
 def line_initial(rows: Any) -> list[dict[str, Any]]:
     """Initial formset data from stored lines."""
     return [
@@ -111,6 +194,16 @@ def line_initial(rows: Any) -> list[dict[str, Any]]:
         for row in rows
         if isinstance(row, LineBase)
     ]
+
+
+InvoiceLineFormSet = formset_factory(
+    InvoiceLineForm,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_LINES,
+    validate_max=True,
+    absolute_max=MAX_LINES,
+)
 
 
 def lines_from(formset: Any) -> tuple[list[LineData], list[forms.Form]]:

@@ -6,11 +6,13 @@ refusal re-renders the page with the service's errors beside the fields they nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +24,13 @@ from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.billing.forms import (
     BillForm,
     InvoiceForm,
+    InvoiceLineForm,
+    InvoiceLineFormSet,
     LineFormSet,
     RecurringForm,
+    invoice_line_initial,
     line_initial,
+    line_tracking_specs,
     lines_from,
 )
 from ledgerbridge.billing.labour import bill_time
@@ -39,6 +45,8 @@ from ledgerbridge.billing.services import (
 from ledgerbridge.screens import apply_errors, error_summary, paginate, posted, search
 from ledgerbridge.work.models import TimeEntry
 from ledgerbridge.work.services import ready_by_customer
+from ledgerbridge.xero.models import TrackingOption, TrackingSettings
+from ledgerbridge.xero.tracking import resolve_tracking, set_tracking_options
 
 LINES = "lines"
 
@@ -138,6 +146,32 @@ def billed(request: HttpRequest) -> HttpResponse:
 # Invoices -----------------------------------------------------------------------------------
 
 
+def save_line_tracking(invoice: Invoice, line_forms: list[forms.Form]) -> None:
+    """Store each line's tracking selects (TRK-4) on the lines just written, in order.
+
+    Call inside the transaction that wrote the lines, so a refusal (keyed
+    `lines[i].tracking_<slot>`) undoes the whole save. Options of categories a line did not
+    offer (a placeholder switched off since) are kept.
+    """
+    rows = list(invoice.lines.order_by("position", "id"))
+    for i, (row, form) in enumerate(zip(rows, line_forms, strict=True)):
+        if not isinstance(form, InvoiceLineForm) or not form.tracking_names:
+            continue
+        shown, chosen = form.tracking_choice()
+        kept = [o for o in row.tracking_options.all() if o.category_id not in shown]
+        slots = {o.pk: name for name in form.tracking_names if (o := form.cleaned_data.get(name))}
+        set_tracking_options(row, [*kept, *chosen], field=_line_key(i, slots))
+
+
+def _line_key(index: int, slots: dict[int, str]) -> Callable[[TrackingOption], str]:
+    """Where an option's refusal goes: the select it came from on line `index`."""
+
+    def key(option: TrackingOption) -> str:
+        return f"lines[{index}].{slots.get(option.pk, 'tracking')}"
+
+    return key
+
+
 @area_required("invoices")
 def invoice_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
@@ -172,27 +206,38 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    names = dict(TrackingSettings.get().placeholders())
+    for line in invoice.lines.all() if names else ():
+        # TRK-4's outcome per line, shown under its description (nothing when tracking is off).
+        chosen = sorted(resolve_tracking(line).items())
+        line.resolved_tracking = [(names[s], option) for s, option in chosen]  # type: ignore[attr-defined]
     return render(request, "billing/invoice_detail.html", {"invoice": invoice})
 
 
 @area_required("invoices")
 def invoice_create(request: HttpRequest) -> HttpResponse:
     form = InvoiceForm(posted(request), initial={"date": timezone.localdate()})
-    formset = LineFormSet(posted(request), prefix=LINES)
+    # The customer is picked on this same page, so every organisation's options are offered;
+    # the service refuses one of another organisation than the customer's.
+    formset = InvoiceLineFormSet(
+        posted(request), prefix=LINES, form_kwargs={"tracking_specs": line_tracking_specs(None)}
+    )
     if request.method == "POST":
         ok, lines, line_forms = parse_document(request, form, formset)
         if ok:
             data = form.cleaned_data
             try:
-                invoice = issue_invoice(
-                    data["customer"],
-                    lines,
-                    date=data["date"],
-                    due_date=data["due_date"],
-                    status=data["status"],
-                    reference=data["reference"],
-                    amount_type=data["amount_type"],
-                )
+                with transaction.atomic():
+                    invoice = issue_invoice(
+                        data["customer"],
+                        lines,
+                        date=data["date"],
+                        due_date=data["due_date"],
+                        status=data["status"],
+                        reference=data["reference"],
+                        amount_type=data["amount_type"],
+                    )
+                    save_line_tracking(invoice, line_forms)
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms)
             else:
@@ -220,21 +265,28 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "amount_type": invoice.amount_type,
     }
     form = InvoiceForm(posted(request), initial=initial, editing=True)
-    formset = LineFormSet(posted(request), prefix=LINES, initial=line_initial(invoice.lines.all()))
+    formset = InvoiceLineFormSet(
+        posted(request),
+        prefix=LINES,
+        initial=invoice_line_initial(invoice.lines.all()),
+        form_kwargs={"tracking_specs": line_tracking_specs(invoice.customer.xero_tenant_id)},
+    )
     if request.method == "POST":
         ok, lines, line_forms = parse_document(request, form, formset)
         if ok:
             data = form.cleaned_data
             try:
-                update_invoice(
-                    invoice,
-                    lines,
-                    date=data["date"],
-                    due_date=data["due_date"],
-                    status=data["status"],
-                    reference=data["reference"],
-                    amount_type=data["amount_type"],
-                )
+                with transaction.atomic():
+                    update_invoice(
+                        invoice,
+                        lines,
+                        date=data["date"],
+                        due_date=data["due_date"],
+                        status=data["status"],
+                        reference=data["reference"],
+                        amount_type=data["amount_type"],
+                    )
+                    save_line_tracking(invoice, line_forms)
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms)
             else:

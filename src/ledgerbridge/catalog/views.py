@@ -7,31 +7,61 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.catalog import services
 from ledgerbridge.catalog.forms import (
     PRODUCT_SETS,
     ChargeRateForm,
+    LinkOrganisationForm,
+    LinkTaxTypeForm,
     ProductForm,
     ProductGroupForm,
     TaxRateForm,
+    tracking_choice,
 )
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
 from ledgerbridge.screens import (
     apply_errors,
     delete_page,
+    error_summary,
     fieldsets,
     form_page,
     paginate,
     posted,
     search,
 )
+from ledgerbridge.xero import imports as xero_imports
+from ledgerbridge.xero.client import XeroClient
+from ledgerbridge.xero.errors import XeroError
+from ledgerbridge.xero.models import Connection
+from ledgerbridge.xero.tracking import organisation_names, set_tracking_options
+
+
+def with_tracking(save: Callable[[Any, Any], Model]) -> Callable[[Any, Any], Model]:
+    """A save service that also stores the form's tracking selects (TRK-4), all or nothing.
+
+    Options of categories the form did not show (another organisation's, a placeholder no
+    longer enabled) are kept as they were.
+    """
+
+    def run(instance: Any, data: Any) -> Model:
+        fields, shown, chosen = tracking_choice(dict(data))
+        with transaction.atomic():
+            saved = save(instance, fields)
+            if shown:
+                kept = [o for o in saved.tracking_options.all() if o.category_id not in shown]  # type: ignore[attr-defined]
+                set_tracking_options(saved, [*kept, *chosen])  # type: ignore[arg-type]
+        return saved
+
+    return run
 
 
 def _edit(
@@ -45,10 +75,13 @@ def _edit(
     section: str,
     save: Callable[[Any, Any], Model],
     groups: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    **extra: Any,
 ) -> HttpResponse:
     """Create (pk None) or edit one catalog record: the form parses, the `save` service writes."""
     instance = get_object_or_404(model, pk=pk) if pk is not None else None
     form = form_class(posted(request), instance=instance)
+    if groups and getattr(form, "tracking_fields", None):
+        groups = (*groups, ("Tracking", tuple(form.tracking_fields)))  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:
             saved = save(form.instance, form.cleaned_data)
@@ -70,6 +103,7 @@ def _edit(
         section=section,
         submit="Save" if pk else f"Create {kind}",
         sets=fieldsets(form, groups) if groups else None,
+        **extra,
     )
 
 
@@ -106,7 +140,7 @@ def product_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         kind="product",
         list_name="catalog:product_list",
         section="Products",
-        save=services.save_product,
+        save=with_tracking(services.save_product),
         groups=PRODUCT_SETS,
     )
 
@@ -147,7 +181,7 @@ def group_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         ProductGroupForm,
         pk,
         kind="product group",
-        save=services.save_product_group,
+        save=with_tracking(services.save_product_group),
         list_name="catalog:group_list",
         section="Products",
     )
@@ -172,10 +206,17 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @area_required("configuration")
 def taxrate_list(request: HttpRequest) -> HttpResponse:
+    orgs = organisation_names()
     return render(
         request,
         "catalog/taxrate_list.html",
-        {"rates": TaxRate.objects.all(), "section": "Configuration"},
+        {
+            "rates": [
+                (rate, orgs.get(rate.xero_tenant_id, rate.xero_tenant_id))
+                for rate in TaxRate.objects.all()
+            ],
+            "section": "Configuration",
+        },
     )
 
 
@@ -190,7 +231,99 @@ def taxrate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         save=services.save_tax_rate,
         list_name="catalog:taxrate_list",
         section="Configuration",
+        after=_link_panel(pk),
     )
+
+
+def _link_panel(pk: int | None) -> str:
+    """The "Link to Xero" step under an existing tax rate's form (TAX-2)."""
+    if pk is None:
+        return ""
+    rate = get_object_or_404(TaxRate, pk=pk)
+    if rate.is_zero_rate:
+        return ""
+    if rate.xero_tax_type:
+        org = organisation_names().get(rate.xero_tenant_id, rate.xero_tenant_id)
+        state = format_html("Linked to {} in {}.", rate.xero_name or rate.xero_tax_type, org)
+    else:
+        state = format_html("{}", "Not linked to a Xero tax rate yet.")
+    return format_html(
+        '<section class="panel" id="xero-link"><h2>Xero</h2><p>{} '
+        '<a class="button" href="{}">Link to Xero…</a></p></section>',
+        state,
+        reverse("catalog:taxrate_link", args=[pk]),
+    )
+
+
+def _xero_failed(request: HttpRequest, context: dict[str, Any], exc: XeroError) -> HttpResponse:
+    context["xero_error"] = (
+        f"Xero did not answer with the tax rates: {exc.message} Nothing was linked; "
+        "try again in a moment."
+    )
+    return render(request, "catalog/taxrate_link.html", context, status=502)
+
+
+@area_required("configuration")
+def taxrate_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """TAX-2, step 1: pick the organisation (connected ones; a linked rate keeps its own)."""
+    rate = get_object_or_404(TaxRate, pk=pk)
+    form = LinkOrganisationForm(posted(request), rate=rate)
+    context: dict[str, Any] = {"rate": rate, "form": form, "step": 1, "section": "Configuration"}
+    if rate.is_zero_rate:
+        form.add_error(None, "The zero tax rate is not linked to an organisation.")
+    elif request.method == "POST" and form.is_valid():
+        connection = form.cleaned_data["connection"]
+        return redirect("catalog:taxrate_link_pick", pk=pk, connection=connection.pk)
+    refused = request.method == "POST" or rate.is_zero_rate
+    context["summary"] = error_summary(form) if refused else []
+    return render(request, "catalog/taxrate_link.html", context, status=400 if refused else 200)
+
+
+@area_required("configuration")
+def taxrate_link_pick(request: HttpRequest, pk: int, connection: int) -> HttpResponse:
+    """TAX-2, step 2: the organisation's Xero tax rates, read live; the one picked is linked."""
+    rate = get_object_or_404(TaxRate, pk=pk)
+    org = get_object_or_404(Connection, pk=connection)
+    context: dict[str, Any] = {
+        "rate": rate,
+        "connection": org,
+        "step": 2,
+        "section": "Configuration",
+        "back_url": reverse("catalog:taxrate_link", args=[pk]),
+    }
+    allowed = LinkOrganisationForm(rate=rate).fields["connection"].queryset  # type: ignore[attr-defined]
+    if rate.is_zero_rate or not allowed.filter(pk=org.pk).exists():
+        messages.error(request, f"{org} cannot be picked for {rate.name}; pick again.")
+        return redirect("catalog:taxrate_link", pk=pk)
+    try:
+        with XeroClient(org) as client:
+            rates = xero_imports.xero_tax_rates(client)
+    except XeroError as exc:
+        return _xero_failed(request, context, exc)
+    form = LinkTaxTypeForm(posted(request), rates=rates)
+    context["form"] = form
+    if request.method == "POST" and form.is_valid():
+        chosen = form.rates[form.cleaned_data["tax_type"]]
+        clash = TaxRate.objects.filter(xero_tenant_id=org.tenant_id, name__iexact=rate.name)
+        if clash.exclude(pk=rate.pk).exists():
+            form.add_error(
+                None,
+                f"{org} already has a tax rate named {rate.name}; rename this one first.",
+            )
+        else:
+            try:
+                with transaction.atomic():
+                    xero_imports.link_tax_rate(rate, org.tenant_id, chosen.tax_type, chosen.name)
+            except ValidationError as exc:
+                apply_errors(form, exc, rename={"xero_tax_type": "tax_type"})
+            else:
+                messages.success(
+                    request, f"{rate.name} linked to {chosen.name} ({chosen.tax_type}) in {org}."
+                )
+                return redirect("catalog:taxrate_list")
+    refused = form.is_bound and bool(form.errors)
+    context["summary"] = error_summary(form) if refused else []
+    return render(request, "catalog/taxrate_link.html", context, status=400 if refused else 200)
 
 
 @area_required("configuration")

@@ -1,0 +1,230 @@
+"""Tracking categories on our side (TRK-1, TRK-3, TRK-4): the setting, placeholders, options.
+
+Contracts:
+- `save_tracking_settings` writes the single settings row; every request reads that row, so a
+  change takes effect on the very next request of every session (no log-out).
+- `assign_placeholders` / `assign_placeholder` give each enabled placeholder one ACTIVE category
+  of one organisation (or none); atomic, idempotent.
+- `set_tracking_options` replaces the options of a product group, product or invoice line:
+  at most one per category; a newly chosen option must be ACTIVE in an ACTIVE category; for a
+  product or line bound to an organisation, every option must be that organisation's.
+- `resolve_tracking` applies TRK-4's precedence (line, then product, then product group).
+Every refusal is a `ValidationError` keyed by the field it is about; nothing is written then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ledgerbridge.billing.models import InvoiceLine
+from ledgerbridge.catalog.models import Product, ProductGroup
+from ledgerbridge.xero.models import (
+    Connection,
+    TrackingCategory,
+    TrackingOption,
+    TrackingSettings,
+)
+
+ACTIVE = "ACTIVE"
+SLOTS = (1, 2)
+MAX_NAME = 100
+
+Tracked = ProductGroup | Product | InvoiceLine
+
+
+@transaction.atomic
+def save_tracking_settings(
+    enabled: bool, placeholder_1: str, placeholder_2: str
+) -> TrackingSettings:
+    """TRK-1: switch tracking on or off and name its placeholders (up to two, distinct)."""
+    names = {"placeholder_1": placeholder_1.strip(), "placeholder_2": placeholder_2.strip()}
+    errors: dict[str, list[str]] = {}
+    for field, name in names.items():
+        if len(name) > MAX_NAME:
+            errors[field] = [f"A placeholder name has at most {MAX_NAME} characters."]
+    first, second = names["placeholder_1"], names["placeholder_2"]
+    if first and second and first.casefold() == second.casefold():
+        errors.setdefault("placeholder_2", []).append("The two placeholders need different names.")
+    if enabled and not (first or second):
+        errors["placeholder_1"] = ["Name at least one placeholder to enable tracking."]
+    if errors:
+        raise ValidationError(errors)
+    row = TrackingSettings.get()
+    row.enabled, row.placeholder_1, row.placeholder_2 = enabled, first, second
+    row.save()
+    return row
+
+
+def _check_slot(slot: int, enabled: Iterable[int]) -> None:
+    if slot not in SLOTS:
+        raise ValidationError({"slot": [f"Placeholder {slot} does not exist; use 1 or 2."]})
+    if slot not in set(enabled):
+        raise ValidationError({"slot": [f"Placeholder {slot} is not enabled; name it first."]})
+
+
+@transaction.atomic
+def assign_placeholders(
+    tenant_id: str, assignments: Mapping[int, TrackingCategory | None]
+) -> list[TrackingCategory]:
+    """TRK-3: for one organisation, give each listed placeholder slot a category (or none).
+
+    Slots not listed keep their category. A category stands for one placeholder at most, it
+    must be the organisation's own and ACTIVE. Returns the organisation's assigned categories.
+    """
+    enabled = [slot for slot, _ in TrackingSettings.get().placeholders()]
+    chosen: dict[int, TrackingCategory] = {}
+    for slot, category in assignments.items():
+        _check_slot(slot, enabled)
+        if category is None:
+            continue
+        field = f"placeholder_{slot}"
+        if category.xero_tenant_id != tenant_id:
+            raise ValidationError({field: [f"{category.name} belongs to another organisation."]})
+        if category.status != ACTIVE:
+            raise ValidationError({field: [f"{category.name} is not active in Xero."]})
+        if category.pk in {c.pk for c in chosen.values()}:
+            raise ValidationError({field: [f"{category.name} already stands for a placeholder."]})
+        chosen[slot] = category
+    kept = TrackingCategory.objects.filter(xero_tenant_id=tenant_id, placeholder__gt=0).exclude(
+        placeholder__in=list(assignments)
+    )
+    for slot, category in chosen.items():
+        if kept.filter(pk=category.pk).exists():
+            other = kept.get(pk=category.pk).placeholder
+            raise ValidationError(
+                {
+                    f"placeholder_{slot}": [
+                        f"{category.name} already stands for placeholder {other}."
+                    ]
+                }
+            )
+    # Clear first so that two categories can swap placeholders in one go.
+    TrackingCategory.objects.filter(
+        xero_tenant_id=tenant_id, placeholder__in=list(assignments)
+    ).update(placeholder=0)
+    TrackingCategory.objects.filter(pk__in=[c.pk for c in chosen.values()]).update(placeholder=0)
+    for slot, category in chosen.items():
+        TrackingCategory.objects.filter(pk=category.pk).update(placeholder=slot)
+        category.placeholder = slot
+    return list(TrackingCategory.objects.filter(xero_tenant_id=tenant_id, placeholder__gt=0))
+
+
+def assign_placeholder(tenant_id: str, slot: int, category: TrackingCategory | None) -> None:
+    """TRK-3 for one slot: see `assign_placeholders`."""
+    assign_placeholders(tenant_id, {slot: category})
+
+
+def tenant_of(obj: Tracked) -> str:
+    """The organisation a tracked record is bound to ("" for a product group or unlinked product).
+
+    An invoice line belongs to its invoice's customer's organisation.
+    """
+    if isinstance(obj, InvoiceLine):
+        return obj.invoice.customer.xero_tenant_id
+    if isinstance(obj, Product):
+        return obj.xero_tenant_id
+    return ""
+
+
+@transaction.atomic
+def set_tracking_options(
+    obj: Tracked,
+    options: Iterable[TrackingOption],
+    field: str | Callable[[TrackingOption], str] = "tracking_options",
+) -> list[TrackingOption]:
+    """TRK-4: replace `obj`'s tracking options (saved objects only).
+
+    `field` keys the errors: a name, or a function giving the form field an option came from.
+    An invoice line whose customer has no organisation takes no options.
+    """
+    wanted = list({o.pk: o for o in options}.values())
+    key = field if callable(field) else (lambda _option: field)
+    current = set(obj.tracking_options.values_list("pk", flat=True))
+    tenant = tenant_of(obj)
+    errors: dict[str, list[str]] = {}
+    categories: dict[int, TrackingOption] = {}
+    found = list(
+        TrackingOption.objects.filter(pk__in=[o.pk for o in wanted]).select_related("category")
+    )
+    for option in found:
+        category, problems = option.category, errors.setdefault(key(option), [])
+        if option.pk not in current and (option.status != ACTIVE or category.status != ACTIVE):
+            problems.append(f"{option} is not active in Xero; pick another option.")
+        if isinstance(obj, InvoiceLine) and not tenant:
+            problems.append(
+                "The customer is not linked to a Xero organisation, so lines take no tracking."
+            )
+        elif tenant and category.xero_tenant_id != tenant:
+            problems.append(f"{option} belongs to another organisation than this record's.")
+        if category.pk in categories:
+            problems.append(
+                f"Pick one option of {category.name}, not both {categories[category.pk].name} "
+                f"and {option.name}."
+            )
+        categories[category.pk] = option
+    missing = {o.pk for o in wanted} - {o.pk for o in found}
+    for option in wanted:
+        if option.pk in missing:
+            errors.setdefault(key(option), []).append(
+                f"Tracking option {option.pk} does not exist; reload the page and pick again."
+            )
+    errors = {name: texts for name, texts in errors.items() if texts}
+    if errors:
+        raise ValidationError(errors)
+    chosen = list(categories.values())
+    obj.tracking_options.set(chosen)
+    return chosen
+
+
+def resolve_tracking(line: InvoiceLine) -> dict[int, TrackingOption]:
+    """TRK-4: the option per enabled placeholder slot for `line`, in its customer's organisation.
+
+    For each enabled slot with a category assigned in that organisation: the line's own option
+    of that category, else its product's, else the product's group's. Options or categories
+    no longer active in Xero are passed over (Xero would refuse them). A customer with no
+    organisation, or tracking switched off, gives {}.
+    """
+    enabled = [slot for slot, _ in TrackingSettings.get().placeholders()]
+    tenant = line.invoice.customer.xero_tenant_id
+    if not enabled or not tenant:
+        return {}
+    categories = {
+        c.pk: c.placeholder
+        for c in TrackingCategory.objects.filter(
+            xero_tenant_id=tenant, placeholder__in=enabled, status=ACTIVE
+        )
+    }
+    if not categories:
+        return {}
+    sources: list[Tracked] = [line]
+    product = line.product
+    if product is not None:
+        sources += [product, product.group]
+    resolved: dict[int, TrackingOption] = {}
+    for source in sources:
+        for option in source.tracking_options.filter(
+            category_id__in=list(categories), status=ACTIVE
+        ).select_related("category"):
+            resolved.setdefault(categories[option.category_id], option)
+    return resolved
+
+
+def placeholder_categories(tenant: str | None = None) -> list[tuple[int, str, TrackingCategory]]:
+    """(slot, placeholder name, category) for every enabled placeholder's ACTIVE category, in
+    one organisation (`tenant`) or in all (None); [] when tracking is off."""
+    names = dict(TrackingSettings.get().placeholders())
+    if not names:
+        return []
+    found = TrackingCategory.objects.filter(placeholder__in=list(names), status=ACTIVE)
+    if tenant is not None:
+        found = found.filter(xero_tenant_id=tenant)
+    ordered = sorted(found, key=lambda c: (c.placeholder, c.xero_tenant_id))
+    return [(c.placeholder, names[c.placeholder], c) for c in ordered]
+
+
+def organisation_names() -> dict[str, str]:
+    """Tenant id -> the connection's display name, to tell organisations apart on forms."""
+    return dict(Connection.objects.exclude(tenant_id="").values_list("tenant_id", "name"))
