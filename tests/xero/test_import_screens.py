@@ -407,3 +407,58 @@ def test_an_unfinished_run_is_pointed_to_from_the_importer(screens, nz):
     assert "is not finished yet" in page
     assert reverse("xero:xero_imports:run", args=[run.pk]) in page
     assert dt.datetime.now(dt.UTC) >= run.created_at
+
+
+# --- in Chromium: preview, select all, import, and watch the run finish without a reload ------
+
+SCREENSHOT = "/tmp/ledgerbridge-import-run.png"
+PASSWORD = "Browser-Test-Pass-7"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_cust_4_in_the_browser_select_all_import_and_follow_the_run_live(
+    live_server, page, admin, nz
+):
+    from playwright.sync_api import expect
+
+    first, *rest = contacts(nz)
+    Customer.objects.create(name=first["Name"])  # will be matched by name
+    admin.set_password(PASSWORD)
+    admin.save()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.goto(f"{live_server.url}{reverse('xero:connection', args=[nz.pk])}")
+    page.get_by_role("link", name="Import customers…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import customers from Xero")
+    expect(page.get_by_text("Would update")).to_have_count(1)
+    expect(page.get_by_text("Would create")).to_have_count(len(rest))
+    expect(page.get_by_text("(matched by name)")).to_be_visible()
+    page.screenshot(path="/tmp/ledgerbridge-importer.png", full_page=True)
+
+    page.get_by_label("Select all on this page").check()
+    boxes = page.locator('input[name="ids"]')
+    expect(boxes).to_have_count(len(rest) + 1)
+    for index in range(boxes.count()):
+        expect(boxes.nth(index)).to_be_checked()
+    page.get_by_role("button", name="Import selected").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Customers import")
+    expect(page.locator("[data-run-badge]")).to_have_text("Queued")
+    page.evaluate("window.stillTheSamePage = true")
+    run = ImportRun.objects.get()
+    assert run.params["ids"] and len(run.params["ids"]) == len(rest) + 1
+    carry_out(run.pk, nz)  # what the worker would do, while the page polls
+
+    expect(page.locator("[data-run-badge]")).to_have_text("Done")
+    expect(page.locator('[data-run-field="created"]')).to_have_text(str(len(rest)))
+    expect(page.locator('[data-run-field="updated"]')).to_have_text("1")
+    expect(page.locator('[data-run-field="counter"]')).to_have_text(
+        f"{len(rest) + 1} of {len(rest) + 1} processed"
+    )
+    expect(page.locator("[data-run-refresh]")).to_be_hidden()
+    assert page.evaluate("window.stillTheSamePage") is True  # updated in place, not reloaded
+    page.screenshot(path=SCREENSHOT, full_page=True)
