@@ -41,6 +41,7 @@ from ledgerbridge.screens import (
 from ledgerbridge.xero import imports as xero_imports
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
+from ledgerbridge.xero.import_views import xero_panel
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.tracking import organisation_names, set_tracking_options
 
@@ -142,7 +143,15 @@ def product_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         section="Products",
         save=with_tracking(services.save_product),
         groups=PRODUCT_SETS,
+        after=_xero_panel(pk),
     )
+
+
+def _xero_panel(pk: int | None) -> str:
+    """PROD-4: an imported product's organisation, codes, tax rates and Xero data."""
+    rates = Product.objects.select_related("sales_tax_rate", "purchase_tax_rate")
+    product = rates.filter(pk=pk).first() if pk is not None else None
+    return xero_panel(product, product=True) if product is not None else ""
 
 
 @area_required("products")
@@ -296,7 +305,8 @@ def taxrate_link_pick(request: HttpRequest, pk: int, connection: int) -> HttpRes
         messages.error(request, f"{org} cannot be picked for {rate.name}; pick again.")
         return redirect("catalog:taxrate_link", pk=pk)
     try:
-        with XeroClient(org) as client:
+        # A person is waiting: one retry at most, then say what Xero answered.
+        with XeroClient(org, max_attempts=2) as client:
             rates = xero_imports.xero_tax_rates(client)
     except XeroError as exc:
         return _xero_failed(request, context, exc)
