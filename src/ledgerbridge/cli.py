@@ -202,6 +202,224 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("Ledgerbridge stopped.")
 
 
+@command("xero", "Xero: list connections, import from an organisation (with a progress bar).")
+def cmd_xero(args: argparse.Namespace) -> int:
+    _setup()
+    if args.xero_command == "connections":
+        return _xero_connections()
+    return _xero_import(args)
+
+
+IMPORT_KINDS = ["tax-rates", "customers", "suppliers", "products", "tracking", "branding"]
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def _xero_connections() -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ledgerbridge.xero.models import Connection
+
+    rows = list(Connection.objects.all())
+    if not rows:
+        print("No Xero connections yet; add one at Configuration > Integrations > Xero.")
+        return 0
+    table = Table("Name", "Organisation", "State", "Saved", "Calls left today", "Paused until")
+    for c in rows:
+        table.add_row(
+            c.name,
+            c.tenant_name or "-",
+            c.get_state_display(),
+            "yes" if c.saved else "no",
+            "-" if c.day_remaining is None else str(c.day_remaining),
+            f"{c.paused_until:%Y-%m-%d %H:%M} UTC" if c.paused_until else "-",
+        )
+    Console(width=120).print(table)
+    return 0
+
+
+def _xero_import(args: argparse.Namespace) -> int:
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from ledgerbridge.catalog.models import ProductGroup
+    from ledgerbridge.xero.imports import STALE_AFTER, run_import, start_import
+    from ledgerbridge.xero.models import Connection, ImportRun, ImportStatus
+
+    connection = Connection.objects.filter(name__iexact=args.connection).first()
+    if connection is None:
+        names = ", ".join(repr(n) for n in Connection.objects.values_list("name", flat=True))
+        return _fail(
+            f"--connection: no Xero connection named {args.connection!r}; "
+            + (f"the connections are {names}." if names else "there are no connections yet.")
+        )
+    if not connection.is_connected:
+        return _fail(
+            f"--connection: {connection.name} is {connection.get_state_display().lower()}"
+            + ("" if connection.saved else " (not saved)")
+            + "; connect and save it at Configuration > Integrations > Xero first."
+        )
+    params: dict[str, Any] = {}
+    if args.kind == "products":
+        if not args.group:
+            groups = ", ".join(ProductGroup.objects.values_list("name", flat=True)[:20])
+            return _fail(
+                "--group: a products import needs --group NAME|ID, the product group imported "
+                "products join (PROD-3)"
+                + (f"; the groups are {groups}." if groups else "; create a product group first.")
+            )
+        wanted = Q(name__iexact=args.group)
+        if args.group.isdigit():
+            wanted |= Q(pk=int(args.group))
+        group = ProductGroup.objects.filter(wanted).first()
+        if group is None:
+            return _fail(f"--group: no product group named (or numbered) {args.group!r}.")
+        params["product_group"] = group.pk
+    elif args.group:
+        return _fail("--group: only a products import takes a product group.")
+    if args.full:
+        params["full"] = True
+
+    run = start_import(connection, args.kind, params=params, background=args.background)
+    if args.background:
+        print(
+            f"Import {run.pk} ({run.get_kind_display().lower()} from {connection.name}) is queued; "
+            f"the worker (`ledgerbridge worker`) carries it out. Follow it on the import screen "
+            f"or at GET /api/v1/xero/imports/{run.pk}."
+        )
+        return 0
+    if run.status == ImportStatus.RUNNING and run.heartbeat_at:
+        free_at = run.heartbeat_at + STALE_AFTER
+        if free_at > timezone.now():
+            return _fail(
+                f"import {run.pk} is being carried out by another process (last progress at "
+                f"{run.heartbeat_at:%H:%M:%S} UTC). If that process was stopped, run this again "
+                f"after {free_at:%H:%M:%S} UTC and it resumes."
+            )
+    if run.pages_done:
+        print(
+            f"Resuming import {run.pk} from page {run.next_page} "
+            f"({run.processed} records done before)."
+        )
+    finished = _run_with_progress(run, run_import)
+    if finished.status == ImportStatus.RUNNING:  # another process took it meanwhile
+        return _fail(f"import {run.pk} is being carried out by another process.")
+    return _report(finished, ImportRun)
+
+
+def _run_with_progress(run: Any, run_import: Callable[..., Any]) -> Any:
+    """Run the import here with a progress bar (the total is unknown until Xero's first
+    page says it); Ctrl-C or SIGTERM leaves the run resumable at once by a rerun."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from ledgerbridge.xero.models import ImportRun, ImportStatus
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("records, {task.fields[pages]} page(s)"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+    label = f"Importing {run.get_kind_display().lower()}"
+    task = progress.add_task(label, total=run.total, completed=run.processed, pages=run.pages_done)
+
+    def advance(current: Any) -> None:
+        progress.update(
+            task, total=current.total, completed=current.processed, pages=current.pages_done
+        )
+
+    try:
+        with progress:
+            return run_import(run.pk, progress=advance)
+    except KeyboardInterrupt:
+        # Whatever page was in flight was rolled back; the run resumes from its next page.
+        ImportRun.objects.filter(pk=run.pk, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.QUEUED,
+            heartbeat_at=None,
+            message="Interrupted; run the same command again to resume.",
+        )
+        print(f"\nInterrupted; run the same command again to resume import {run.pk}.")
+        raise SystemExit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _report(run: Any, model: Any) -> int:
+    status = run.status
+    counts = f"{run.created} created, {run.updated} updated, {run.skipped} skipped"
+    if status == "done":
+        print(f"Import {run.pk} done: {counts} ({run.api_calls} Xero call(s)).")
+    elif status == "waiting":
+        print(f"Import {run.pk} is waiting ({counts} so far).", file=sys.stderr)
+        print(run.message, file=sys.stderr)
+        if run.resume_after:
+            when = f"{run.resume_after:%Y-%m-%d %H:%M} UTC"
+            print(
+                f"The worker (`ledgerbridge worker`) resumes it at {when}; "
+                "or run this command again after then.",
+                file=sys.stderr,
+            )
+    else:
+        print(f"Import {run.pk} failed ({counts}): {run.message}", file=sys.stderr)
+    if run.problems:
+        print(f"{len(run.problems)} problem(s):")
+        for problem in run.problems:
+            print(f"  - {problem.get('record')}: {problem.get('reason')}")
+    return 0 if status == "done" else 1
+
+
+def _xero_arguments(parser: argparse.ArgumentParser) -> None:
+    xero = parser.add_subparsers(dest="xero_command", metavar="XERO_COMMAND", required=True)
+    xero.add_parser(
+        "connections",
+        help="List the Xero connections, their organisations and states.",
+        description="List the Xero connections, their organisations and states.",
+    )
+    text = (
+        "Import from a connected Xero organisation in the foreground with a progress bar, then "
+        "print the outcome (exit 0 when done). Incremental: only what changed since the last "
+        "complete import, unless --full. An interrupted run is resumed by running the same "
+        "command again."
+    )
+    imp = xero.add_parser(
+        "import", help="Import records from a Xero organisation.", description=text
+    )
+    imp.add_argument("kind", metavar="KIND", choices=IMPORT_KINDS, help=" | ".join(IMPORT_KINDS))
+    imp.add_argument(
+        "--connection", required=True, metavar="NAME", help="the connection's display name"
+    )
+    imp.add_argument(
+        "--group",
+        metavar="NAME|ID",
+        help="products only (required): the product group imported products join",
+    )
+    imp.add_argument(
+        "--full", action="store_true", help="read everything again, ignoring the watermark"
+    )
+    imp.add_argument(
+        "--background",
+        action="store_true",
+        help="queue the import for the worker instead of running it here",
+    )
+
+
 def _start_sandbox(
     exe: list[str], data_dir: Path, port: int
 ) -> tuple[subprocess.Popen[bytes], dict[str, Any]] | None:
@@ -285,6 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--name", default="cli", help="a label to recognise the token by")
         if name == "demo-data":
             p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        if name == "xero":
+            _xero_arguments(p)
     sub.add_parser(
         "sandbox",
         help="Run the Xero sandbox, a Xero-compatible server (see docs/sandbox.md).",

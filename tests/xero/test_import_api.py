@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from ledgerbridge.accounts.models import ApiToken
 from ledgerbridge.catalog.models import TaxRate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.xero import client as client_module
 from ledgerbridge.xero import connections
 from ledgerbridge.xero.imports import run_import
 from ledgerbridge.xero.models import ImportRun, ImportStatus
@@ -39,7 +40,9 @@ def fields(answer: Any) -> list[str | None]:
 
 
 @pytest.fixture
-def nz(xero_settings, sandbox):
+def nz(xero_settings, sandbox, monkeypatch):
+    # The endpoints use the process's budgets: start them afresh, and leave others' alone.
+    monkeypatch.setattr(client_module, "_budgets", None)
     return connect(sandbox, "NZ books", "Demo Company (NZ)")
 
 
@@ -99,9 +102,7 @@ def test_an_imports_problems_name_the_record_and_the_reason(admin, nz, customer,
         run_import(run["id"], client=client)
     shown = api("get", f"/imports/{run['id']}").json()
     assert shown["status"] == "done"
-    assert {"record": "GST", "reason": "not removed: still used by Acme Dental"} in shown[
-        "problems"
-    ]
+    assert any(p["record"] == "GST" and "Acme Dental" in p["reason"] for p in shown["problems"])
 
 
 def test_bad_import_requests_name_the_field_and_are_never_a_server_error(

@@ -1,0 +1,128 @@
+"""Issue 5, resumable imports: `ledgerbridge xero import customers` killed with SIGKILL in the
+middle of an import, then run again, ends with exactly one customer per Xero contact (no
+duplicate, no gap), having read each page once (plus at most the page in flight when killed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ledgerbridge.customers.models import Customer
+from ledgerbridge.xero import mapping
+from ledgerbridge.xero.imports import PAGE_SIZE, STALE_AFTER
+from ledgerbridge.xero.models import ImportRun, ImportStatus, ImportWatermark
+
+from .helpers import admin_call, connect, fast_client
+from .test_refresh_race import database_url
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+CONTACTS = 3500
+PAGES = -(-CONTACTS // PAGE_SIZE)
+
+
+def test_an_import_killed_mid_way_resumes_without_duplicate_or_gap(
+    xero_settings, sandbox, tmp_path: Path
+):
+    org = admin_call(
+        sandbox, "POST", "organisations", name="Big Books Ltd", region="NZ", contacts=CONTACTS
+    )
+    connection = connect(sandbox, "Big books", "Big Books Ltd")
+    assert connection.tenant_id == org["tenantId"]
+    with fast_client(connection) as client:  # Xero's side of the story, read before the import
+        contacts = [
+            c
+            for page in range(1, PAGES + 1)
+            for c in client.get("/Contacts", params={"page": page, "pageSize": PAGE_SIZE})[
+                "Contacts"
+            ]
+        ]
+    assert len(contacts) >= CONTACTS
+    records = [mapping.contact_data(c) for c in contacts]
+    expected = {r.xero_id for r in records if r.is_customer or not r.is_supplier}
+    assert all(not r.problems for r in records)
+    calls_before = admin_call(sandbox, "GET", f"organisations/{org['tenantId']}/limits")
+    admin_call(sandbox, "POST", "settings", latency_ms=1000)  # about a second a page
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "LEDGERBRIDGE_DATA_DIR": str(tmp_path),
+        "LEDGERBRIDGE_FERNET_KEYS": ",".join(xero_settings.FERNET_KEYS),
+        "XERO_CLIENT_ID": xero_settings.XERO_CLIENT_ID,
+        "XERO_CLIENT_SECRET": xero_settings.XERO_CLIENT_SECRET,
+        "XERO_SANDBOX_URL": sandbox.url,
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [
+        sys.executable,
+        "-m",
+        "ledgerbridge.cli",
+        "xero",
+        "import",
+        "customers",
+        "--connection",
+        "Big books",
+    ]
+
+    def ledgerbridge() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    run = None
+    while time.monotonic() < deadline:
+        run = ImportRun.objects.filter(connection=connection).first()
+        if run is not None and run.pages_done >= 1:
+            break
+        assert first.poll() is None, first.communicate()
+        time.sleep(0.05)
+    assert run is not None and run.pages_done >= 1, "the import never finished a page"
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=10)
+    assert first.returncode == -signal.SIGKILL
+
+    run.refresh_from_db()
+    saved = Customer.objects.filter(xero_tenant_id=connection.tenant_id).count()
+    assert run.status == ImportStatus.RUNNING and not run.finished
+    assert run.pages_done < PAGES and run.next_page == run.pages_done + 1
+    assert 0 < saved < len(expected) and saved == run.created
+    assert not ImportWatermark.objects.exists()
+
+    # A killed process cannot say it stopped: until its run has been silent for STALE_AFTER,
+    # a second process refuses to take it over (it may be alive), and says when it may.
+    refused = ledgerbridge()
+    assert refused.returncode == 1 and "another process" in refused.stderr, refused.stderr
+    ImportRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=run.heartbeat_at - STALE_AFTER - dt.timedelta(seconds=1)
+    )
+
+    second = ledgerbridge()
+    assert second.returncode == 0, second.stderr
+    assert f"Resuming import {run.pk} from page {run.next_page}" in second.stdout
+    assert "done:" in second.stdout
+
+    run.refresh_from_db()
+    assert run.status == ImportStatus.DONE, run.message
+    assert ImportRun.objects.count() == 1  # the rerun resumed the run; it made no new one
+    tenant_customers = Customer.objects.filter(xero_tenant_id=connection.tenant_id)
+    ids = list(tenant_customers.values_list("xero_id", flat=True))
+    assert len(ids) == len(set(ids)) == len(expected)  # no duplicate
+    assert set(ids) == expected  # no gap
+    assert run.created == len(expected) and run.updated == 0
+    # Every page was read once, plus at most the one in flight when the process was killed.
+    assert run.pages_done == run.api_calls == PAGES
+    calls_after = admin_call(sandbox, "GET", f"organisations/{org['tenantId']}/limits")
+    calls = calls_after["day_count"] - calls_before["day_count"]
+    assert PAGES <= calls <= PAGES + 1
+    watermark = ImportWatermark.objects.get(xero_tenant_id=connection.tenant_id, kind="customers")
+    assert run.xero_started_at is not None and watermark.since < run.xero_started_at
