@@ -201,22 +201,77 @@ def test_cust_4_importer_searches_and_pages_through_xero(screens, nz):
     assert "Nothing in Xero matches" in nothing
 
 
-def test_sup_1_supplier_importer_says_which_contacts_import_all_leaves_out(screens, nz):
-    page = text(screens.get(importer_url(nz, "suppliers")))
-    assert "Import suppliers from Xero" in page and "Would create" in page
-    if "Xero does not mark it as a supplier" in page:
-        assert "Import all leaves it out" in page
+def make_supplier_only_contact(connection, name="Parts Wholesale"):
+    """A contact Xero marks as a supplier only: it has a bill and no sales invoice."""
+    with fast_client(connection) as client:
+        made = client.put("/Contacts", {"Contacts": [{"Name": name, "AccountNumber": "SUP-9"}]})
+        contact = made["Contacts"][0]
+        line = {"Description": "Cables", "Quantity": 1, "UnitAmount": 10, "AccountCode": "300"}
+        client.put(
+            "/Invoices",
+            {
+                "Invoices": [
+                    {
+                        "Type": "ACCPAY",
+                        "Contact": {"ContactID": contact["ContactID"]},
+                        "LineItems": [line],
+                    }
+                ]
+            },
+        )
+    return contact
 
 
-def test_importer_shows_records_that_cannot_be_imported_with_the_reason(screens, nz):
+def test_sup_1_importers_say_which_contacts_import_all_leaves_out(screens, nz):
+    make_supplier_only_contact(nz)
+    suppliers = text(screens.get(importer_url(nz, "suppliers"), {"q": "Parts Wholesale"}))
+    assert "Import suppliers from Xero" in suppliers and "Parts Wholesale" in suppliers
+    assert "supplier" in suppliers and "Would create</span> a new supplier" in suppliers
+    assert "Import all leaves it out" not in suppliers
+    customers = text(screens.get(importer_url(nz, "customers"), {"q": "Parts Wholesale"}))
+    assert "Import all leaves it out: Xero marks it as a supplier only" in customers
+    others = text(screens.get(importer_url(nz, "suppliers"), {"q": contacts(nz)[0]["Name"]}))
+    assert "Import all leaves it out: Xero does not mark it as a supplier" in others
+
+
+def test_prod_2_products_importer_lists_items_with_code_price_and_match(screens, nz, product_group):
     with fast_client(nz) as client:
-        client.put("/Items", {"Items": [{"Code": "X" * 30, "Name": "N" * 50}]})
-        client.put("/Items", {"Items": [{"Code": "FINE-1", "Name": "Fine item"}]})
-    # Over-long names cannot come from the sandbox (it enforces Xero's limits), so the reason
-    # shown is the mapping's own for what it gives: every item is importable here.
+        items = client.get("/Items")["Items"]
+    same_code = Product.objects.create(name="Ours", code=items[0]["Code"], group=product_group)
     page = text(screens.get(importer_url(nz, "products")))
-    assert "FINE-1" in page and "Would create" in page
-    assert "Where imported products go" in page
+    for item in items:
+        assert item["Code"] in page and f'value="{item["ItemID"]}"' in page
+    edit = reverse("catalog:product_edit", args=[same_code.pk])
+    assert f'<a href="{edit}">' in page and "(matched by accounts code)" in page
+    assert page.count("Would create</span> a new product") == len(items) - 1
+    price = items[1].get("SalesDetails", {}).get("UnitPrice")
+    if price is not None:
+        assert f"{price:.2f}" in page
+    assert "Where imported products go" in page and "Product group" in page
+    found = text(screens.get(importer_url(nz, "products"), {"q": items[1]["Code"]}))
+    assert found.count('name="ids"') == 1
+
+
+def test_a_record_xero_gives_that_cannot_be_imported_shows_its_reason_and_no_checkbox(rf, nz):
+    # The sandbox enforces Xero's limits, so it cannot give such a record: render the row.
+    from django.template.loader import render_to_string
+
+    from ledgerbridge.xero.import_views import ImportForm, Preview, Row
+    from ledgerbridge.xero.models import ImportKind
+
+    row = Row(xero_id="", name="", code="", problems=["it has no name"])
+    html = render_to_string(
+        "xero/import_records.html",
+        {
+            "connection": nz,
+            "kind": ImportKind.CUSTOMERS,
+            "form": ImportForm(),
+            "preview": Preview([row], 1, False, 1, 1),
+            "selected": set(),
+        },
+        request=rf.get("/"),
+    )
+    assert "Cannot import</span> it has no name" in html and 'name="ids"' not in html
 
 
 # --- products need a group (PROD-3) and show their Xero data (PROD-4) ---------------------------
