@@ -23,6 +23,11 @@ PRODUCT_SETS = (
 )
 
 
+class OptionField(forms.ModelChoiceField[TrackingOption]):
+    def label_from_instance(self, obj: TrackingOption) -> str:
+        return obj.name
+
+
 def add_tracking_fields(form: forms.BaseForm, instance: Model, tenant: str | None) -> list[str]:
     """TRK-4: one select per enabled placeholder and organisation (`tenant`'s only, if given),
     listing the active options of the category assigned to it; returns the field names."""
@@ -36,7 +41,7 @@ def add_tracking_fields(form: forms.BaseForm, instance: Model, tenant: str | Non
     for _, placeholder, category in categories:
         name = f"{TRACKING_PREFIX}{category.pk}"
         org = orgs.get(category.xero_tenant_id, category.xero_tenant_id)
-        form.fields[name] = forms.ModelChoiceField(
+        form.fields[name] = OptionField(
             queryset=category.options.filter(status=tracking.ACTIVE),
             required=False,
             label=f"{placeholder} ({org})" if several else placeholder,

@@ -84,6 +84,7 @@ def tracking_page(request: HttpRequest) -> HttpResponse:
     )
     assign_forms = {c.pk: AssignForm(connection=c, slots=slots) for c in _organisations()}
     refused: forms.Form | None = None
+    problem: list[tuple[str, str]] = []
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "settings":
         settings_form = SettingsForm(request.POST)
@@ -103,8 +104,7 @@ def tracking_page(request: HttpRequest) -> HttpResponse:
         raw = request.POST.get("connection", "")
         connection = next((c for c in _organisations() if str(c.pk) == raw), None)
         if connection is None:
-            settings_form.add_error(None, "Pick a connected organisation; reload the page.")
-            refused = settings_form
+            problem = [("Organisation", "Pick a connected organisation; reload the page.")]
         else:
             form = AssignForm(request.POST, connection=connection, slots=slots)
             assign_forms[connection.pk] = form
@@ -123,16 +123,13 @@ def tracking_page(request: HttpRequest) -> HttpResponse:
                     return redirect("xero:xero_tracking:page")
             refused = form
     elif action is not None:
-        settings_form.add_error(None, "Unknown action; reload the page.")
-        refused = settings_form
+        problem = [("Form", "Unknown action; reload the page.")]
     context = {
         "settings_form": settings_form,
         "tracking": row,
         "slots": slots,
         "organisations": [(c, assign_forms[c.pk]) for c in _organisations()],
-        "summary": error_summary(refused) if refused is not None else [],
+        "summary": [*error_summary(refused), *problem] if refused is not None else problem,
         "section": SECTION,
     }
-    return render(
-        request, "xero/tracking.html", context, status=400 if refused is not None else 200
-    )
+    return render(request, "xero/tracking.html", context, status=400 if context["summary"] else 200)
