@@ -252,6 +252,23 @@ def test_prod_2_products_importer_lists_items_with_code_price_and_match(screens,
     assert found.count('name="ids"') == 1
 
 
+def test_prod_2_an_item_whose_code_another_product_here_holds_cannot_be_imported(
+    screens, nz, product_group
+):
+    with fast_client(nz) as client:
+        item = client.get("/Items")["Items"][0]
+    Product.objects.create(
+        name="Linked elsewhere",
+        code=item["Code"],
+        group=product_group,
+        xero_tenant_id=nz.tenant_id,
+        xero_id="00000000-0000-0000-0000-000000000001",
+    )
+    page = text(screens.get(importer_url(nz, "products"), {"q": item["Code"]}))
+    assert f"Cannot import</span> item code {item['Code']} is already used" in page
+    assert f'value="{item["ItemID"]}"' not in page  # nothing to select
+
+
 def test_a_record_xero_gives_that_cannot_be_imported_shows_its_reason_and_no_checkbox(rf, nz):
     # The sandbox enforces Xero's limits, so it cannot give such a record: render the row.
     from django.template.loader import render_to_string

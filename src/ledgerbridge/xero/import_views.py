@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ledgerbridge.accounts.models import User
 from ledgerbridge.accounts.permissions import area_required
@@ -231,10 +231,30 @@ def preview(connection: Connection, kind: ImportKind, q: str, page: int) -> Prev
         [(r.xero_id, r.code or None, r.name) for r in usable],
         CODE_FIELD[kind],
     )
+    # A code another record of this organisation already holds: as the import decides it.
+    code_field = CODE_FIELD[kind]
+    holders = dict(
+        linked_model(kind)
+        ._default_manager.filter(
+            xero_tenant_id=connection.tenant_id,
+            **{f"{code_field}__in": [r.code for r in usable if r.code]},
+        )
+        .values_list(code_field, "pk")
+    )
     for row, match in zip(usable, matches, strict=True):
         if match.record is not None:
             row.record, row.how = match.record, match.how
             row.url = reverse(EDIT_URL[kind], args=[match.record.pk])
+        holder = holders.get(row.code) if row.code else None
+        if holder is not None and holder != (match.record.pk if match.record else None):
+            if kind == ImportKind.PRODUCTS:
+                row.problems.append(f"item code {row.code} is already used by another product here")
+            else:
+                clash = (
+                    f"Account number {row.code} is already used by another record here; "
+                    "it would be imported without it."
+                )
+                row.note = f"{row.note} {clash}".strip()
     return result
 
 
@@ -272,6 +292,7 @@ def _chosen_ids(request: HttpRequest) -> list[str]:
     return ids
 
 
+@require_http_methods(["GET", "POST"])
 @area_required("configuration")
 def importer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """CUST-4, SUP-1, PROD-2/3: list a page of Xero records with what each would do; POST
@@ -305,8 +326,6 @@ def importer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                     else:
                         messages.success(request, f"{chosen.label} import queued.")
                         return redirect("xero:xero_imports:run", run_id=run.pk)
-        elif request.method != "GET":
-            raise Refused("Only GET and POST are understood here.", 405)
     except Refused as exc:
         return _refuse(request, exc)
 
