@@ -164,6 +164,16 @@ def test_cust_4_importer_lists_xero_customers_with_what_each_would_do(screens, n
     assert by_number.xero_id == second["ContactID"]
 
 
+def test_cust_4_prod_2_each_importer_page_view_is_one_xero_call(screens, nz, sandbox):
+    def accepted():
+        return admin_call(sandbox, "GET", f"organisations/{nz.tenant_id}/limits")["accepted"]
+
+    for kind, params in (("customers", {}), ("customers", {"q": "a"}), ("products", {"page": 1})):
+        before = accepted()
+        assert screens.get(importer_url(nz, kind), params).status_code == 200
+        assert accepted() == before + 1
+
+
 def test_cust_4_import_selected_brings_only_the_chosen_records(screens, nz):
     chosen = [c["ContactID"] for c in contacts(nz)[:2]]
     answer = screens.post(importer_url(nz, "customers"), {"action": "selected", "ids": chosen})
