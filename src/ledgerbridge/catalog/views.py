@@ -279,11 +279,12 @@ def taxrate_link(request: HttpRequest, pk: int) -> HttpResponse:
     form = LinkOrganisationForm(posted(request), rate=rate)
     context: dict[str, Any] = {"rate": rate, "form": form, "step": 1, "section": "Configuration"}
     if rate.is_zero_rate:
-        form.add_error(None, "The zero tax rate is not linked to an organisation.")
-    elif request.method == "POST" and form.is_valid():
+        context["summary"] = [("Tax rate", "The zero tax rate is not linked to an organisation.")]
+        return render(request, "catalog/taxrate_link.html", context, status=400)
+    if request.method == "POST" and form.is_valid():
         connection = form.cleaned_data["connection"]
         return redirect("catalog:taxrate_link_pick", pk=pk, connection=connection.pk)
-    refused = request.method == "POST" or rate.is_zero_rate
+    refused = request.method == "POST"
     context["summary"] = error_summary(form) if refused else []
     return render(request, "catalog/taxrate_link.html", context, status=400 if refused else 200)
 
@@ -302,8 +303,10 @@ def taxrate_link_pick(request: HttpRequest, pk: int, connection: int) -> HttpRes
     }
     allowed = LinkOrganisationForm(rate=rate).fields["connection"].queryset  # type: ignore[attr-defined]
     if rate.is_zero_rate or not allowed.filter(pk=org.pk).exists():
-        messages.error(request, f"{org} cannot be picked for {rate.name}; pick again.")
-        return redirect("catalog:taxrate_link", pk=pk)
+        # Not connected, or not the organisation this rate already belongs to: step 1 again.
+        context.update(form=LinkOrganisationForm(rate=rate), step=1)
+        context["summary"] = [("Organisation", f"{org} cannot be picked for {rate.name}.")]
+        return render(request, "catalog/taxrate_link.html", context, status=400)
     try:
         # A person is waiting: one retry at most, then say what Xero answered.
         with XeroClient(org, max_attempts=2) as client:

@@ -1,0 +1,164 @@
+"""TAX-2: linking a tax rate by hand, organisation first, then one of its Xero tax rates read
+live from the sandbox over HTTP; refusals and Xero failures shown, never a 500."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ledgerbridge.catalog.models import TaxRate
+from ledgerbridge.catalog.services import zero_rate
+from ledgerbridge.xero import connections
+
+from .helpers import admin_call, connect, fast_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def nz(xero_settings, sandbox):
+    return connect(sandbox, "NZ books", "Demo Company (NZ)")
+
+
+@pytest.fixture
+def au(xero_settings, sandbox):
+    return connect(sandbox, "AU books", "Demo Company (AU)")
+
+
+@pytest.fixture
+def web(admin, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def rate(db):
+    return TaxRate.objects.create(name="Sales GST", percentage=Decimal(15))
+
+
+def live_rates(connection) -> list[dict]:
+    with fast_client(connection) as client:
+        return [r for r in client.get("/TaxRates")["TaxRates"] if r["Status"] == "ACTIVE"]
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def refused(response, *named: str) -> str:
+    page = text(response)
+    assert response.status_code == 400, page[:3000]
+    assert "Nothing was saved" in page
+    for name in named:
+        assert name in page, f"{name!r} not on the page"
+    return page
+
+
+def test_tax_2_pick_the_organisation_then_one_of_its_xero_tax_rates_read_live(
+    web, nz, au, rate, sandbox
+):
+    assert "Link to Xero" in text(web.get(reverse("catalog:taxrate_edit", args=[rate.pk])))
+    step1 = text(web.get(reverse("catalog:taxrate_link", args=[rate.pk])))
+    assert "NZ books" in step1 and "AU books" in step1
+
+    answer = web.post(reverse("catalog:taxrate_link", args=[rate.pk]), {"connection": nz.pk})
+    pick = reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk])
+    assert answer.status_code == 302 and answer["Location"] == pick
+
+    # A Xero user adds a tax rate just now: the list is read live, so it is offered at once.
+    with fast_client(nz) as client:
+        client.put(
+            "/TaxRates",
+            {
+                "Name": "Freshly added",
+                "TaxComponents": [{"Name": "GST", "Rate": 9.5}],
+                "ReportTaxType": "OUTPUT",
+            },
+        )
+    in_xero = live_rates(nz)
+    step2 = text(web.get(pick))
+    assert "Freshly added" in step2
+    for xero_rate in in_xero:
+        assert xero_rate["TaxType"] in step2
+    chosen = next(r for r in in_xero if r["Name"] == "Freshly added")
+
+    answer = web.post(pick, {"tax_type": chosen["TaxType"]})
+    assert answer.status_code == 302, text(answer)[:3000]
+    rate.refresh_from_db()
+    assert (rate.xero_tenant_id, rate.xero_tax_type, rate.xero_name) == (
+        nz.tenant_id,
+        chosen["TaxType"],
+        "Freshly added",
+    )
+    listing = text(web.get(reverse("catalog:taxrate_list")))
+    assert "NZ books" in listing and chosen["TaxType"] in listing
+
+    # Once linked, a rate keeps its organisation: only that one is offered.
+    step1 = text(web.get(reverse("catalog:taxrate_link", args=[rate.pk])))
+    assert "NZ books" in step1 and "AU books" not in step1
+    refused(
+        web.post(reverse("catalog:taxrate_link", args=[rate.pk]), {"connection": au.pk}),
+        "Organisation",
+    )
+
+
+@pytest.mark.parametrize("value", ["", "999999", "abc"])
+def test_tax_2_an_unknown_organisation_is_refused_with_the_field_named(web, nz, rate, value):
+    answer = web.post(reverse("catalog:taxrate_link", args=[rate.pk]), {"connection": value})
+    refused(answer, "Organisation")
+    rate.refresh_from_db()
+    assert rate.xero_tax_type == ""
+
+
+@pytest.mark.parametrize("value", ["", "NOT-A-TAX-TYPE", "OUTPUT' OR 1=1"])
+def test_tax_2_a_tax_type_xero_did_not_list_is_refused(web, nz, rate, value):
+    pick = reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk])
+    refused(web.post(pick, {"tax_type": value}), "Xero tax rate")
+    rate.refresh_from_db()
+    assert (rate.xero_tenant_id, rate.xero_tax_type) == ("", "")
+
+
+def test_tax_2_a_tax_type_already_linked_or_a_name_taken_is_refused(web, nz, rate):
+    tax_type = live_rates(nz)[0]["TaxType"]
+    TaxRate.objects.create(
+        name="Other", percentage=Decimal(1), xero_tenant_id=nz.tenant_id, xero_tax_type=tax_type
+    )
+    pick = reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk])
+    refused(web.post(pick, {"tax_type": tax_type}), "already linked to Other")
+    TaxRate.objects.create(name="sales gst", percentage=Decimal(2), xero_tenant_id=nz.tenant_id)
+    other_type = live_rates(nz)[1]["TaxType"]
+    refused(web.post(pick, {"tax_type": other_type}), "rename this one first")
+    rate.refresh_from_db()
+    assert (rate.xero_tenant_id, rate.xero_tax_type) == ("", "")
+
+
+def test_tax_2_zero_rate_and_disconnected_organisations_cannot_be_picked(web, nz, rate):
+    zero = zero_rate()
+    refused(web.get(reverse("catalog:taxrate_link", args=[zero.pk])), "zero tax rate")
+    connections.disconnect(nz)
+    refused(web.get(reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk])), "Organisation")
+    assert "NZ books" not in text(web.get(reverse("catalog:taxrate_link", args=[rate.pk])))
+    assert web.get(reverse("catalog:taxrate_link_pick", args=[rate.pk, 999999])).status_code == 404
+
+
+@pytest.mark.parametrize("fault", ["500", "day_limit"])
+def test_tax_2_a_xero_error_shows_a_clear_message_never_a_500(web, nz, rate, sandbox, fault):
+    if fault == "day_limit":
+        admin_call(sandbox, "POST", "settings", day_limit=0)
+    else:
+        admin_call(sandbox, "POST", "faults", kind="500", count=5, tenant_id=nz.tenant_id)
+    try:
+        answer = web.get(reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk]))
+    finally:
+        admin_call(sandbox, "DELETE", "faults")
+        admin_call(sandbox, "POST", "settings", day_limit=5000)
+    page = text(answer)
+    assert answer.status_code == 502, page[:3000]
+    assert "Xero could not be reached" in page and "Nothing was linked" in page
+    rate.refresh_from_db()
+    assert rate.xero_tax_type == ""
