@@ -1,0 +1,6 @@
+"""Run every benchmark: `python -m bench`."""
+
+from bench import import_bench
+
+if __name__ == "__main__":
+    import_bench.main()
