@@ -162,3 +162,16 @@ def test_tax_2_a_xero_error_shows_a_clear_message_never_a_500(web, nz, rate, san
     assert "Xero could not be reached" in page and "Nothing was linked" in page
     rate.refresh_from_db()
     assert rate.xero_tax_type == ""
+
+
+def test_tax_2_a_new_tax_rate_goes_on_to_picking_its_organisation(web, nz):
+    answer = web.post(reverse("catalog:taxrate_create"), {"name": "New GST", "percentage": "15"})
+    created = TaxRate.objects.get(name="New GST")
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("catalog:taxrate_link", args=[created.pk])
+    assert "NZ books" in text(web.get(answer["Location"]))
+
+
+def test_tax_2_without_a_connected_organisation_a_new_rate_goes_back_to_the_list(web):
+    answer = web.post(reverse("catalog:taxrate_create"), {"name": "New GST", "percentage": "15"})
+    assert answer["Location"] == reverse("catalog:taxrate_list")

@@ -76,9 +76,13 @@ def _edit(
     section: str,
     save: Callable[[Any, Any], Model],
     groups: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    created_next: Callable[[Model], str | None] | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """Create (pk None) or edit one catalog record: the form parses, the `save` service writes."""
+    """Create (pk None) or edit one catalog record: the form parses, the `save` service writes.
+
+    After a create, `created_next` may name the page to go on to (else the list).
+    """
     instance = get_object_or_404(model, pk=pk) if pk is not None else None
     form = form_class(posted(request), instance=instance)
     if groups and getattr(form, "tracking_fields", None):
@@ -92,7 +96,8 @@ def _edit(
             messages.success(
                 request, f"{kind.capitalize()} {saved} {'saved' if pk else 'created'}."
             )
-            return redirect(list_name)
+            following = created_next(saved) if created_next and pk is None else None
+            return redirect(following or list_name)
     stored = model._default_manager.get(pk=pk) if pk is not None else None
     return form_page(
         request,
@@ -241,7 +246,15 @@ def taxrate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         list_name="catalog:taxrate_list",
         section="Configuration",
         after=_link_panel(pk),
+        created_next=_link_next,
     )
+
+
+def _link_next(rate: Model) -> str | None:
+    """TAX-2: a new tax rate goes straight on to linking when an organisation is connected."""
+    if LinkOrganisationForm(rate=rate).fields["connection"].queryset.exists():  # type: ignore[arg-type, attr-defined]
+        return reverse("catalog:taxrate_link", args=[rate.pk])
+    return None
 
 
 def _link_panel(pk: int | None) -> str:
