@@ -544,3 +544,14 @@ def test_cust_4_in_the_browser_select_all_import_and_follow_the_run_live(
     expect(page.locator("[data-run-refresh]")).to_be_hidden()
     assert page.evaluate("window.stillTheSamePage") is True  # updated in place, not reloaded
     page.screenshot(path=SCREENSHOT, full_page=True)
+
+    # The connection lists the run; an imported customer's settings tab shows its Xero link.
+    page.get_by_role("link", name="‹ NZ books").click()
+    expect(page.locator("table.recent-imports")).to_contain_text("Customers")
+    expect(page.locator("table.recent-imports")).to_contain_text("Done")
+    page.screenshot(path="/tmp/ledgerbridge-connection-imports.png", full_page=True)
+    imported = Customer.objects.get(xero_id=first["ContactID"])
+    page.goto(f"{live_server.url}{reverse('customers:settings', args=[imported.pk])}")
+    expect(page.get_by_role("heading", name="Xero", exact=True)).to_be_visible()
+    expect(page.locator(".xero-panel")).to_contain_text("NZ books (Demo Company (NZ))")
+    page.screenshot(path="/tmp/ledgerbridge-customer-xero.png", full_page=True)

@@ -449,7 +449,6 @@ def xero_panel(record: Model, *, product: bool = False) -> SafeString:
         "linked": bool(getattr(record, "xero_id", "")),
         "tenant": tenant,
         "organisation": organisation,
-        "connection": connection,
         "data": _flatten(dict(getattr(record, "xero_data", None) or {})),
         "product": product,
     }
