@@ -486,3 +486,51 @@ def test_trk_4_with_tracking_disabled_nothing_extra_shows(web, nz, product, cust
     assert answer.status_code == 302
     detail = page_of(web.get(reverse("billing:invoice_detail", args=[Invoice.objects.get().pk])))
     assert 'class="tracking' not in detail
+
+
+# In Chromium --------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_trk_4_in_a_browser_set_up_tracking_and_invoice_lines_show_the_winner(
+    live_server, page, admin, nz, product, customer, gst
+):
+    """From the Xero page to the invoice: setting, placeholder, a product's option, a line's
+    own option on a row added by the line editor's script, and the winners on the invoice."""
+    admin.set_password("Browser-Test-Pass-7")
+    admin.save()
+    customer.xero_tenant_id = product.xero_tenant_id = nz.tenant_id
+    customer.save()
+    product.save()
+    page.goto(f"{live_server.url}/login/?next=/configuration/integrations/xero/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill("Browser-Test-Pass-7")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Tracking categories").click()
+    page.get_by_label("Use tracking categories").check()
+    page.get_by_label("First placeholder").fill("Area")
+    page.get_by_role("button", name="Save setting").click()
+    page.locator(f"#assign-{nz.pk}").get_by_label("Area").select_option(label="Region")
+    page.get_by_role("button", name="Save placeholders of NZ books").click()
+    assert "Placeholders of NZ books saved" in page.locator(".messages").inner_text()
+
+    page.goto(f"{live_server.url}{reverse('catalog:product_edit', args=[product.pk])}")
+    page.get_by_label("Area").select_option(label="North")
+    page.get_by_role("button", name="Save").click()
+    assert [o.name for o in product.tracking_options.all()] == ["North"]
+
+    page.goto(f"{live_server.url}{reverse('billing:invoice_create')}")
+    page.get_by_label("Customer").select_option(label=customer.name)
+    for row, own_option in ((0, None), (1, "South")):
+        if row:
+            page.get_by_role("button", name="+ Add a line").click()
+        page.locator(f"#id_lines-{row}-product").select_option(label=str(product))
+        page.locator(f"#id_lines-{row}-quantity").fill("1")
+        page.locator(f"#id_lines-{row}-tax_rate").select_option(label=str(gst))
+        if own_option:
+            page.locator(f"#id_lines-{row}-tracking_1").select_option(label=own_option)
+    page.get_by_role("button", name="Create invoice").click()
+    shown = page.locator("#invoice-lines .tracking").all_inner_texts()
+    page.screenshot(path="/tmp/ledgerbridge-tracking-invoice.png", full_page=True)
+    assert shown == ["Area: North", "Area: South"]

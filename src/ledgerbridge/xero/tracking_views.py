@@ -45,6 +45,8 @@ class AssignForm(forms.Form):
     def __init__(
         self, *args: Any, connection: Connection, slots: list[tuple[int, str]], **kwargs: Any
     ) -> None:
+        # Ids of its own: the setting's fields on the same page are also called placeholder_n.
+        kwargs.setdefault("auto_id", f"id_org{connection.pk}_%s")
         super().__init__(*args, **kwargs)
         self.connection = connection
         choices = TrackingCategory.objects.filter(
