@@ -114,6 +114,15 @@ def cmd_create_token(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("rotate-keys", "Re-encrypt stored secrets with the newest LEDGERBRIDGE_FERNET_KEYS key.")
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    _setup()
+    from ledgerbridge.xero.connections import rotate_secrets
+
+    print(f"Re-encrypted {rotate_secrets()} stored secret(s) with the newest key.")
+    return 0
+
+
 @command(
     "demo-data", "Load the demo data set (customers, tickets, invoices…) into an empty database."
 )
@@ -243,6 +252,7 @@ def _xero_connections() -> int:
 
 
 def _xero_import(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
     from django.db.models import Q
     from django.utils import timezone
 
@@ -284,7 +294,10 @@ def _xero_import(args: argparse.Namespace) -> int:
     if args.full:
         params["full"] = True
 
-    run = start_import(connection, args.kind, params=params, background=args.background)
+    try:
+        run = start_import(connection, args.kind, params=params, background=args.background)
+    except ValidationError as exc:
+        return _fail(" ".join(exc.messages))
     if args.background:
         print(
             f"Import {run.pk} ({run.get_kind_display().lower()} from {connection.name}) is queued; "

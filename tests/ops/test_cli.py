@@ -90,3 +90,40 @@ def test_worker_once_runs_periodic_work(data_dir: Path) -> None:
     result = run(data_dir, "worker", "--once")
     assert result.returncode == 0, result.stderr
     assert "raise_recurring_invoices state=SUCCESSFUL" in result.stderr
+
+
+def test_rotate_keys_re_encrypts_with_the_newest_key(data_dir: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    env_old = {"LEDGERBRIDGE_FERNET_KEYS": old}
+    script = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='ledgerbridge.settings'; "
+        "django.setup(); from django.utils import timezone; "
+        "from ledgerbridge.xero.models import TokenSet; t=TokenSet(); "
+        "t.store({'access_token':'A1','refresh_token':'R1'}, timezone.now()); t.save()"
+    )
+    base = {**os.environ, "LEDGERBRIDGE_DATA_DIR": str(data_dir)}
+    base.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-c", script], env={**base, **env_old}, check=True)
+    rotated = subprocess.run(
+        [sys.executable, "-m", "ledgerbridge.cli", "rotate-keys"],
+        env={**base, "LEDGERBRIDGE_FERNET_KEYS": f"{new},{old}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rotated.returncode == 0 and "Re-encrypted 1" in rotated.stdout, rotated.stderr
+    read = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='ledgerbridge.settings'; "
+        "django.setup(); from ledgerbridge.xero.models import TokenSet; "
+        "print(TokenSet.objects.get().refresh_token)"
+    )
+    only_new = subprocess.run(
+        [sys.executable, "-c", read],
+        env={**base, "LEDGERBRIDGE_FERNET_KEYS": new},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert only_new.stdout.strip() == "R1", only_new.stderr
