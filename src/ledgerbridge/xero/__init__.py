@@ -10,4 +10,7 @@ Map:
                     10,000/min per app)
 - `errors.py`       what each Xero answer means, decided once: retry, wait, reconnect, fix
 - `views.py`, `api.py`  Configuration > Integrations > Xero screens and REST endpoints
+- `tracking.py`     tracking categories on our side: the setting and placeholders, options on
+                    product groups, products and invoice lines, which option wins (TRK-1, 3, 4);
+                    `tracking_views.py` is its Configuration screen
 """
