@@ -351,9 +351,12 @@ def _contact_pages(
         )
         _note_xero_clock(run, body)
         contacts = list(body.get("Contacts") or [])
-        total = (body.get("pagination") or {}).get("itemCount")
+        pagination = body.get("pagination") or {}
+        total = pagination.get("itemCount")
         yield page, contacts, total
-        if len(contacts) < PAGE_SIZE:
+        # The last page is the one Xero counts (so an exact multiple of PAGE_SIZE costs no
+        # extra call for an empty page), or a short one.
+        if len(contacts) < PAGE_SIZE or page >= int(pagination.get("pageCount") or page + 1):
             return
         page += 1
 
