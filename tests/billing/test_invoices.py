@@ -204,3 +204,60 @@ def test_absurd_amounts_are_refused_naming_the_line_not_overflowing(customer, gs
     with pytest.raises(ValidationError, match="split the document"):
         issue_invoice(customer, many, date=today)
     assert not Invoice.objects.exists()
+
+
+def test_inv_9_removing_a_labour_line_releases_exactly_its_own_time(
+    customer, technician, charge_rate, today
+):
+    from ledgerbridge.work.models import Ticket
+
+    printer = Ticket.objects.create(customer=customer, title="Printer")
+    email = Ticket.objects.create(customer=customer, title="Email")
+    e1 = log_time(
+        printer, technician, date=today, hours=Decimal(1), charge_rate=charge_rate, summary="p"
+    )
+    e2 = log_time(
+        email, technician, date=today, hours=Decimal(2), charge_rate=charge_rate, summary="e"
+    )
+    [invoice] = bill_time([e1.pk, e2.pk], date=today)
+    lines = list(invoice.lines.order_by("position"))
+    keep = lines[1]
+    update_invoice(
+        invoice,
+        [
+            LineData(
+                keep.description,
+                keep.quantity,
+                keep.unit_price,
+                keep.tax_rate_id,
+                item_code=keep.item_code,
+                charge_rate_id=keep.charge_rate_id,
+            )
+        ],
+        date=today,
+        due_date=None,
+        status="DRAFT",
+        reference="",
+        amount_type="Exclusive",
+    )
+    assert list(ready_for_invoicing()) == [e1]  # the removed line's time, and only it
+    [remaining] = invoice.lines.all()
+    assert remaining.pk == keep.pk and list(remaining.time_entries.all()) == [e2]
+
+
+def test_a_line_id_of_another_document_is_refused(customer, gst, today):
+    first = issue_invoice(customer, [line(gst.pk)], date=today)
+    second = issue_invoice(customer, [line(gst.pk)], date=today)
+    foreign = first.lines.get().pk
+    with pytest.raises(ValidationError) as caught:
+        update_invoice(
+            second,
+            [line(gst.pk, line_id=foreign)],
+            date=today,
+            due_date=None,
+            status="DRAFT",
+            reference="",
+            amount_type="Exclusive",
+        )
+    assert "lines[0].line_id" in caught.value.message_dict
+    assert first.lines.get().pk == foreign

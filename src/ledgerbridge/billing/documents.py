@@ -37,6 +37,8 @@ class LineData:
     product_id: int | None = None
     item_code: str = ""
     charge_rate_id: int | None = None
+    # The existing line this one keeps (its id); None: matched as `write_lines` says.
+    line_id: int | None = None
 
 
 def next_number(name: str, prefix: str) -> str:
@@ -118,24 +120,79 @@ def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
         raise ValidationError(errors)
 
 
+def _pair_rows(
+    existing: list[LineBase], lines: Seq[LineData], billed: set[int]
+) -> list[LineBase | None]:
+    """Which existing row each new line keeps: its `line_id`; else the first unused row that is
+    the same line (description, charge rate, product); else, in order, an unused row that bills
+    no time. A row kept by nothing is deleted, so removing a labour line releases exactly the
+    time that line billed, and never moves time onto another line."""
+    by_id = {row.pk: row for row in existing}
+    used: set[int] = set()
+    paired: list[LineBase | None] = [None] * len(lines)
+    errors: dict[str, list[str]] = {}
+    for i, data in enumerate(lines):
+        if data.line_id is not None:
+            row = by_id.get(data.line_id)
+            if row is None or row.pk in used:
+                errors[f"lines[{i}].line_id"] = [
+                    f"Line {data.line_id} is not a line of this document."
+                ]
+            else:
+                paired[i] = row
+                used.add(row.pk)
+    if errors:
+        raise ValidationError(errors)
+
+    def same(row: LineBase, data: LineData) -> bool:
+        return (row.description, getattr(row, "charge_rate_id", None), row.product_id) == (
+            data.description.strip(),
+            data.charge_rate_id,
+            data.product_id,
+        )
+
+    for i, data in enumerate(lines):
+        if paired[i] is None:
+            row = next((r for r in existing if r.pk not in used and same(r, data)), None)
+            if row is not None:
+                paired[i] = row
+                used.add(row.pk)
+    for i in range(len(lines)):
+        if paired[i] is None:
+            row = next((r for r in existing if r.pk not in used and r.pk not in billed), None)
+            if row is not None:
+                paired[i] = row
+                used.add(row.pk)
+    return paired
+
+
 def write_lines(
     document: Totals, line_model: type[LineBase], parent_field: str, lines: Seq[LineData]
 ) -> list[LineBase]:
-    """Replace a document's lines with `lines` (positions in order) and recompute its totals.
+    """Replace a document's lines with `lines` (in this order) and recompute its totals.
 
-    Lines are matched to existing ones by position, so a line kept in place keeps its id (and,
-    for labour lines, the time entries it billed); lines beyond the new count are deleted.
+    Existing rows are kept where a line is the same line (see `_pair_rows`), so a kept labour
+    line keeps the time entries it billed; rows no line keeps are deleted, which makes the time
+    they billed ready for invoicing again.
     """
     validate_lines(lines)
-    manager = line_model._default_manager
+    manager: Any = line_model._default_manager  # a concrete line model's manager
     existing = list(manager.filter(**{parent_field: document}).order_by("position", "id"))
-    written: list[LineBase] = []
-    for position, data in enumerate(lines):
-        row = (
-            existing[position]
-            if position < len(existing)
-            else line_model(**{parent_field: document})
+    billed: set[int] = set()
+    if hasattr(line_model, "time_entries"):
+        billed = set(
+            manager.filter(pk__in=[r.pk for r in existing], time_entries__isnull=False)
+            .values_list("pk", flat=True)
+            .distinct()
         )
+    paired = _pair_rows(existing, lines, billed)
+    kept = {row.pk for row in paired if row is not None}
+    for stale in existing:
+        if stale.pk not in kept:
+            stale.delete()
+    written: list[LineBase] = []
+    for position, (data, found) in enumerate(zip(lines, paired, strict=True)):
+        row = found or line_model(**{parent_field: document})
         row.position = position
         row.description = data.description.strip()
         row.quantity = Decimal(data.quantity)
@@ -147,8 +204,6 @@ def write_lines(
             row.charge_rate_id = data.charge_rate_id
         row.save()
         written.append(row)
-    for stale in existing[len(lines) :]:
-        stale.delete()
     recalculate(document, written)
     return written
 
