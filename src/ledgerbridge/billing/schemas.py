@@ -28,6 +28,12 @@ class LineIn(Input):
     tax_rate: Id
     item_code: str = Field("", max_length=30)
     charge_rate: Id | None = Field(None, description="Charge rate id of a labour line.")
+    id: Id | None = Field(
+        None,
+        description="On a change: the id of the existing line this one is (it keeps the time "
+        "a labour line billed). Without it, a line is matched by description, charge rate and "
+        "product; a line left out is removed and the time it billed is ready again.",
+    )
 
     @model_validator(mode="after")
     def _amount_in_range(self) -> LineIn:
@@ -46,6 +52,7 @@ class LineIn(Input):
             product_id=self.product,
             item_code=self.item_code,
             charge_rate_id=self.charge_rate,
+            line_id=self.id,
         )
 
 
