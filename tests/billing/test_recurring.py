@@ -131,3 +131,44 @@ def test_bad_schedule_is_refused_and_nothing_saved(customer, gst):
         )
     assert {"interval_unit", "interval_count"} <= set(caught.value.message_dict)
     assert not RecurringInvoice.objects.exists()
+
+
+@pytest.mark.django_db
+def test_deleted_invoices_are_never_raised_again_after_an_edit(customer, gst):
+    from ledgerbridge.billing.services import delete_invoice
+
+    schedule = monthly(customer, gst, D(2026, 9, 1))
+    for invoice in raise_due_invoices(D(2026, 11, 2)):
+        delete_invoice(invoice)
+    update_recurring(
+        schedule, [LineData("Managed", Decimal(1), Decimal(10), gst.pk)], reference="Renamed"
+    )
+    schedule.refresh_from_db()
+    assert schedule.next_date == D(2026, 12, 1) and schedule.last_raised_date == D(2026, 11, 1)
+    assert raise_due_invoices(D(2026, 11, 30)) == []
+
+
+@pytest.mark.django_db
+def test_a_schedule_that_cannot_raise_says_why(customer, gst):
+    schedule = monthly(customer, gst, D(2026, 11, 1))
+    customer.active = False
+    customer.save()
+    assert raise_due_invoices(D(2026, 11, 2)) == []
+    schedule.refresh_from_db()
+    assert "was not raised" in schedule.last_error and "inactive" in schedule.last_error
+    customer.active = True
+    customer.save()
+    assert len(raise_due_invoices(D(2026, 11, 2))) == 1
+    schedule.refresh_from_db()
+    assert schedule.last_error == ""
+
+
+@pytest.mark.django_db
+def test_the_recurring_list_shows_why_a_schedule_did_not_raise(customer, gst, admin, client):
+    monthly(customer, gst, D(2026, 11, 1))
+    customer.active = False
+    customer.save()
+    raise_due_invoices(D(2026, 11, 2))
+    client.force_login(admin)
+    page = client.get("/billing/recurring/").content.decode()
+    assert "not raised" in page and "inactive" in page

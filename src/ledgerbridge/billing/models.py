@@ -178,6 +178,12 @@ class RecurringInvoice(Totals):
         help_text="Overrides the default invoice status when set.",
     )
     active = models.BooleanField(default=True)
+    # The latest date ever raised: a high-water mark, so a date whose invoice was deleted is
+    # never raised again, whatever is edited later.
+    last_raised_date = models.DateField(null=True, blank=True, editable=False)
+    # Why the last due invoice could not be raised (e.g. an inactive customer); cleared on success.
+    last_error = models.TextField(blank=True, default="", editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

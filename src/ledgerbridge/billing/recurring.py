@@ -14,6 +14,7 @@ from collections.abc import Sequence as Seq
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ledgerbridge.billing.documents import LineData, line_data_from, write_lines
 from ledgerbridge.billing.models import (
@@ -93,14 +94,15 @@ def create_recurring(
 def update_recurring(
     schedule: RecurringInvoice, lines: Seq[LineData], **fields: object
 ) -> RecurringInvoice:
-    """Change a schedule; moving its start re-bases the next date on the new start."""
+    """Change a schedule; the next date is re-based on the new schedule, after the latest date
+    ever raised, so no date is raised twice."""
     locked = RecurringInvoice.objects.select_for_update().get(pk=schedule.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
     _check_schedule(locked.start_date, locked.end_date)
-    last = (
-        locked.invoices.order_by("-recurring_date").values_list("recurring_date", flat=True).first()
-    )
+    # Never before the latest date ever raised, even if its invoice was deleted since.
+    raised = locked.invoices.order_by("-recurring_date").values_list("recurring_date", flat=True)
+    last = max(filter(None, [locked.last_raised_date, raised.first()]), default=None)
     locked.next_date = next_after(locked, last) if last else locked.start_date
     locked.full_clean()
     locked.save()
@@ -149,11 +151,19 @@ def _raise_for(schedule_id: int, today: dt.date) -> list[Invoice]:
                         )
                     )
                 schedule.next_date = next_after(schedule, when)
-                schedule.save(update_fields=["next_date"])
+                schedule.last_raised_date = max(filter(None, [schedule.last_raised_date, when]))
+                schedule.last_error = ""
+                schedule.save(update_fields=["next_date", "last_raised_date", "last_error"])
         except IntegrityError:
             # Another worker raised this date between our check and insert: nothing to do.
             log.info("recurring invoice %s for %s already raised elsewhere", schedule_id, today)
         except ValidationError as exc:
-            log.warning("recurring invoice %s cannot be raised: %s", schedule_id, exc)
+            # Kept on the schedule and shown on screen, not only logged every minute.
+            reason = " ".join(exc.messages)
+            log.warning("recurring invoice %s cannot be raised: %s", schedule_id, reason)
+            RecurringInvoice.objects.filter(pk=schedule_id).update(
+                last_error=f"The invoice due {when} was not raised: {reason}",
+                last_error_at=timezone.now(),
+            )
             return raised
     return raised
