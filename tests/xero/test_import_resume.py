@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -28,9 +29,9 @@ CONTACTS = 3500
 PAGES = -(-CONTACTS // PAGE_SIZE)
 
 
-def test_an_import_killed_mid_way_resumes_without_duplicate_or_gap(
-    xero_settings, sandbox, tmp_path: Path
-):
+@pytest.fixture
+def big(xero_settings, sandbox, tmp_path: Path):
+    """An organisation of CONTACTS contacts, connected; Xero's customers; the command's env."""
     org = admin_call(
         sandbox, "POST", "organisations", name="Big Books Ltd", region="NZ", contacts=CONTACTS
     )
@@ -46,11 +47,8 @@ def test_an_import_killed_mid_way_resumes_without_duplicate_or_gap(
         ]
     assert len(contacts) >= CONTACTS
     records = [mapping.contact_data(c) for c in contacts]
-    expected = {r.xero_id for r in records if r.is_customer or not r.is_supplier}
     assert all(not r.problems for r in records)
-    calls_before = admin_call(sandbox, "GET", f"organisations/{org['tenantId']}/limits")
     admin_call(sandbox, "POST", "settings", latency_ms=1000)  # about a second a page
-
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -61,68 +59,98 @@ def test_an_import_killed_mid_way_resumes_without_duplicate_or_gap(
         "XERO_SANDBOX_URL": sandbox.url,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    command = [
-        sys.executable,
-        "-m",
-        "ledgerbridge.cli",
-        "xero",
-        "import",
-        "customers",
-        "--connection",
-        "Big books",
-    ]
+    return SimpleNamespace(
+        connection=connection,
+        tenant_id=org["tenantId"],
+        expected={r.xero_id for r in records if r.is_customer or not r.is_supplier},
+        env=env,
+    )
 
-    def ledgerbridge() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=60, check=False
-        )
 
-    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+COMMAND = [
+    sys.executable,
+    "-m",
+    "ledgerbridge.cli",
+    "xero",
+    "import",
+    "customers",
+    "--connection",
+    "Big books",
+]
+
+
+def ledgerbridge(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(COMMAND, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def stopped_after_a_page(big: SimpleNamespace, how: signal.Signals) -> ImportRun:
+    """Start the command, stop it with `how` once its first page is saved; the run."""
+    process = subprocess.Popen(COMMAND, env=big.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     run = None
     while time.monotonic() < deadline:
-        run = ImportRun.objects.filter(connection=connection).first()
+        run = ImportRun.objects.filter(connection=big.connection).first()
         if run is not None and run.pages_done >= 1:
             break
-        assert first.poll() is None, first.communicate()
+        assert process.poll() is None, process.communicate()
         time.sleep(0.05)
     assert run is not None and run.pages_done >= 1, "the import never finished a page"
-    first.send_signal(signal.SIGKILL)
-    first.communicate(timeout=10)
-    assert first.returncode == -signal.SIGKILL
-
+    process.send_signal(how)
+    process.communicate(timeout=10)
+    assert process.returncode in (-how, 130)
     run.refresh_from_db()
-    saved = Customer.objects.filter(xero_tenant_id=connection.tenant_id).count()
+    return run
+
+
+def assert_complete(big: SimpleNamespace, run: ImportRun) -> None:
+    """No duplicate, no gap, every page read once, the watermark set."""
+    run.refresh_from_db()
+    assert run.status == ImportStatus.DONE, run.message
+    assert ImportRun.objects.count() == 1  # the rerun resumed the run; it made no new one
+    ids = list(
+        Customer.objects.filter(xero_tenant_id=big.tenant_id).values_list("xero_id", flat=True)
+    )
+    assert len(ids) == len(set(ids)) == len(big.expected)  # no duplicate
+    assert set(ids) == big.expected  # no gap
+    assert run.created == len(big.expected) and run.updated == 0
+    assert run.pages_done == run.api_calls == PAGES
+    watermark = ImportWatermark.objects.get(xero_tenant_id=big.tenant_id, kind="customers")
+    assert run.xero_started_at is not None and watermark.since < run.xero_started_at
+
+
+def test_an_import_killed_mid_way_resumes_without_duplicate_or_gap(big, sandbox):
+    calls_before = admin_call(sandbox, "GET", f"organisations/{big.tenant_id}/limits")
+    run = stopped_after_a_page(big, signal.SIGKILL)
+    saved = Customer.objects.filter(xero_tenant_id=big.tenant_id).count()
     assert run.status == ImportStatus.RUNNING and not run.finished
     assert run.pages_done < PAGES and run.next_page == run.pages_done + 1
-    assert 0 < saved < len(expected) and saved == run.created
+    assert 0 < saved < len(big.expected) and saved == run.created
     assert not ImportWatermark.objects.exists()
 
     # A killed process cannot say it stopped: until its run has been silent for STALE_AFTER,
     # a second process refuses to take it over (it may be alive), and says when it may.
-    refused = ledgerbridge()
+    refused = ledgerbridge(big.env)
     assert refused.returncode == 1 and "another process" in refused.stderr, refused.stderr
     ImportRun.objects.filter(pk=run.pk).update(
         heartbeat_at=run.heartbeat_at - STALE_AFTER - dt.timedelta(seconds=1)
     )
 
-    second = ledgerbridge()
+    second = ledgerbridge(big.env)
     assert second.returncode == 0, second.stderr
     assert f"Resuming import {run.pk} from page {run.next_page}" in second.stdout
     assert "done:" in second.stdout
-
-    run.refresh_from_db()
-    assert run.status == ImportStatus.DONE, run.message
-    assert ImportRun.objects.count() == 1  # the rerun resumed the run; it made no new one
-    tenant_customers = Customer.objects.filter(xero_tenant_id=connection.tenant_id)
-    ids = list(tenant_customers.values_list("xero_id", flat=True))
-    assert len(ids) == len(set(ids)) == len(expected)  # no duplicate
-    assert set(ids) == expected  # no gap
-    assert run.created == len(expected) and run.updated == 0
-    # Every page was read once, plus at most the one in flight when the process was killed.
-    assert run.pages_done == run.api_calls == PAGES
-    calls_after = admin_call(sandbox, "GET", f"organisations/{org['tenantId']}/limits")
+    assert_complete(big, run)
+    # Each page was read once, plus at most the one in flight when the process was killed.
+    calls_after = admin_call(sandbox, "GET", f"organisations/{big.tenant_id}/limits")
     calls = calls_after["day_count"] - calls_before["day_count"]
     assert PAGES <= calls <= PAGES + 1
-    watermark = ImportWatermark.objects.get(xero_tenant_id=connection.tenant_id, kind="customers")
-    assert run.xero_started_at is not None and watermark.since < run.xero_started_at
+
+
+def test_an_import_stopped_with_sigterm_is_resumable_at_once(big):
+    run = stopped_after_a_page(big, signal.SIGTERM)
+    assert run.status == ImportStatus.QUEUED and "run the same command again" in run.message
+    assert 0 < run.created < len(big.expected)
+    again = ledgerbridge(big.env)
+    assert again.returncode == 0, again.stderr
+    assert f"Resuming import {run.pk} from page {run.next_page}" in again.stdout
+    assert_complete(big, run)
