@@ -8,7 +8,12 @@ import datetime as dt
 import httpx
 import pytest
 
-from ledgerbridge.xero.errors import DailyLimitReached, TransientError, ValidationFailed
+from ledgerbridge.xero.errors import (
+    AccessDenied,
+    DailyLimitReached,
+    TransientError,
+    ValidationFailed,
+)
 from ledgerbridge.xero.models import Connection, TokenSet
 
 from .helpers import FakeClock, admin_call, connect, fast_client
@@ -47,7 +52,10 @@ def test_retries_are_capped_and_the_error_is_kept_on_the_connection(xero_setting
     with pytest.raises(TransientError), fast_client(connection, clock) as client:
         client.put("/Contacts", {"Contacts": [{"Name": "Never"}]})
     assert len(clock.slept) == 5  # six attempts, five back-offs
-    assert clock.slept == sorted(clock.slept) or max(clock.slept) <= 30  # exponential, capped
+    # Exponential with jitter: the n-th wait is between half and all of 0.5 * 2**(n-1) seconds.
+    for n, waited in enumerate(clock.slept, start=1):
+        full = 0.5 * 2 ** (n - 1)
+        assert full / 2 <= waited <= full
     connection.refresh_from_db()
     assert "Xero had a problem (503)" in connection.last_error
     admin_call(sandbox, "DELETE", "faults")
@@ -154,3 +162,60 @@ def test_the_spec_oracle_refuses_a_request_xero_would_not_accept():
         headers={"xero-tenant-id": "x"},
     )
     assert check_request(good) == "accounting"
+
+
+def test_back_off_is_capped(xero_settings, sandbox):
+    connection = connect(sandbox, "Books")
+    admin_call(sandbox, "POST", "faults", kind="500", count=3, tenant_id=connection.tenant_id)
+    clock = FakeClock()
+    with fast_client(connection, clock, backoff_base=10, backoff_cap=12) as client:
+        client.get("/Organisation")
+    assert len(clock.slept) == 3 and max(clock.slept) <= 12 and clock.slept[-1] >= 6
+
+
+def test_a_write_is_not_retried_past_the_idempotency_window(xero_settings, sandbox):
+    connection = connect(sandbox, "Books")
+    admin_call(sandbox, "POST", "faults", kind="503", count=5, tenant_id=connection.tenant_id)
+    clock = FakeClock()
+    with (
+        pytest.raises(TransientError, match="idempotency window"),
+        fast_client(connection, clock, backoff_base=200, backoff_cap=400) as client,
+    ):
+        client.put("/Contacts", {"Contacts": [{"Name": "Late Ltd"}]})
+    assert sum(clock.slept) > 300 and len(clock.slept) < 5
+
+
+def test_a_missing_permission_is_not_mistaken_for_a_revoked_grant(xero_settings, sandbox):
+    xero_settings.XERO_SCOPES = "openid offline_access accounting.settings"
+    connection = connect(sandbox, "Books")
+    with fast_client(connection) as client:
+        with pytest.raises(AccessDenied, match="not granted the permission"):
+            client.get("/Contacts")
+        assert client.get("/Organisation")["Organisations"]  # the grant still works
+    connection.refresh_from_db()
+    assert connection.state == "connected"
+    assert TokenSet.objects.get().refresh_count == 0
+
+
+def test_a_wrong_client_secret_is_configuration_not_reauthorisation(xero_settings, sandbox):
+    from ledgerbridge.xero.connections import access_token
+    from ledgerbridge.xero.errors import XeroError
+
+    connection = connect(sandbox, "Books")
+    TokenSet.objects.update(expires_at=dt.datetime.now(dt.UTC))
+    xero_settings.XERO_CLIENT_SECRET = "wrong"
+    with pytest.raises(XeroError, match="XERO_CLIENT_SECRET"):
+        access_token(connection.token_set_id)
+    connection.refresh_from_db()
+    assert connection.state == "connected" and TokenSet.objects.get().needs_reauth_since is None
+
+
+def test_a_client_outliving_a_disconnect_says_reconnect(xero_settings, sandbox):
+    from ledgerbridge.xero import connections
+    from ledgerbridge.xero.errors import ReauthorisationNeeded
+
+    connection = connect(sandbox, "Books")
+    client = fast_client(connection)
+    connections.disconnect(Connection.objects.get(pk=connection.pk))
+    with pytest.raises(ReauthorisationNeeded, match="disconnected"), client:
+        client.get("/Organisation")

@@ -76,6 +76,7 @@ def test_conn_4_save_before_connecting_is_refused(xero_settings):
 def test_conn_5_disconnect_revokes_and_removes_the_xero_connection(xero_settings, sandbox):
     connection = connect(sandbox, "Books")
     token = TokenSet.objects.get().access_token
+    refresh = TokenSet.objects.get().refresh_token
     with SpecCheckedHttp(timeout=10) as http:
         connections.disconnect(connection, http=http)
     assert any(c.startswith("DELETE /connections/") for c in http.checked)
@@ -85,6 +86,18 @@ def test_conn_5_disconnect_revokes_and_removes_the_xero_connection(xero_settings
     assert not TokenSet.objects.exists()
     listed = httpx.get(f"{sandbox.url}/connections", headers={"Authorization": f"Bearer {token}"})
     assert listed.status_code == 401 or listed.json() == []
+    # Revoked: Xero refuses the refresh token it had.
+    refused = httpx.post(
+        f"{sandbox.url}/connect/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh,
+            "client_id": xero_settings.XERO_CLIENT_ID,
+            "client_secret": xero_settings.XERO_CLIENT_SECRET,
+        },
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    assert connection.last_error == ""
 
 
 def test_conn_5_disconnect_keeps_a_shared_login_for_the_other_organisation(xero_settings, sandbox):
@@ -190,3 +203,26 @@ def test_a_code_already_used_is_refused(xero_settings, sandbox):
         connections.complete_authorisation({"code": params["code"], "state": state2}, REDIRECT_URI)
     second.refresh_from_db()
     assert not second.tenant_id
+
+
+def test_a_connection_needing_reauthorisation_says_xero_was_not_told_on_disconnect(
+    xero_settings, sandbox
+):
+    connection = connect(sandbox, "Books")
+    connections.mark_needs_reauth(connection.token_set_id, "revoked")
+    connections.disconnect(Connection.objects.get(pk=connection.pk))
+    connection.refresh_from_db()
+    assert "Connected apps in Xero" in connection.last_error
+
+
+def test_the_callback_belongs_to_whoever_pressed_connect_now(xero_settings, sandbox, admin):
+    from ledgerbridge.accounts.models import Role, User
+
+    other = User.objects.create_user("other-admin", password="x-Long-Pass-9", role=Role.ADMIN)
+    connection = connections.create_connection("Books")
+    url = connections.start_authorisation(connection, admin, REDIRECT_URI)
+    params = consent(sandbox, url)
+    with pytest.raises(AuthorisationFailed, match="started by another user"):
+        connections.complete_authorisation(params, REDIRECT_URI, user=other)
+    [linked] = connections.complete_authorisation(params, REDIRECT_URI, user=admin)
+    assert linked.pk == connection.pk

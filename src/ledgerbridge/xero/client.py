@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 ACCOUNTING = "/api.xro/2.0"
 MAX_PAGE_SIZE = 1000
+# Xero keeps an Idempotency-Key's answer for about 6 minutes (XERO-FACTS 3): a write is not
+# retried after this long, because a retry could then make a duplicate.
+WRITE_RETRY_WINDOW = 300.0
 _budgets: Budgets | None = None
 _budgets_lock = threading.Lock()
 
@@ -149,10 +152,13 @@ class XeroClient:
             records = list(body.get(collection) or [])
             if records:
                 yield records
-            if page_size is None or len(records) < page_size:
+            if page_size is None:
                 return
             pagination = body.get("pagination") or {}
-            if pagination.get("pageCount") and page >= int(pagination["pageCount"]):
+            if pagination.get("pageCount") is not None:  # Xero says how many pages there are
+                if page >= int(pagination["pageCount"]):
+                    return
+            elif len(records) < page_size:
                 return
             page += 1
 
@@ -180,7 +186,17 @@ class XeroClient:
         refreshed = False
         failures = 0
         waits = 0
+        started = self.budget.clock()
         while True:
+            if (
+                method in {"PUT", "POST"}
+                and failures + waits
+                and (self.budget.clock() - started > WRITE_RETRY_WINDOW)
+            ):
+                raise TransientError(
+                    "Xero did not answer a change within its idempotency window; it may or may "
+                    "not have been made. Read the record back before sending it again."
+                )
             self._check_paused()
             try:
                 self.budget.acquire()

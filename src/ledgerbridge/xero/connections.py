@@ -41,6 +41,7 @@ from ledgerbridge.xero.models import (
 log = logging.getLogger(__name__)
 
 ATTEMPT_LIFETIME = dt.timedelta(minutes=15)
+TOKEN_TIMEOUT = 10.0  # seconds; well under SQLite's busy timeout (settings.py)
 
 
 class AuthorisationFailed(Exception):
@@ -83,7 +84,8 @@ class XeroApp:
 
         Returns the token; raises TokenRefused with Xero's `error` code, or TransientError.
         """
-        client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
+        # Short: on SQLite a refresh holds the write lock while it waits (see `access_token`).
+        client = http or httpx.Client(timeout=min(settings.XERO_TIMEOUT, TOKEN_TIMEOUT))
         data = {**form, "client_id": self.client_id, "client_secret": self.client_secret}
         try:
             response = client.post(
@@ -173,14 +175,19 @@ def start_authorisation(
     )
 
 
-def _claim_attempt(state: str) -> AuthorisationAttempt:
-    """Use an attempt once: an unknown, expired or replayed state is refused."""
+def _claim_attempt(state: str, user: User | None) -> AuthorisationAttempt:
+    """Use an attempt once: an unknown, expired, replayed or someone else's state is refused."""
     if not state:
         raise AuthorisationFailed("Xero's answer carried no state; start again with Connect now.")
     attempt = AuthorisationAttempt.objects.select_related("connection").filter(state=state).first()
     if attempt is None:
         raise AuthorisationFailed(
             "This authorisation answer does not match any Connect now we started; start again."
+        )
+    if user is not None and attempt.started_by_id not in (None, user.pk):
+        raise AuthorisationFailed(
+            "This Connect now was started by another user; press Connect now yourself.",
+            attempt.connection,
         )
     fresh_after = timezone.now() - ATTEMPT_LIFETIME
     claimed = AuthorisationAttempt.objects.filter(
@@ -199,12 +206,15 @@ def complete_authorisation(
     redirect_uri: str,
     app: XeroApp | None = None,
     http: httpx.Client | None = None,
+    user: User | None = None,
 ) -> list[Connection]:
-    """Finish the flow from Xero's redirect. Returns the connections it filled in: the one that
+    """Finish the flow from Xero's redirect (`user`, who is back, must be who started it).
+
+    Returns the connections it filled in: the one that
     started it first, then one per further organisation the login granted. None is saved yet
     (CONN-4); a failure changes no connection."""
     app = app or XeroApp.from_settings()
-    attempt = _claim_attempt(params.get("state", ""))
+    attempt = _claim_attempt(params.get("state", ""), user)
     connection = attempt.connection
     if params.get("error"):
         detail = params.get("error_description") or params["error"]
@@ -376,7 +386,9 @@ def access_token(
     `stale`: a token Xero just refused with 401; it is refreshed unless someone already did.
     """
     leeway = settings.XERO_REFRESH_LEEWAY
-    current = TokenSet.objects.get(pk=token_set_id)
+    current = TokenSet.objects.filter(pk=token_set_id).first()
+    if current is None:  # disconnected or reconnected since the caller looked
+        raise ReauthorisationNeeded("The Xero connection was disconnected: connect it again.")
     if current.needs_reauth_since:
         raise ReauthorisationNeeded("The Xero connection needs re-authorisation: connect it again.")
     if not current.expires_within(leeway) and (stale is None or current.access_token != stale):
@@ -410,7 +422,12 @@ def _refresh(row: TokenSet, app: XeroApp, http: httpx.Client | None) -> str:
             http, {"grant_type": "refresh_token", "refresh_token": row.refresh_token}
         )
     except TokenRefused as exc:
-        if exc.error in {"invalid_grant", "unauthorized_client", "invalid_client"}:
+        if exc.error == "invalid_client":
+            raise XeroError(
+                "Xero refused the app's credentials (invalid_client): check XERO_CLIENT_ID and "
+                "XERO_CLIENT_SECRET. The connection itself is still good."
+            ) from exc
+        if exc.error in {"invalid_grant", "unauthorized_client"}:
             raise GrantRevoked(exc.error) from exc
         raise XeroError(f"Xero refused to refresh the token ({exc.error}).") from exc
     now = timezone.now()
@@ -462,7 +479,12 @@ def disconnect(
     app = app or XeroApp.from_settings()
     token_set = connection.token_set
     problems = []
-    if token_set is not None and not token_set.needs_reauth_since:
+    if token_set is not None and token_set.needs_reauth_since:
+        problems.append(
+            "Xero's side was not removed because the connection needed re-authorisation; "
+            "remove Ledgerbridge under Settings > Connected apps in Xero"
+        )
+    elif token_set is not None:
         client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
         try:
             token = access_token(token_set.pk, app=app, http=client)
@@ -475,20 +497,21 @@ def disconnect(
                     problems.append(f"Xero answered {answer.status_code} to the removal")
             # Revoking removes EVERY connection this Xero user gave the app, whichever token set
             # holds it (XERO-FACTS 1), so revoke only when the user has no other connection here.
-            same_user = Connection.objects.exclude(pk=connection.pk).filter(token_set=token_set)
-            if token_set.xero_user_id:
-                same_user = Connection.objects.exclude(pk=connection.pk).filter(
-                    token_set__xero_user_id=token_set.xero_user_id
-                )
-            if not same_user.exists() and token_set.refresh_token:
-                client.post(
+            others = Connection.objects.exclude(pk=connection.pk)
+            same_user = (
+                others.filter(token_set__xero_user_id=token_set.xero_user_id)
+                if token_set.xero_user_id
+                else others.filter(token_set=token_set)
+            )
+            fresh = TokenSet.objects.get(pk=token_set.pk)  # access_token() may have rotated it
+            if not same_user.exists() and fresh.refresh_token:
+                revoked = client.post(
                     f"{app.identity_url}/connect/revocation",
-                    data={
-                        "token": token_set.refresh_token,
-                        "client_id": app.client_id,
-                        "client_secret": app.client_secret,
-                    },
-                )
+                    data={"token": fresh.refresh_token, "client_id": app.client_id,
+                          "client_secret": app.client_secret},
+                )  # fmt: skip
+                if revoked.status_code != 200:
+                    problems.append(f"Xero answered {revoked.status_code} to the revocation")
         except (XeroError, httpx.HTTPError) as exc:
             problems.append(str(exc))
         finally:

@@ -134,6 +134,17 @@ def classify(status: int, headers: Mapping[str, str], body: bytes) -> XeroError 
         payload = json.loads(text) if text.strip() else None
     except ValueError:
         payload = None
+    challenge = lower.get("www-authenticate", "")
+    if status == 401 and "insufficient_scope" in challenge:
+        # A permission the connection was not granted (XERO-FACTS 5): reconnecting with the
+        # right scopes fixes it; refreshing the token does not, and the grant is still good.
+        wanted = challenge.split("scope=", 1)[1].strip('" ') if "scope=" in challenge else ""
+        return AccessDenied(
+            "Xero refused: this connection was not granted the permission "
+            f"{wanted or 'this call needs'}. Reconnect it to grant it.",
+            status=status,
+            body=text,
+        )
     if status == 401:
         detail = payload.get("Detail", "") if isinstance(payload, dict) else text
         return ReauthorisationNeeded(

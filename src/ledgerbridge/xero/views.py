@@ -131,7 +131,8 @@ def callback(request: HttpRequest) -> HttpResponse:
     """Xero sends the person back here; land on the same connection's screen (CONN-3)."""
     params = {k: v for k, v in request.GET.items() if isinstance(v, str)}
     try:
-        linked = service.complete_authorisation(params, redirect_uri(request))
+        user = request.user if isinstance(request.user, User) else None
+        linked = service.complete_authorisation(params, redirect_uri(request), user=user)
     except AuthorisationFailed as exc:
         messages.error(request, exc.message)
         if exc.connection is not None:
