@@ -105,7 +105,6 @@ def assign_placeholders(
     TrackingCategory.objects.filter(
         xero_tenant_id=tenant_id, placeholder__in=list(assignments)
     ).update(placeholder=0)
-    TrackingCategory.objects.filter(pk__in=[c.pk for c in chosen.values()]).update(placeholder=0)
     for slot, category in chosen.items():
         TrackingCategory.objects.filter(pk=category.pk).update(placeholder=slot)
         category.placeholder = slot
