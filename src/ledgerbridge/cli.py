@@ -283,7 +283,7 @@ def _xero_import(args: argparse.Namespace) -> int:
                 + (f"; the groups are {groups}." if groups else "; create a product group first.")
             )
         wanted = Q(name__iexact=args.group)
-        if args.group.isdigit():
+        if args.group.isdecimal():
             wanted |= Q(pk=int(args.group))
         group = ProductGroup.objects.filter(wanted).first()
         if group is None:

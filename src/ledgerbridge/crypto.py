@@ -30,17 +30,26 @@ def _load_keys() -> list[bytes]:
         return [k.encode() for k in configured]
     path = _key_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return [path.read_bytes().strip()]
-    except FileNotFoundError:
-        key = Fernet.generate_key()
+    for _ in range(50):
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
-            return [path.read_bytes().strip()]
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-        return [key]
+            key = path.read_bytes().strip()
+        except FileNotFoundError:
+            key = Fernet.generate_key()
+            # Written whole, then linked into place, so a racing process never reads it half done.
+            partial = path.with_name(f".{path.name}.{os.getpid()}")
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key)
+            try:
+                os.link(partial, path)
+            except FileExistsError:
+                continue  # another process made it first: read that one
+            finally:
+                partial.unlink()
+            return [key]
+        if key:
+            return [key]
+    raise SecretUnreadable(f"{path} is empty; restore the key file")
 
 
 @functools.cache

@@ -26,14 +26,27 @@ def _env_bool(name: str, default: bool) -> bool:
 def _secret_from_file(path: Path) -> str:
     """Read a generated secret, creating it (mode 0600) on first use."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        value = secrets.token_urlsafe(50)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(value)
-        return value
+    for _ in range(50):
+        try:
+            value = path.read_text().strip()
+        except FileNotFoundError:
+            value = secrets.token_urlsafe(50)
+            # Written whole under a temporary name, then linked into place: a process starting
+            # at the same moment either makes it first or reads the finished file.
+            partial = path.with_name(f".{path.name}.{os.getpid()}")
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(value)
+            try:
+                os.link(partial, path)
+            except FileExistsError:
+                continue  # another process won; read its key
+            finally:
+                partial.unlink()
+            return value
+        if value:
+            return value
+    raise RuntimeError(f"{path} is empty; delete it to generate a new secret")
 
 
 DEBUG = _env_bool("DEBUG", False)
@@ -111,7 +124,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # writers queue on busy_timeout instead of failing with "database is locked".
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # Above the Xero token timeout (10 s): a refresh holds the write lock while it waits.
+        "timeout": 30,
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

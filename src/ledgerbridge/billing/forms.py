@@ -288,7 +288,7 @@ class BillForm(forms.Form):
         data = super().clean() or {}
         if not self.raw_entries:
             self.add_error(None, "Select at least one time entry to bill.")
-        elif not all(value.isdigit() and len(value) < 19 for value in self.raw_entries):
+        elif not all(value.isdecimal() and len(value) < 19 for value in self.raw_entries):
             self.add_error(None, "Time entries are chosen by their numeric ids; refresh the list.")
         else:
             data["entries"] = sorted({int(value) for value in self.raw_entries})

@@ -104,7 +104,7 @@ def ready(request: HttpRequest) -> HttpResponse:
     )
     chosen: set[int] = set()
     if request.method == "POST":
-        chosen = {int(v) for v in request.POST.getlist("entries") if v.isdigit() and len(v) < 19}
+        chosen = {int(v) for v in request.POST.getlist("entries") if v.isdecimal() and len(v) < 19}
         if form.is_valid():
             try:
                 invoices = bill_time(form.cleaned_data["entries"], date=form.cleaned_data["date"])
@@ -138,7 +138,7 @@ def ready(request: HttpRequest) -> HttpResponse:
 def billed(request: HttpRequest) -> HttpResponse:
     """The invoices a "Bill selected" just created."""
     raw = request.GET.get("invoices", "")
-    ids = [int(v) for v in raw.split(",") if v.isdigit() and len(v) < 19][:200]
+    ids = [int(v) for v in raw.split(",") if v.isdecimal() and len(v) < 19][:200]
     invoices = Invoice.objects.filter(pk__in=ids).select_related("customer").order_by("number")
     return render(request, "billing/billed.html", {"invoices": invoices, "section": "Invoices"})
 

@@ -122,7 +122,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     rows = Product.objects.select_related("group", "parent", "sales_tax_rate")
     rows = search(rows, q, ("name", "code", "description", "group__name"))
     group = request.GET.get("group", "")
-    if group.isdigit():
+    if group.isdecimal():
         rows = rows.filter(group_id=int(group))
     return render(
         request,

@@ -44,7 +44,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     rows = Ticket.objects.select_related("customer")
-    if q.lstrip("#Tt").isdigit():
+    if q.lstrip("#Tt").isdecimal():
         rows = rows.filter(Q(pk=int(q.lstrip("#Tt"))) | Q(title__icontains=q))
     else:
         rows = search(rows, q, ("title", "customer__name"))
