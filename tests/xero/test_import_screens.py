@@ -429,6 +429,16 @@ def test_a_day_limit_shows_on_the_importer_and_the_run_waits_with_its_resume_tim
         admin_call(sandbox, "POST", "settings", day_limit=5000)
 
 
+def test_a_run_waiting_for_reconnection_says_so(screens, nz):
+    run = start_import(nz, "customers", background=False)
+    with fast_client(nz) as client:  # made while connected; the run finds it disconnected
+        connections.disconnect(nz)
+        waiting = run_import(run.pk, client=client)
+    assert waiting.status == ImportStatus.WAITING and waiting.resume_after is None
+    page = text(screens.get(reverse("xero:xero_imports:run", args=[run.pk])))
+    assert "Waiting for the connection" in page and "data-run-waiting hidden" in page
+
+
 def test_a_failed_run_shows_its_message(screens, nz):
     run = start_import(nz, "customers", background=False)
     ImportRun.objects.filter(pk=run.pk).update(

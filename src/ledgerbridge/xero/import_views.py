@@ -277,7 +277,7 @@ class ImportForm(forms.Form):
 
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1").strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
         raise Refused(f"“{raw[:20]}” is not a page number; pages are numbered from 1.")
     return int(raw)
 
@@ -364,7 +364,11 @@ def run_facts(run: ImportRun) -> dict[str, Any]:
         "kind": run.kind,
         "kind_label": run.get_kind_display(),
         "status": run.status,
-        "status_label": run.get_status_display(),
+        "status_label": (
+            "Waiting for the connection"  # CONN-6: no limit to wait out; a person reconnects
+            if run.status == ImportStatus.WAITING and run.resume_after is None
+            else run.get_status_display()
+        ),
         "badge": STATUS_BADGE[ImportStatus(run.status)],
         "finished": run.finished,
         "total": run.total,
