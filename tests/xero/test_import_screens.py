@@ -471,6 +471,8 @@ def test_bad_input_is_refused_with_a_clear_message(screens, nz):
         ),
         ("get", importer_url(nz, "customers") + "?page=abc", {}, 400, "is not a page number"),
         ("get", importer_url(nz, "customers") + "?page=0", {}, 400, "is not a page number"),
+        ("get", importer_url(nz, "customers"), {"page": "²"}, 400, "is not a page number"),
+        ("get", importer_url(nz, "customers"), {"page": "9" * 30}, 400, "is not a page number"),
         (
             "post",
             importer_url(nz, "customers"),
