@@ -10,6 +10,8 @@ The 2,000-versus-20,000 comparison is measured twice: by maxrss, and by tracemal
 (Python allocations only, in separate runs since tracemalloc slows everything down).
 
 Run: `make bench` or `python -m bench` (all benchmarks) or `python -m bench.import_bench`.
+BENCH_QUICK=1 uses small organisations; BENCH_PROFILE=/tmp/prof writes a cProfile of each
+measured import to /tmp/prof.<kind> (the figures are then slower).
 """
 
 from __future__ import annotations
@@ -192,6 +194,7 @@ def child(kind: str, org_name: str, mode: str) -> None:
     import django
 
     django.setup()
+    import cProfile
     import gc
     import tracemalloc
 
@@ -235,9 +238,16 @@ def child(kind: str, org_name: str, mode: str) -> None:
     rss_before = _status_kb("VmRSS") if peak_reset else _maxrss_kb()
     if mode == "trace":
         tracemalloc.start()
+    profile_to = os.environ.get("BENCH_PROFILE")  # a file: cProfile the import into it
+    profiler = cProfile.Profile() if profile_to else None
     with CountingClient(connection) as client:
         began = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         run = run_import(run.pk, client=client)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(f"{profile_to}.{kind}")
         seconds = time.perf_counter() - began
     peak = tracemalloc.get_traced_memory()[1] if mode == "trace" else None
     tracemalloc.stop()
