@@ -30,10 +30,13 @@ def command(
 
 
 def _setup() -> None:
+    """Set Django up once (a second call, e.g. from a test, leaves logging as it is)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ledgerbridge.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    if not apps.ready:
+        django.setup()
 
 
 @command("migrate", "Create or upgrade the database schema (safe to run at any time).")

@@ -31,3 +31,35 @@ def xero_settings(settings: Any, sandbox: SandboxHandle) -> Any:
     crypto.reset_keys()
     yield settings
     crypto.reset_keys()
+
+
+@pytest.fixture(autouse=True)
+def _every_request_to_xero_checked_against_the_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever sends it (the client, connections.py, an import run, a screen), every request to
+    the Accounting API or to /connections in these tests must pass the official spec first.
+
+    This wraps httpx's own send (third-party code, the one seam where requests leave); it checks
+    and then sends for real, so it is an oracle, not a mock.
+    """
+    import httpx
+
+    from .spec import check_request
+
+    send = httpx.Client.send
+
+    def checked_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        check_request(request)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "send", checked_send)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budgets() -> Iterator[None]:
+    """Each test starts with the budgets of a fresh process: a day limit one test ran into must
+    not pause an organisation in the next."""
+    from ledgerbridge.xero.client import reset_budgets
+
+    reset_budgets()
+    yield
+    reset_budgets()

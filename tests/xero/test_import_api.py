@@ -12,7 +12,6 @@ from django_tasks_db.models import DBTaskResult
 from ledgerbridge.accounts.models import ApiToken
 from ledgerbridge.catalog.models import TaxRate
 from ledgerbridge.customers.models import Customer
-from ledgerbridge.xero import client as client_module
 from ledgerbridge.xero import connections
 from ledgerbridge.xero.imports import run_import
 from ledgerbridge.xero.models import ImportRun, ImportStatus
@@ -41,8 +40,6 @@ def fields(answer: Any) -> list[str | None]:
 
 @pytest.fixture
 def nz(xero_settings, sandbox, monkeypatch):
-    # The endpoints use the process's budgets: start them afresh, and leave others' alone.
-    monkeypatch.setattr(client_module, "_budgets", None)
     return connect(sandbox, "NZ books", "Demo Company (NZ)")
 
 

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from ledgerbridge import cli
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.cli import main
 from ledgerbridge.customers.models import Customer
-from ledgerbridge.xero import client as client_module
 from ledgerbridge.xero.models import ImportRun, ImportStatus
 
 from .helpers import admin_call, connect
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def already_set_up(monkeypatch):
-    # Django is set up already; setting it up again would point logging at captured streams.
-    monkeypatch.setattr(cli, "_setup", lambda: None)
-    # The command uses the process's budgets: start them afresh, and leave others' alone.
-    monkeypatch.setattr(client_module, "_budgets", None)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from django.utils import timezone
 from ledgerbridge.catalog.models import Product, TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
-from ledgerbridge.xero import client as client_module
 from ledgerbridge.xero import connections
 from ledgerbridge.xero.imports import run_import, start_import
 from ledgerbridge.xero.models import ImportRun, ImportStatus
@@ -28,7 +27,6 @@ pytestmark = pytest.mark.django_db
 def nz(xero_settings, sandbox, monkeypatch):
     # The screens use the process's budgets (a day limit pauses them): start them afresh here,
     # and leave other tests' alone. The sandbox's tenant ids repeat from test to test.
-    monkeypatch.setattr(client_module, "_budgets", None)
     return connect(sandbox, "NZ books", "Demo Company (NZ)")
 
 

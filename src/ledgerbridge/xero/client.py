@@ -59,6 +59,13 @@ def budgets() -> Budgets:
         return _budgets
 
 
+def reset_budgets() -> None:
+    """Forget this process's budgets (a fresh process's view; used between tests)."""
+    global _budgets
+    with _budgets_lock:
+        _budgets = None
+
+
 def _header(headers: Mapping[str, str], name: str) -> int | None:
     try:
         value = headers.get(name)

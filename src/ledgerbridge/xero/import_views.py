@@ -31,7 +31,7 @@ from ledgerbridge.screens import MAX_QUERY, apply_errors
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
-from ledgerbridge.xero.imports import _wanted_contact, linked_model, open_run, start_import
+from ledgerbridge.xero.imports import linked_model, open_run, start_import, wanted_contact
 from ledgerbridge.xero.matching import match_page
 from ledgerbridge.xero.models import (
     Connection,
@@ -167,7 +167,7 @@ def _contacts_page(client: XeroClient, kind: str, q: str, page: int) -> Preview:
             r for r, yes in (("customer", data.is_customer), ("supplier", data.is_supplier)) if yes
         ]
         note = ""
-        if not _wanted_contact(data, kind, chosen=False):
+        if not wanted_contact(data, kind, chosen=False):
             note = (
                 "Import all leaves it out: Xero does not mark it as a supplier."
                 if kind == ImportKind.SUPPLIERS

@@ -361,7 +361,7 @@ def _contact_pages(
         page += 1
 
 
-def _wanted_contact(data: mapping.ContactData, kind: str, chosen: bool) -> bool:
+def wanted_contact(data: mapping.ContactData, kind: str, chosen: bool) -> bool:
     """Which contacts a full import takes: customers leave out supplier-only contacts,
     suppliers take contacts Xero marks as suppliers (SUP-1). Chosen contacts always come."""
     if chosen:
@@ -387,7 +387,7 @@ def _import_contacts(
         records = [
             r
             for r in records
-            if _changed_since(r.updated_at, run.since) and _wanted_contact(r, run.kind, chosen)
+            if _changed_since(r.updated_at, run.since) and wanted_contact(r, run.kind, chosen)
         ]
         with transaction.atomic():
             counts, problems = apply_contacts(model, tenant, records, tax_map)
