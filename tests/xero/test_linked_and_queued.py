@@ -8,6 +8,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from ledgerbridge.money import AmountType, LineInput, document_totals
 from ledgerbridge.xero import connections
 from ledgerbridge.xero.imports import run_import, start_import
 from ledgerbridge.xero.models import ImportStatus, TokenSet
+from ledgerbridge.xero.tasks import run_import_task
 
 from .helpers import REDIRECT_URI, admin_call, connect, consent, fast_client
 
@@ -45,7 +47,9 @@ def test_conn_5_disconnect_and_delete_lose_nothing_linked_and_reconnecting_links
     assert Customer.objects.count() == len(linked)
 
 
-def test_conn_6_queued_work_waits_for_reauthorisation_and_then_finishes(xero_settings, sandbox):
+def test_conn_6_queued_work_waits_for_reauthorisation_and_then_finishes(
+    xero_settings, sandbox, django_capture_on_commit_callbacks
+):
     books = connect(sandbox, "Books", "Demo Company (NZ)")
     queued = start_import(books, "customers", background=False)
     # The grant is revoked in Xero before the worker gets to the queued import.
@@ -67,7 +71,13 @@ def test_conn_6_queued_work_waits_for_reauthorisation_and_then_finishes(xero_set
     assert books.state == "needs_reauth"
 
     url = connections.start_authorisation(books, None, REDIRECT_URI)
-    connections.complete_authorisation(consent(sandbox, url), REDIRECT_URI)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        connections.complete_authorisation(consent(sandbox, url), REDIRECT_URI)
+    assert len(callbacks) == 1  # reconnecting queued the waiting import again
+    queued_again = DBTaskResult.objects.filter(task_path=run_import_task.module_path)
+    for callback in callbacks:
+        callback()
+    assert queued_again.get().args_kwargs["args"] == [queued.pk]
     finished = run_import(queued.pk)
     assert finished.status == ImportStatus.DONE and finished.created > 0
 

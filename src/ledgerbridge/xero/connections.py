@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -251,6 +252,9 @@ def complete_authorisation(
             "Xero granted no organisation; pick one and try again.", connection
         )
     linked = _link_tenants(connection, token, claims, event_id, tenants)
+    for target in linked:
+        if target.saved:  # reconnected: work that waited for it carries on (CONN-6)
+            resume_waiting_work(target)
     if connection not in linked:
         names = ", ".join(c.name for c in linked)
         if connection.tenant_id:
@@ -337,6 +341,23 @@ def _drop_unused_token_set(token_set_id: int) -> None:
         TokenSet.objects.filter(pk=token_set_id).delete()
 
 
+def resume_waiting_work(connection: Connection) -> int:
+    """Queue again the imports of this organisation that wait for its connection (CONN-6)."""
+    from ledgerbridge.xero.models import ImportRun, ImportStatus
+    from ledgerbridge.xero.tasks import run_import_task
+
+    waiting = list(
+        ImportRun.objects.filter(
+            xero_tenant_id=connection.tenant_id,
+            status=ImportStatus.WAITING,
+            resume_after__isnull=True,  # a day-limit wait resumes by itself at its time
+        ).values_list("pk", flat=True)
+    )
+    for run_id in waiting:
+        transaction.on_commit(partial(run_import_task.enqueue, run_id))
+    return len(waiting)
+
+
 def save_connection(connection: Connection) -> Connection:
     """Save a connection that finished the flow (CONN-4); until then it stays disconnected."""
     if not connection.tenant_id or connection.token_set_id is None:
@@ -348,6 +369,8 @@ def save_connection(connection: Connection) -> Connection:
         else ConnectionState.CONNECTED
     )
     connection.save(update_fields=["saved", "state"])
+    if connection.state == ConnectionState.CONNECTED:
+        resume_waiting_work(connection)
     return connection
 
 
