@@ -317,3 +317,31 @@ def test_an_imported_customer_is_billable_like_any_other(nz, today):
         customer, [LineData("Support", Decimal(1), Decimal(100), rate.pk)], date=today
     )
     assert invoice.customer == customer and invoice.due_date >= today - dt.timedelta(days=0)
+
+
+def test_prod_1_imported_products_carry_their_xero_item_code(nz, product_group):
+    do_import(nz, "products", product_group=product_group.pk)
+    with xero(nz) as client:
+        codes = {i["ItemID"]: i["Code"] for i in client.get("/Items")["Items"]}
+    assert dict(Product.objects.values_list("xero_id", "code")) == codes
+
+
+def test_cust_1_an_unlinked_customer_is_told_its_invoices_will_not_sync(
+    nz, admin, client, gst, today
+):
+    unlinked = Customer.objects.create(name="Internal IT", account_number="INT-1")
+    invoice = issue_invoice(
+        unlinked, [LineData("Work", Decimal(1), Decimal(10), gst.pk)], date=today
+    )
+    client.force_login(admin)
+    page = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
+    assert "will not sync" in page and "not linked to a Xero contact" in page
+    settings_tab = client.get(f"/customers/{unlinked.pk}/settings/").content.decode()
+    assert "Not linked to Xero" in settings_tab and "will not sync" in settings_tab
+    do_import(nz, "customers")
+    linked = Customer.objects.filter(xero_tenant_id=nz.tenant_id).first()
+    linked_invoice = issue_invoice(
+        linked, [LineData("Work", Decimal(1), Decimal(10), gst.pk)], date=today
+    )
+    page = client.get(f"/billing/invoices/{linked_invoice.pk}/").content.decode()
+    assert "linked to a Xero contact" in page and "will not sync" not in page
