@@ -226,3 +226,24 @@ def test_the_callback_belongs_to_whoever_pressed_connect_now(xero_settings, sand
         connections.complete_authorisation(params, REDIRECT_URI, user=other)
     [linked] = connections.complete_authorisation(params, REDIRECT_URI, user=admin)
     assert linked.pk == connection.pk
+
+
+def test_conn_2_one_login_granting_several_organisations_makes_a_connection_each(xero_settings):
+    """Real Xero lets one consent grant several organisations (the sandbox grants one at a time),
+    so the linking step is given Xero's /connections answer for two."""
+    from django.utils import timezone
+
+    from ledgerbridge.xero.connections import _link_tenants
+
+    books = connections.create_connection("Books")
+    tenants = [
+        {"id": "c-1", "tenantId": "t-nz", "tenantName": "Kiwi Ltd", "tenantType": "ORGANISATION"},
+        {"id": "c-2", "tenantId": "t-au", "tenantName": "Roo Pty", "tenantType": "ORGANISATION"},
+    ]
+    token = {"access_token": "a", "refresh_token": "r", "expires_in": 1800, "scope": "openid"}
+    linked = _link_tenants(books, token, {"xero_userid": "u-1"}, "event-1", tenants)
+    assert [c.tenant_name for c in linked] == ["Kiwi Ltd", "Roo Pty"]
+    assert linked[0].pk == books.pk and linked[1].name == "Roo Pty"
+    assert {c.token_set_id for c in linked} == {TokenSet.objects.get().pk}  # one token set
+    assert all(c.awaiting_save for c in linked)
+    assert TokenSet.objects.get().expires_at > timezone.now()
