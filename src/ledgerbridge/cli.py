@@ -203,15 +203,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop(children)
         print("Ledgerbridge stopped.")
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the demo's other processes. A terminal's Ctrl-C reached them too, so first give
+    them a moment to finish on their own (a second signal would make the worker abandon its
+    task); then SIGTERM, then kill."""
+    for child in children:
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 @command("xero", "Xero: list connections, import from an organisation (with a progress bar).")
