@@ -22,11 +22,11 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Model
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from ledgerbridge.accounts.models import User
@@ -125,15 +125,18 @@ def start_import(
 
 
 def _claim(run_id: int) -> bool:
-    """Take the run for this process, unless another live process has it."""
+    """Take the run for this process, unless another live process has it (one UPDATE, so two
+    workers handed the same run cannot both take it)."""
     now = timezone.now()
-    free = ImportRun.objects.filter(pk=run_id).exclude(
-        status__in=[ImportStatus.DONE, ImportStatus.FAILED]
+    claimable = (
+        Q(status__in=[ImportStatus.QUEUED, ImportStatus.WAITING])
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__lte=now - STALE_AFTER)
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__isnull=True)
     )
-    alive = free.filter(status=ImportStatus.RUNNING, heartbeat_at__gt=now - STALE_AFTER)
-    if alive.exists():
-        return False
-    return bool(free.update(status=ImportStatus.RUNNING, heartbeat_at=now, resume_after=None))
+    taken = ImportRun.objects.filter(claimable, pk=run_id).update(
+        status=ImportStatus.RUNNING, heartbeat_at=now, resume_after=None
+    )
+    return bool(taken)
 
 
 def run_import(
@@ -170,8 +173,10 @@ def run_import(
     except Exception as exc:
         log.exception("import %s failed", run.pk)
         return _finish(run, ImportStatus.FAILED, f"The import stopped unexpectedly: {exc}")
-    if not run.params.get("ids"):
-        run.refresh_from_db()
+    run.refresh_from_db()
+    # A run that left records behind (skipped, or without their tax rates) keeps the old
+    # watermark, so importing again after fixing the cause brings those records.
+    if not run.params.get("ids") and not run.problems:
         if run.xero_started_at is not None:
             since = run.xero_started_at - XERO_CLOCK_MARGIN
         else:
@@ -179,6 +184,8 @@ def run_import(
         ImportWatermark.objects.update_or_create(
             xero_tenant_id=run.xero_tenant_id, kind=run.kind, defaults={"since": since}
         )
+    # What it looked at, whatever Xero's count included (e.g. supplier-only contacts).
+    ImportRun.objects.filter(pk=run.pk).update(total=F("processed"))
     return _finish(run, ImportStatus.DONE, _summary(run))
 
 
@@ -254,6 +261,37 @@ def _note_xero_clock(run: ImportRun, body: dict[str, Any]) -> None:
         run.xero_started_at = when
 
 
+Outcome = tuple[dict[str, int], list[dict[str, str]]]
+R = TypeVar("R")
+
+
+def apply_safely(
+    apply: Callable[[list[R]], Outcome], records: list[R], label: Callable[[R], str]
+) -> Outcome:
+    """Apply a page in bulk; if the database refuses it (a clash the checks did not foresee),
+    apply it record by record, each in its own savepoint, and report the ones refused, so one
+    record never stops the page or the import."""
+    try:
+        with transaction.atomic():
+            return apply(records)
+    except IntegrityError:
+        pass
+    counts = {"created": 0, "updated": 0, "skipped": 0}
+    problems: list[dict[str, str]] = []
+    for record in records:
+        try:
+            with transaction.atomic():
+                one, issues = apply([record])
+        except IntegrityError as exc:
+            counts["skipped"] += 1
+            problems.append(_problem(label(record), f"could not be saved here: {exc}"))
+        else:
+            for key, value in one.items():
+                counts[key] = counts.get(key, 0) + value
+            problems.extend(issues)
+    return counts, problems
+
+
 def _problem(label: str, reason: str) -> dict[str, str]:
     return {"record": label[:300], "reason": reason}
 
@@ -286,6 +324,15 @@ def link_tax_rate(rate: TaxRate, tenant_id: str, tax_type: str, xero_name: str =
     )
     if clash is not None:
         raise ValidationError({"xero_tax_type": [f"{tax_type} is already linked to {clash.name}."]})
+    same_name = TaxRate.objects.filter(xero_tenant_id=tenant_id, name__iexact=rate.name)
+    if same_name.exclude(pk=rate.pk).exists():
+        raise ValidationError(
+            {
+                "tax_rate": [
+                    f"That organisation already has a tax rate named {rate.name}; rename one."
+                ]
+            }
+        )
     rate.xero_tenant_id, rate.xero_tax_type, rate.xero_name = tenant_id, tax_type, xero_name
     rate.save(update_fields=["xero_tenant_id", "xero_tax_type", "xero_name"])
     return rate
@@ -317,6 +364,18 @@ def _import_tax_rates(
             rate.percentage = min(max(data.percentage, Decimal(0)), Decimal(100))
             rate.xero_name = data.name
             rate.save()
+        # TAX-1: a link to a Xero tax rate that is no longer active would fail at sync time.
+        active = {data.tax_type for data in rates}
+        for stale in TaxRate.objects.filter(xero_tenant_id=tenant).exclude(
+            xero_tax_type__in=active
+        ):
+            problems.append(
+                _problem(
+                    stale.name,
+                    f"its Xero tax rate {stale.xero_tax_type} is no longer "
+                    "active in Xero; link it to another or stop using it",
+                )
+            )
         # TAX-3: rates assigned to no organisation go, except the zero rate and rates in use.
         for orphan in TaxRate.objects.filter(xero_tenant_id="", is_zero_rate=False):
             try:
@@ -337,17 +396,21 @@ def _contact_pages(
     """(page number, contacts, total) from Xero: the chosen IDs, or every page from the next."""
     ids = list(run.params.get("ids") or [])
     if ids:
-        for start in range(0, len(ids), IDS_PER_CALL):
-            chunk = ids[start : start + IDS_PER_CALL]
+        # Chunks of IDs are numbered like pages, so a resumed run carries on from the next.
+        for chunk in range(run.next_page - 1, (len(ids) + IDS_PER_CALL - 1) // IDS_PER_CALL):
+            wanted = ids[chunk * IDS_PER_CALL : (chunk + 1) * IDS_PER_CALL]
             body = client.get(
-                "/Contacts", params={"IDs": ",".join(chunk), "includeArchived": "true"}
+                "/Contacts", params={"IDs": ",".join(wanted), "includeArchived": "true"}
             )
-            yield None, list(body.get("Contacts") or []), len(ids)
+            yield chunk + 1, list(body.get("Contacts") or []), len(ids)
         return
     page = run.next_page
     while True:
         body = client.get(
-            "/Contacts", params={"page": page, "pageSize": PAGE_SIZE}, if_modified_since=run.since
+            "/Contacts",
+            # Archived contacts too, so a contact archived in Xero is made inactive here.
+            params={"page": page, "pageSize": PAGE_SIZE, "includeArchived": "true"},
+            if_modified_since=run.since,
         )
         _note_xero_clock(run, body)
         contacts = list(body.get("Contacts") or [])
@@ -390,7 +453,11 @@ def _import_contacts(
             if _changed_since(r.updated_at, run.since) and wanted_contact(r, run.kind, chosen)
         ]
         with transaction.atomic():
-            counts, problems = apply_contacts(model, tenant, records, tax_map)
+            counts, problems = apply_safely(
+                lambda page_records: apply_contacts(model, tenant, page_records, tax_map),
+                records,
+                lambda r: r.name,
+            )
             _record_page(run, page=page, counts=counts, problems=problems, total=total)
         run.refresh_from_db()
         progress(run)
@@ -413,19 +480,19 @@ def apply_contacts(
     matches = match_page(
         model, tenant, [(r.xero_id, r.account_number, r.name) for r in usable], "account_number"
     )
-    taken = set(
-        model._default_manager.filter(
-            xero_tenant_id=tenant,
-            account_number__in=[r.account_number for r in usable if r.account_number],
-        ).values_list("account_number", "pk")
-    )
-    owner = {number: pk for number, pk in taken}
+    # Every account number a record of this page could end up with, and who holds it in this
+    # organisation: Xero's number, or the number a matched record already has.
+    wanted = {r.account_number for r in usable if r.account_number}
+    wanted |= {m.record.account_number for m in matches if m.record and m.record.account_number}
+    held = model._default_manager.filter(xero_tenant_id=tenant, account_number__in=wanted)
+    owner: dict[str, int] = {n: pk for n, pk in held.values_list("account_number", "pk") if n}
     creates: list[Party] = []
     updates: list[Party] = []
     for data, match in zip(usable, matches, strict=True):
         party = match.record or model(xero_tenant_id=tenant)
-        number = data.account_number
-        if number and owner.get(number, party.pk) != party.pk:
+        me = party.pk if party.pk else -id(party)
+        number = data.account_number or party.account_number or None
+        if number and owner.get(number, me) != me:
             problems.append(
                 _problem(
                     data.name,
@@ -433,11 +500,11 @@ def apply_contacts(
                     "imported without it",
                 )
             )
-            number = party.account_number if match.record else None
+            number = None
         if number:
-            owner[number] = party.pk if party.pk else -id(party)
+            owner[number] = me
+        party.account_number = number
         party.name = data.name
-        party.account_number = number or party.account_number or None
         party.email = data.email or party.email
         party.phone = data.phone or party.phone
         if any(data.postal.values()):
@@ -517,12 +584,16 @@ def _import_products(
         .values_list("xero_tax_type", "pk")
     )
     first = True
-    for start in range(0, len(records), PAGE_SIZE):
+    # Chunks are numbered like pages, so a resumed run carries on from the next one.
+    for chunk in range(run.next_page - 1, (len(records) + PAGE_SIZE - 1) // PAGE_SIZE):
+        start = chunk * PAGE_SIZE
         with transaction.atomic():
-            counts, problems = apply_items(
-                tenant, group, records[start : start + PAGE_SIZE], tax_map
+            counts, problems = apply_safely(
+                lambda page_records: apply_items(tenant, group, page_records, tax_map),
+                records[start : start + PAGE_SIZE],
+                lambda r: r.name,
             )
-            _record_page(run, page=None, counts=counts, problems=problems, total=len(records))
+            _record_page(run, page=chunk + 1, counts=counts, problems=problems, total=len(records))
             if not first:  # one API call, however many chunks
                 ImportRun.objects.filter(pk=run.pk).update(api_calls=F("api_calls") - 1)
         first = False
@@ -638,6 +709,8 @@ def _import_tracking(
             )
             counts["created" if made else "updated"] += 1
             seen.append(category.pk)
+            listed = [str(o["TrackingOptionID"]) for o in raw.get("Options") or []]
+            category.options.exclude(xero_id__in=listed).update(status="REMOVED")
             for option in raw.get("Options") or []:
                 TrackingOption.objects.update_or_create(
                     category=category,
