@@ -27,8 +27,8 @@ admin may use everything; billing uses customers, suppliers, products and produc
 invoices (with ready-for-invoicing and recurring invoices) and purchase orders; technicians use
 tickets and their own time. Tax rates, charge rates and users are configuration: only admin may
 change them. Billing users may also *read* tax rates and charge rates (invoices need them), and
-every role may read charge rates (time entries need one). Product groups are read by anyone who
-uses products and changed only by admin. A role outside an area gets 403 naming the area.
+every role may read charge rates (time entries need one). Product groups go with products:
+admin and billing read and change them. A role outside an area gets 403 naming the area.
 
 **Errors.** Every 4xx has one body: `{"detail": "...", "errors": [{"field": "lines[0].quantity",
 "message": "..."}]}`. 422: a value is wrong (the field says which); 409: a duplicate or a record

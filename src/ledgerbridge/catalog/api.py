@@ -47,6 +47,7 @@ from ledgerbridge.catalog.services import (
 )
 
 CONFIGURATION = "configuration"
+PRODUCTS = "products"
 
 # --- Tax rates --------------------------------------------------------------------------------
 
@@ -126,7 +127,9 @@ def remove_charge_rate(request: HttpRequest, rate_id: Id) -> Status[None]:
 # --- Product groups ---------------------------------------------------------------------------
 
 product_groups_router = Router(
-    tags=["product groups"], auth=TokenAuth(CONFIGURATION, read=(CONFIGURATION, "products"))
+    # Product groups belong with products (billing manages both), as on the screens.
+    tags=["product groups"],
+    auth=TokenAuth(PRODUCTS),
 )
 
 
@@ -163,7 +166,6 @@ def remove_product_group(request: HttpRequest, group_id: Id) -> Status[None]:
 
 # --- Products ---------------------------------------------------------------------------------
 
-PRODUCTS = "products"
 products_router = Router(tags=["products"], auth=TokenAuth(PRODUCTS))
 
 
