@@ -269,7 +269,8 @@ def _xero_import(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from ledgerbridge.catalog.models import ProductGroup
-    from ledgerbridge.xero.imports import STALE_AFTER, run_import, start_import
+    from ledgerbridge.xero.imports import run_import, start_import
+    from ledgerbridge.xero.imports.common import STALE_AFTER
     from ledgerbridge.xero.models import Connection, ImportRun, ImportStatus
 
     connection = Connection.objects.filter(name__iexact=args.connection).first()
@@ -291,7 +292,7 @@ def _xero_import(args: argparse.Namespace) -> int:
             groups = ", ".join(ProductGroup.objects.values_list("name", flat=True)[:20])
             return _fail(
                 "--group: a products import needs --group NAME|ID, the product group imported "
-                "products join (PROD-3)"
+                "products join"
                 + (f"; the groups are {groups}." if groups else "; create a product group first.")
             )
         wanted = Q(name__iexact=args.group)

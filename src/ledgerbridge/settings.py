@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ledgerbridge.accounts",
+    "ledgerbridge.sync",
+    "ledgerbridge.tracking",
     "ledgerbridge.catalog",
     "ledgerbridge.customers",
     "ledgerbridge.suppliers",

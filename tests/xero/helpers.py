@@ -22,7 +22,10 @@ REDIRECT_URI = "http://127.0.0.1:8000/configuration/integrations/xero/callback/"
 
 def admin_call(sandbox: SandboxHandle, method: str, path: str, **body: Any) -> Any:
     """The sandbox's own admin API (not Xero's): faults, clock, "a Xero user does this"."""
-    response = httpx.request(method, f"{sandbox.url}/_sandbox/{path}", json=body or None)
+    # Generous: seeding a large organisation takes seconds on a busy machine.
+    response = httpx.request(
+        method, f"{sandbox.url}/_sandbox/{path}", json=body or None, timeout=120
+    )
     response.raise_for_status()
     return response.json()
 

@@ -11,6 +11,7 @@ from ledgerbridge.customers.models import Customer
 from ledgerbridge.xero.models import ImportRun, ImportStatus
 
 from .helpers import admin_call, connect
+from .links import in_tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_connections_are_listed_with_their_state(nz, capsys):
 
 def test_import_runs_in_the_foreground_and_prints_the_outcome(nz, capsys):
     code, out, err = ledgerbridge(capsys, "xero", "import", "customers", "--connection", "nz BOOKS")
-    saved = Customer.objects.filter(xero_tenant_id=nz.tenant_id).count()
+    saved = in_tenant(Customer, nz.tenant_id).count()
     assert code == 0, err
     assert f"done: {saved} created, 0 updated, 0 skipped" in out and saved > 0
     assert "Importing customers" in err  # the progress bar (on stderr)
@@ -61,7 +62,7 @@ def test_products_need_a_group_and_problems_are_listed(nz, capsys, product_group
         capsys, "xero", "import", "products", "--connection", "NZ books", "--group", "hardware"
     )
     assert code == 0, err
-    assert Product.objects.filter(xero_tenant_id=nz.tenant_id, group=product_group).exists()
+    assert in_tenant(Product, nz.tenant_id).filter(group=product_group).exists()
     code, out, _ = ledgerbridge(capsys, "xero", "import", "tax-rates", "--connection", "NZ books")
     assert code == 0 and "problem(s):" in out
     assert any(line.startswith("  - GST: ") and "Acme Dental" in line for line in out.splitlines())

@@ -17,10 +17,11 @@ import pytest
 
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.xero import mapping
-from ledgerbridge.xero.imports import PAGE_SIZE, STALE_AFTER
+from ledgerbridge.xero.imports.common import PAGE_SIZE, STALE_AFTER
 from ledgerbridge.xero.models import ImportRun, ImportStatus, ImportWatermark
 
 from .helpers import admin_call, connect, fast_client
+from .links import in_tenant, pairs_in
 from .test_refresh_race import database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -107,10 +108,10 @@ def assert_complete(big: SimpleNamespace, run: ImportRun) -> None:
     run.refresh_from_db()
     assert run.status == ImportStatus.DONE, run.message
     assert ImportRun.objects.count() == 1  # the rerun resumed the run; it made no new one
-    ids = list(
-        Customer.objects.filter(xero_tenant_id=big.tenant_id).values_list("xero_id", flat=True)
-    )
-    assert len(ids) == len(set(ids)) == len(big.expected)  # no duplicate
+    ids = list(pairs_in(Customer, big.tenant_id))
+    # No duplicate: one customer per contact, each linked once.
+    assert len(ids) == len(set(ids)) == len(big.expected)
+    assert in_tenant(Customer, big.tenant_id).count() == len(big.expected)
     assert set(ids) == big.expected  # no gap
     assert run.created == len(big.expected) and run.updated == 0
     assert run.pages_done == run.api_calls == PAGES
@@ -121,7 +122,7 @@ def assert_complete(big: SimpleNamespace, run: ImportRun) -> None:
 def test_an_import_killed_mid_way_resumes_without_duplicate_or_gap(big, sandbox):
     calls_before = admin_call(sandbox, "GET", f"organisations/{big.tenant_id}/limits")
     run = stopped_after_a_page(big, signal.SIGKILL)
-    saved = Customer.objects.filter(xero_tenant_id=big.tenant_id).count()
+    saved = in_tenant(Customer, big.tenant_id).count()
     assert run.status == ImportStatus.RUNNING and not run.finished
     assert run.pages_done < PAGES and run.next_page == run.pages_done + 1
     assert 0 < saved < len(big.expected) and saved == run.created

@@ -13,16 +13,14 @@ from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.catalog.models import Product, TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.sync.services import organisation_for
+from ledgerbridge.tracking.models import TrackingCategory
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.imports import apply_contacts, run_import, start_import
-from ledgerbridge.xero.models import (
-    BrandingTheme,
-    ImportRun,
-    ImportStatus,
-    TrackingCategory,
-)
+from ledgerbridge.xero.models import BrandingTheme, ImportRun, ImportStatus
 
 from .helpers import admin_call, connect, fast_client
+from .links import by_xero_id, in_tenant, make, tax_type, tenant, xero_data, xero_id, xero_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +53,7 @@ def test_tax_3_import_tax_rates_reports_count_and_removes_only_unused_unassigned
     with xero(nz) as client:
         in_xero = [r for r in client.get("/TaxRates")["TaxRates"] if r["Status"] == "ACTIVE"]
     assert run.status == ImportStatus.DONE and run.created == len(in_xero) == run.total
-    assert TaxRate.objects.filter(xero_tenant_id=nz.tenant_id).count() == len(in_xero)
+    assert in_tenant(TaxRate, nz.tenant_id).count() == len(in_xero)
     assert not TaxRate.objects.filter(pk=unused.pk).exists()
     assert TaxRate.objects.filter(pk=gst.pk).exists()  # still used by the customer
     assert any("GST" in p["record"] and "Acme Dental" in p["reason"] for p in run.problems)
@@ -68,9 +66,9 @@ def test_tax_1_every_imported_rate_is_linked_to_its_organisations_tax_type(nz, a
     do_import(nz, "tax-rates")
     do_import(au, "tax-rates")
     for rate in TaxRate.objects.exclude(is_zero_rate=True):
-        assert rate.xero_tenant_id in {nz.tenant_id, au.tenant_id} and rate.xero_tax_type
+        assert tenant(rate) in {nz.tenant_id, au.tenant_id} and tax_type(rate)
     # Both organisations may have a rate of the same name: unique per organisation only.
-    assert TaxRate.objects.filter(xero_tenant_id=au.tenant_id).exists()
+    assert in_tenant(TaxRate, au.tenant_id).exists()
 
 
 def test_cust_2_match_by_name_or_account_number_then_by_xero_id_after_a_rename(nz, sandbox):
@@ -83,8 +81,8 @@ def test_cust_2_match_by_name_or_account_number_then_by_xero_id_after_a_rename(n
     assert run.status == ImportStatus.DONE, run.message
     by_name.refresh_from_db()
     by_number.refresh_from_db()
-    assert (by_name.xero_id, by_name.xero_tenant_id) == (first["ContactID"], nz.tenant_id)
-    assert by_number.xero_id == second["ContactID"] and by_number.name == second["Name"]
+    assert (xero_id(by_name), tenant(by_name)) == (first["ContactID"], nz.tenant_id)
+    assert xero_id(by_number) == second["ContactID"] and by_number.name == second["Name"]
     count = Customer.objects.count()
 
     # Renamed in Xero: the next import finds it by its Xero ID and renames it here too.
@@ -99,27 +97,23 @@ def test_cust_2_match_by_name_or_account_number_then_by_xero_id_after_a_rename(n
 
 def test_cust_3_a_match_in_another_organisation_means_a_new_record(nz, au):
     do_import(au, "customers")
-    au_names = set(
-        Customer.objects.filter(xero_tenant_id=au.tenant_id).values_list("name", flat=True)
-    )
+    au_names = set(in_tenant(Customer, au.tenant_id).values_list("name", flat=True))
     do_import(nz, "customers")
-    nz_names = set(
-        Customer.objects.filter(xero_tenant_id=nz.tenant_id).values_list("name", flat=True)
-    )
+    nz_names = set(in_tenant(Customer, nz.tenant_id).values_list("name", flat=True))
     shared = au_names & nz_names
     assert shared  # the generated organisations share contact names and account numbers
     for name in shared:
         assert Customer.objects.filter(name=name).count() == 2
-    assert Customer.objects.filter(xero_tenant_id=au.tenant_id).count() == len(au_names)
+    assert in_tenant(Customer, au.tenant_id).count() == len(au_names)
 
 
 def test_cust_5_tenant_and_xero_data_shown_and_never_changed_by_another_import(nz, au):
     do_import(nz, "customers")
-    customer = Customer.objects.filter(xero_tenant_id=nz.tenant_id).first()
-    assert customer.xero_data["ContactID"] == customer.xero_id and customer.xero_data["Name"]
+    customer = in_tenant(Customer, nz.tenant_id).first()
+    assert xero_data(customer)["ContactID"] == xero_id(customer) and xero_data(customer)["Name"]
     do_import(au, "customers")
     customer.refresh_from_db()
-    assert customer.xero_tenant_id == nz.tenant_id
+    assert tenant(customer) == nz.tenant_id
 
 
 def test_cust_6_tax_rates_come_through_the_tax_rate_links(nz):
@@ -139,8 +133,8 @@ def test_cust_6_tax_rates_come_through_the_tax_rate_links(nz):
         )
     do_import(nz, "customers")
     taxed = Customer.objects.get(name="Taxed Ltd")
-    assert taxed.sales_tax_rate.xero_tax_type == "OUTPUT2"
-    assert taxed.purchase_tax_rate.xero_tax_type == "INPUT2"
+    assert tax_type(taxed.sales_tax_rate) == "OUTPUT2"
+    assert tax_type(taxed.purchase_tax_rate) == "INPUT2"
 
 
 def test_unlinked_tax_types_are_reported_per_record_and_the_rest_goes_on(nz):
@@ -163,7 +157,7 @@ def test_cust_4_chosen_contacts_only(nz):
     chosen = [contacts[0]["ContactID"], contacts[2]["ContactID"]]
     run = do_import(nz, "customers", ids=chosen)
     assert run.created == 2
-    assert set(Customer.objects.values_list("xero_id", flat=True)) == set(chosen)
+    assert set(xero_ids(Customer)) == set(chosen)
 
 
 def test_sup_1_suppliers_come_from_contacts_that_are_suppliers_with_their_address(nz, sandbox):
@@ -215,7 +209,7 @@ def test_sup_1_suppliers_come_from_contacts_that_are_suppliers_with_their_addres
         "Napier",
         "4110",
     )
-    assert supplier.account_number == "SUP-9" and supplier.xero_tenant_id == nz.tenant_id
+    assert supplier.account_number == "SUP-9" and tenant(supplier) == nz.tenant_id
     assert not Supplier.objects.exclude(pk=supplier.pk).exists()  # customers are not suppliers
 
 
@@ -234,33 +228,34 @@ def test_prod_2_and_4_products_matched_and_filled_from_xero(nz, product_group):
     run = do_import(nz, "products", product_group=product_group.pk)
     assert run.status == ImportStatus.DONE and run.api_calls == 1
     existing.refresh_from_db()
-    assert existing.xero_id == items[0]["ItemID"] and existing.name == items[0]["Name"]
-    second = Product.objects.get(xero_id=items[1]["ItemID"])
-    assert second.group == product_group and second.xero_tenant_id == nz.tenant_id
+    assert xero_id(existing) == items[0]["ItemID"] and existing.name == items[0]["Name"]
+    second = by_xero_id(Product, items[1]["ItemID"])
+    assert second.group == product_group and tenant(second) == nz.tenant_id
     assert second.unit_price == Decimal(str(items[1]["SalesDetails"]["UnitPrice"]))
     assert second.sales_account_code == items[1]["SalesDetails"]["AccountCode"]
-    assert second.sales_tax_rate.xero_tax_type == items[1]["SalesDetails"]["TaxType"]
+    assert tax_type(second.sales_tax_rate) == items[1]["SalesDetails"]["TaxType"]
     assert Product.objects.count() == len(items)
 
 
 def test_a_clashing_product_code_is_reported_and_the_rest_imported(nz, product_group):
     with xero(nz) as client:
         items = client.get("/Items")["Items"]
-    Product.objects.create(
+    make(
+        Product,
+        nz.tenant_id,
+        "another-item",
         name="Other",
         code=items[0]["Code"],
         group=product_group,
-        xero_tenant_id=nz.tenant_id,
-        xero_id="another-item",
     )
     run = do_import(nz, "products", product_group=product_group.pk)
     assert run.skipped == 1 and "already used by another product" in run.problems[0]["reason"]
-    assert Product.objects.filter(xero_tenant_id=nz.tenant_id).count() == len(items)
+    assert in_tenant(Product, nz.tenant_id).count() == len(items)
 
 
 def test_trk_2_tracking_categories_and_options_come_across(nz):
     run = do_import(nz, "tracking")
-    category = TrackingCategory.objects.get(xero_tenant_id=nz.tenant_id)
+    category = TrackingCategory.objects.get(organisation__remote_id=nz.tenant_id)
     assert run.created == 1 and category.name == "Region"
     assert sorted(category.options.values_list("name", flat=True)) == ["North", "South"]
 
@@ -291,7 +286,7 @@ def test_bad_xero_records_are_reported_per_record(nz):
         mapping.contact_data({"ContactID": "c", "Name": "Fine Ltd", "AccountNumber": "9" * 51}),
         mapping.contact_data({"ContactID": "d", "Name": "Good Ltd"}),
     ]
-    counts, problems = apply_contacts(Customer, nz.tenant_id, records, {})
+    counts, problems = apply_contacts(Customer, organisation_for("xero", nz.tenant_id), records, {})
     assert counts == {"created": 1, "updated": 0, "skipped": 3}
     reasons = " | ".join(p["reason"] for p in problems)
     assert "no name" in reasons and "longer than 255" in reasons and "longer than 50" in reasons
@@ -311,8 +306,8 @@ def test_a_day_limit_leaves_the_import_waiting_to_resume_not_failed(nz, sandbox)
 def test_an_imported_customer_is_billable_like_any_other(nz, today):
     do_import(nz, "tax-rates")
     do_import(nz, "customers")
-    customer = Customer.objects.filter(xero_tenant_id=nz.tenant_id).first()
-    rate = TaxRate.objects.filter(xero_tenant_id=nz.tenant_id).first()
+    customer = in_tenant(Customer, nz.tenant_id).first()
+    rate = in_tenant(TaxRate, nz.tenant_id).first()
     invoice = issue_invoice(
         customer, [LineData("Support", Decimal(1), Decimal(100), rate.pk)], date=today
     )
@@ -323,7 +318,7 @@ def test_prod_1_imported_products_carry_their_xero_item_code(nz, product_group):
     do_import(nz, "products", product_group=product_group.pk)
     with xero(nz) as client:
         codes = {i["ItemID"]: i["Code"] for i in client.get("/Items")["Items"]}
-    assert dict(Product.objects.values_list("xero_id", "code")) == codes
+    assert {i: by_xero_id(Product, i).code for i in xero_ids(Product)} == codes
 
 
 def test_cust_1_an_unlinked_customer_is_told_its_invoices_will_not_sync(
@@ -339,7 +334,7 @@ def test_cust_1_an_unlinked_customer_is_told_its_invoices_will_not_sync(
     settings_tab = client.get(f"/customers/{unlinked.pk}/settings/").content.decode()
     assert "Not linked to Xero" in settings_tab and "will not sync" in settings_tab
     do_import(nz, "customers")
-    linked = Customer.objects.filter(xero_tenant_id=nz.tenant_id).first()
+    linked = in_tenant(Customer, nz.tenant_id).first()
     linked_invoice = issue_invoice(
         linked, [LineData("Work", Decimal(1), Decimal(10), gst.pk)], date=today
     )

@@ -20,6 +20,7 @@ from ledgerbridge.xero.models import ImportStatus, TokenSet
 from ledgerbridge.xero.tasks import run_import_task
 
 from .helpers import REDIRECT_URI, admin_call, connect, consent, fast_client
+from .links import pairs
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +32,13 @@ def test_conn_5_disconnect_and_delete_lose_nothing_linked_and_reconnecting_links
     run = start_import(books, "customers", background=False)
     with fast_client(books) as client:
         run_import(run.pk, client=client)
-    linked = dict(Customer.objects.values_list("xero_id", "xero_tenant_id"))
+    linked = pairs(Customer)
     assert linked and set(linked.values()) == {books.tenant_id}
 
     connections.disconnect(books)
-    assert dict(Customer.objects.values_list("xero_id", "xero_tenant_id")) == linked
+    assert pairs(Customer) == linked
     connections.delete_connection(books)
-    assert dict(Customer.objects.values_list("xero_id", "xero_tenant_id")) == linked
+    assert pairs(Customer) == linked
 
     again = connect(sandbox, "Books again", "Demo Company (NZ)")
     rerun = start_import(again, "customers", params={"full": True}, background=False)

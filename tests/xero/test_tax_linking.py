@@ -14,6 +14,7 @@ from ledgerbridge.catalog.services import zero_rate
 from ledgerbridge.xero import connections
 
 from .helpers import admin_call, connect, fast_client
+from .links import make, tax_type, tenant, xero_data
 
 pytestmark = pytest.mark.django_db
 
@@ -63,11 +64,11 @@ def test_tax_2_pick_the_organisation_then_one_of_its_xero_tax_rates_read_live(
     web, nz, au, rate, sandbox
 ):
     assert "Link to Xero" in text(web.get(reverse("catalog:taxrate_edit", args=[rate.pk])))
-    step1 = text(web.get(reverse("catalog:taxrate_link", args=[rate.pk])))
+    step1 = text(web.get(reverse("xero:taxrate_link", args=[rate.pk])))
     assert "NZ books" in step1 and "AU books" in step1
 
-    answer = web.post(reverse("catalog:taxrate_link", args=[rate.pk]), {"connection": nz.pk})
-    pick = reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk])
+    answer = web.post(reverse("xero:taxrate_link", args=[rate.pk]), {"connection": nz.pk})
+    pick = reverse("xero:taxrate_link_pick", args=[rate.pk, nz.pk])
     assert answer.status_code == 302 and answer["Location"] == pick
 
     # A Xero user adds a tax rate just now: the list is read live, so it is offered at once.
@@ -90,7 +91,7 @@ def test_tax_2_pick_the_organisation_then_one_of_its_xero_tax_rates_read_live(
     answer = web.post(pick, {"tax_type": chosen["TaxType"]})
     assert answer.status_code == 302, text(answer)[:3000]
     rate.refresh_from_db()
-    assert (rate.xero_tenant_id, rate.xero_tax_type, rate.xero_name) == (
+    assert (tenant(rate), tax_type(rate), xero_data(rate)["Name"]) == (
         nz.tenant_id,
         chosen["TaxType"],
         "Freshly added",
@@ -99,51 +100,49 @@ def test_tax_2_pick_the_organisation_then_one_of_its_xero_tax_rates_read_live(
     assert "NZ books" in listing and chosen["TaxType"] in listing
 
     # Once linked, a rate keeps its organisation: only that one is offered.
-    step1 = text(web.get(reverse("catalog:taxrate_link", args=[rate.pk])))
+    step1 = text(web.get(reverse("xero:taxrate_link", args=[rate.pk])))
     assert "NZ books" in step1 and "AU books" not in step1
     refused(
-        web.post(reverse("catalog:taxrate_link", args=[rate.pk]), {"connection": au.pk}),
+        web.post(reverse("xero:taxrate_link", args=[rate.pk]), {"connection": au.pk}),
         "Organisation",
     )
 
 
 @pytest.mark.parametrize("value", ["", "999999", "abc"])
 def test_tax_2_an_unknown_organisation_is_refused_with_the_field_named(web, nz, rate, value):
-    answer = web.post(reverse("catalog:taxrate_link", args=[rate.pk]), {"connection": value})
+    answer = web.post(reverse("xero:taxrate_link", args=[rate.pk]), {"connection": value})
     refused(answer, "Organisation")
     rate.refresh_from_db()
-    assert rate.xero_tax_type == ""
+    assert tax_type(rate) == ""
 
 
 @pytest.mark.parametrize("value", ["", "NOT-A-TAX-TYPE", "OUTPUT' OR 1=1"])
 def test_tax_2_a_tax_type_xero_did_not_list_is_refused(web, nz, rate, value):
-    pick = reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk])
+    pick = reverse("xero:taxrate_link_pick", args=[rate.pk, nz.pk])
     refused(web.post(pick, {"tax_type": value}), "Xero tax rate")
     rate.refresh_from_db()
-    assert (rate.xero_tenant_id, rate.xero_tax_type) == ("", "")
+    assert (tenant(rate), tax_type(rate)) == ("", "")
 
 
 def test_tax_2_a_tax_type_already_linked_or_a_name_taken_is_refused(web, nz, rate):
-    tax_type = live_rates(nz)[0]["TaxType"]
-    TaxRate.objects.create(
-        name="Other", percentage=Decimal(1), xero_tenant_id=nz.tenant_id, xero_tax_type=tax_type
-    )
-    pick = reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk])
-    refused(web.post(pick, {"tax_type": tax_type}), "already linked to Other")
-    TaxRate.objects.create(name="sales gst", percentage=Decimal(2), xero_tenant_id=nz.tenant_id)
+    taken = live_rates(nz)[0]["TaxType"]
+    make(TaxRate, nz.tenant_id, taken, name="Other", percentage=Decimal(1))
+    pick = reverse("xero:taxrate_link_pick", args=[rate.pk, nz.pk])
+    refused(web.post(pick, {"tax_type": taken}), "already linked to Other")
+    make(TaxRate, nz.tenant_id, name="sales gst", percentage=Decimal(2))
     other_type = live_rates(nz)[1]["TaxType"]
     refused(web.post(pick, {"tax_type": other_type}), "rename this one first")
     rate.refresh_from_db()
-    assert (rate.xero_tenant_id, rate.xero_tax_type) == ("", "")
+    assert (tenant(rate), tax_type(rate)) == ("", "")
 
 
 def test_tax_2_zero_rate_and_disconnected_organisations_cannot_be_picked(web, nz, rate):
     zero = zero_rate()
-    refused(web.get(reverse("catalog:taxrate_link", args=[zero.pk])), "zero tax rate")
+    refused(web.get(reverse("xero:taxrate_link", args=[zero.pk])), "zero tax rate")
     connections.disconnect(nz)
-    refused(web.get(reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk])), "Organisation")
-    assert "NZ books" not in text(web.get(reverse("catalog:taxrate_link", args=[rate.pk])))
-    assert web.get(reverse("catalog:taxrate_link_pick", args=[rate.pk, 999999])).status_code == 404
+    refused(web.get(reverse("xero:taxrate_link_pick", args=[rate.pk, nz.pk])), "Organisation")
+    assert "NZ books" not in text(web.get(reverse("xero:taxrate_link", args=[rate.pk])))
+    assert web.get(reverse("xero:taxrate_link_pick", args=[rate.pk, 999999])).status_code == 404
 
 
 @pytest.mark.parametrize("fault", ["500", "day_limit"])
@@ -153,7 +152,7 @@ def test_tax_2_a_xero_error_shows_a_clear_message_never_a_500(web, nz, rate, san
     else:
         admin_call(sandbox, "POST", "faults", kind="500", count=5, tenant_id=nz.tenant_id)
     try:
-        answer = web.get(reverse("catalog:taxrate_link_pick", args=[rate.pk, nz.pk]))
+        answer = web.get(reverse("xero:taxrate_link_pick", args=[rate.pk, nz.pk]))
     finally:
         admin_call(sandbox, "DELETE", "faults")
         admin_call(sandbox, "POST", "settings", day_limit=5000)
@@ -161,14 +160,14 @@ def test_tax_2_a_xero_error_shows_a_clear_message_never_a_500(web, nz, rate, san
     assert answer.status_code == 502, page[:3000]
     assert "Xero could not be reached" in page and "Nothing was linked" in page
     rate.refresh_from_db()
-    assert rate.xero_tax_type == ""
+    assert tax_type(rate) == ""
 
 
 def test_tax_2_a_new_tax_rate_goes_on_to_picking_its_organisation(web, nz):
     answer = web.post(reverse("catalog:taxrate_create"), {"name": "New GST", "percentage": "15"})
     created = TaxRate.objects.get(name="New GST")
     assert answer.status_code == 302
-    assert answer["Location"] == reverse("catalog:taxrate_link", args=[created.pk])
+    assert answer["Location"] == reverse("xero:taxrate_link", args=[created.pk])
     assert "NZ books" in text(web.get(answer["Location"]))
 
 

@@ -19,20 +19,25 @@ from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import Invoice, InvoiceLine
 from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.catalog.models import Product, ProductGroup
-from ledgerbridge.xero.imports import run_import, start_import
-from ledgerbridge.xero.models import TrackingCategory, TrackingOption, TrackingSettings
-from ledgerbridge.xero.tracking import (
+from ledgerbridge.sync.services import organisation_for
+from ledgerbridge.tracking.models import TrackingCategory, TrackingOption, TrackingSettings
+from ledgerbridge.tracking.services import (
     assign_placeholder,
     resolve_tracking,
     save_tracking_settings,
     set_tracking_options,
 )
+from ledgerbridge.xero.imports import run_import, start_import
 
 from .helpers import connect, fast_client
 
 pytestmark = pytest.mark.django_db
 
 PAGE = "xero:xero_tracking:page"
+
+
+def org(connection):
+    return organisation_for("xero", connection.tenant_id).pk
 
 
 def do_import(connection, kind):
@@ -75,12 +80,12 @@ def web(admin, settings):
 
 
 def region(connection) -> TrackingCategory:
-    return TrackingCategory.objects.get(xero_tenant_id=connection.tenant_id, name="Region")
+    return TrackingCategory.objects.get(organisation__remote_id=connection.tenant_id, name="Region")
 
 
 def option(connection, name: str, category: str = "Region") -> TrackingOption:
     return TrackingOption.objects.get(
-        category__xero_tenant_id=connection.tenant_id, category__name=category, name=name
+        category__organisation__remote_id=connection.tenant_id, category__name=category, name=name
     )
 
 
@@ -101,7 +106,7 @@ def refused(response, *named: str) -> str:
 
 
 def test_trk_1_setting_takes_effect_on_the_very_next_request_of_the_same_session(web, nz, product):
-    product.xero_tenant_id = nz.tenant_id
+    product.organisation = organisation_for("xero", nz.tenant_id)
     product.save()
     edit = reverse("catalog:product_edit", args=[product.pk])
     assert "Territory" not in page_of(web.get(edit))
@@ -160,7 +165,9 @@ def test_trk_3_each_placeholder_is_assigned_one_of_the_organisations_categories(
     save_tracking_settings(True, "Region", "Team")
     page = page_of(web.get(reverse(PAGE)))
     assert "NZ books" in page and "AU books" in page and "Department" in page
-    nz_department = TrackingCategory.objects.get(xero_tenant_id=nz.tenant_id, name="Department")
+    nz_department = TrackingCategory.objects.get(
+        organisation__remote_id=nz.tenant_id, name="Department"
+    )
     answer = web.post(
         reverse(PAGE),
         {
@@ -193,7 +200,7 @@ def test_trk_3_each_placeholder_is_assigned_one_of_the_organisations_categories(
 @pytest.mark.parametrize("bad", ["other_tenant", "unknown", "not_a_number", "same_twice"])
 def test_trk_3_bad_assignments_are_refused_with_the_field_named_and_nothing_saved(web, nz, au, bad):
     save_tracking_settings(True, "Region", "Team")
-    assign_placeholder(nz.tenant_id, 1, region(nz))
+    assign_placeholder(org(nz), 1, region(nz))
     values = {
         "other_tenant": {"placeholder_2": region(au).pk},
         "unknown": {"placeholder_2": 999999},
@@ -216,14 +223,14 @@ def test_trk_3_unknown_organisation_or_action_is_refused(web, nz):
 def test_trk_3_service_refuses_other_tenant_archived_and_disabled_slots(nz, au):
     save_tracking_settings(True, "Region", "")
     with pytest.raises(ValidationError) as caught:
-        assign_placeholder(nz.tenant_id, 1, region(au))
+        assign_placeholder(org(nz), 1, region(au))
     assert "placeholder_1" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        assign_placeholder(nz.tenant_id, 2, region(nz))  # placeholder 2 has no name
+        assign_placeholder(org(nz), 2, region(nz))  # placeholder 2 has no name
     assert "slot" in caught.value.message_dict
     TrackingCategory.objects.filter(pk=region(nz).pk).update(status="ARCHIVED")
     with pytest.raises(ValidationError):
-        assign_placeholder(nz.tenant_id, 1, region(nz))
+        assign_placeholder(org(nz), 1, region(nz))
     assert not TrackingCategory.objects.filter(placeholder__gt=0).exists()
 
 
@@ -234,11 +241,14 @@ def _categories(tenant: str) -> list[TrackingCategory]:
     made = []
     for slot, name in ((1, "Region"), (2, "Department")):
         category = TrackingCategory.objects.create(
-            xero_tenant_id=tenant, xero_id=f"{tenant}-{name}", name=name, placeholder=slot
+            organisation=organisation_for("xero", tenant),
+            remote_id=f"{tenant}-{name}",
+            name=name,
+            placeholder=slot,
         )
         for n in range(3):
             TrackingOption.objects.create(
-                category=category, xero_id=f"{name}{n}", name=f"{name}{n}"
+                category=category, remote_id=f"{name}{n}", name=f"{name}{n}"
             )
         made.append(category)
     return made
@@ -262,7 +272,7 @@ levels = st.fixed_dictionaries({"line": choice, "product": choice, "group": choi
 def test_trk_4_line_wins_over_product_over_group(customer, gst, slots, has_product, enabled):
     with transaction.atomic():
         save_tracking_settings(*enabled)
-        customer.xero_tenant_id = "tenant-a"
+        customer.organisation = organisation_for("xero", "tenant-a")
         customer.save()
         categories = _categories("tenant-a")
         _categories("tenant-b")  # another organisation's categories never leak in
@@ -290,7 +300,7 @@ def test_trk_4_line_wins_over_product_over_group(customer, gst, slots, has_produ
                     expected[category.placeholder] = options[chosen[level]]
                     break
         # The group also carries another organisation's option: allowed, and ignored here.
-        other = TrackingOption.objects.filter(category__xero_tenant_id="tenant-b").first()
+        other = TrackingOption.objects.filter(category__organisation__remote_id="tenant-b").first()
         set_tracking_options(group, [*wanted["group"], other])
         set_tracking_options(product, wanted["product"])
         set_tracking_options(line, wanted["line"])
@@ -306,7 +316,7 @@ def test_trk_4_inactive_options_and_customers_without_organisation_resolve_to_no
     save_tracking_settings(True, "Region", "")
     region_a = _categories("tenant-a")[0]
     north = region_a.options.order_by("name").first()
-    customer.xero_tenant_id = "tenant-a"
+    customer.organisation = organisation_for("xero", "tenant-a")
     customer.save()
     invoice = issue_invoice(
         customer,
@@ -318,7 +328,7 @@ def test_trk_4_inactive_options_and_customers_without_organisation_resolve_to_no
     assert resolve_tracking(line) == {1: north}
     TrackingOption.objects.filter(pk=north.pk).update(status="ARCHIVED")
     assert resolve_tracking(line) == {}  # Xero would refuse an archived option
-    customer.xero_tenant_id = ""
+    customer.organisation = None
     customer.save()
     assert resolve_tracking(InvoiceLine.objects.get(pk=line.pk)) == {}
 
@@ -333,7 +343,7 @@ def test_trk_4_service_refuses_two_options_of_one_category_other_tenants_and_arc
     with pytest.raises(ValidationError) as caught:
         set_tracking_options(product.group, [north, south])
     assert "tracking_options" in caught.value.message_dict
-    product.xero_tenant_id = nz.tenant_id
+    product.organisation = organisation_for("xero", nz.tenant_id)
     product.save()
     with pytest.raises(ValidationError):
         set_tracking_options(product, [option(au, "North")])
@@ -343,7 +353,7 @@ def test_trk_4_service_refuses_two_options_of_one_category_other_tenants_and_arc
     unsaved = TrackingOption(pk=999999, category=north.category, name="Ghost")
     with pytest.raises(ValidationError):
         set_tracking_options(product, [unsaved])
-    customer.xero_tenant_id = ""
+    customer.organisation = None
     customer.save()
     invoice = issue_invoice(
         customer, [LineData("L", Decimal(1), Decimal(1), gst.pk)], date=dt.date(2026, 1, 5)
@@ -363,11 +373,11 @@ def tracked(web, nz, au, product, customer):
     """Tracking on, placeholder "Area" = Region in both organisations; product and customer in
     the NZ organisation."""
     save_tracking_settings(True, "Area", "")
-    assign_placeholder(nz.tenant_id, 1, region(nz))
-    assign_placeholder(au.tenant_id, 1, region(au))
-    product.xero_tenant_id = nz.tenant_id
+    assign_placeholder(org(nz), 1, region(nz))
+    assign_placeholder(org(au), 1, region(au))
+    product.organisation = organisation_for("xero", nz.tenant_id)
     product.save()
-    customer.xero_tenant_id = nz.tenant_id
+    customer.organisation = organisation_for("xero", nz.tenant_id)
     customer.save()
     return web
 
@@ -500,7 +510,7 @@ def test_trk_4_in_a_browser_set_up_tracking_and_invoice_lines_show_the_winner(
     own option on a row added by the line editor's script, and the winners on the invoice."""
     admin.set_password("Browser-Test-Pass-7")
     admin.save()
-    customer.xero_tenant_id = product.xero_tenant_id = nz.tenant_id
+    customer.organisation = product.organisation = organisation_for("xero", nz.tenant_id)
     customer.save()
     product.save()
     page.goto(f"{live_server.url}/login/?next=/configuration/integrations/xero/")

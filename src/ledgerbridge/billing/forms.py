@@ -24,8 +24,8 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.billing.services import EDITABLE_STATUSES
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
-from ledgerbridge.xero import tracking
-from ledgerbridge.xero.models import TrackingOption
+from ledgerbridge.tracking import services as tracking
+from ledgerbridge.tracking.models import TrackingOption
 
 MAX_LINES = 100
 OPEN_STATUSES = [(s.value, s.label) for s in DocumentStatus if s in EDITABLE_STATUSES]
@@ -98,18 +98,24 @@ LineFormSet = formset_factory(
 )
 
 
-TrackingSpec = tuple[int, str, list[int], dict[str, str]]
+TrackingSpec = tuple[int, str, list[int], dict[int, str]]
 
 
-def line_tracking_specs(tenant: str | None) -> list[TrackingSpec]:
+ANY_ORGANISATION = -1
+
+
+def line_tracking_specs(organisation_id: int | None) -> list[TrackingSpec]:
     """TRK-4 on invoice lines: per enabled placeholder slot, its name, the categories assigned
-    to it (in `tenant` when known, else in every organisation) and the organisations' names.
-    A customer with no organisation ("") gets none: its lines take no tracking."""
-    if tenant == "":
+    to it (in the customer's organisation, or in every one for ANY_ORGANISATION, when the
+    customer is not known yet) and the organisations' names. A customer with no organisation
+    (None) gets none: its lines take no tracking."""
+    if organisation_id is None:
         return []
-    categories = tracking.placeholder_categories(tenant)
+    categories = tracking.placeholder_categories(
+        None if organisation_id == ANY_ORGANISATION else organisation_id
+    )
     orgs = tracking.organisation_names()
-    several = len({c.xero_tenant_id for _, _, c in categories}) > 1
+    several = len({c.organisation_id for _, _, c in categories}) > 1
     specs: dict[int, TrackingSpec] = {}
     for slot, name, category in categories:
         spec = specs.setdefault(slot, (slot, name, [], orgs if several else {}))
@@ -120,13 +126,13 @@ def line_tracking_specs(tenant: str | None) -> list[TrackingSpec]:
 class TrackingOptionField(forms.ModelChoiceField[TrackingOption]):
     """An option, labelled with its organisation when several are offered."""
 
-    def __init__(self, *args: Any, orgs: dict[str, str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, orgs: dict[int, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.orgs = orgs
 
     def label_from_instance(self, obj: TrackingOption) -> str:
-        tenant = obj.category.xero_tenant_id
-        return f"{self.orgs.get(tenant, tenant)}: {obj.name}" if self.orgs else obj.name
+        org = self.orgs.get(obj.category.organisation_id, "")
+        return f"{org}: {obj.name}" if self.orgs else obj.name
 
 
 class InvoiceLineForm(LineForm):

@@ -138,7 +138,7 @@ class InvoiceLine(LineBase):
     )
     # TRK-4: the line's own tracking options win over its product's and group's.
     tracking_options = models.ManyToManyField(
-        "xero.TrackingOption", blank=True, related_name="invoice_lines"
+        "tracking.TrackingOption", blank=True, related_name="invoice_lines"
     )
 
     class Meta(LineBase.Meta):

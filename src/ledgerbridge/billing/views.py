@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ledgerbridge import integrations
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.billing.forms import (
+    ANY_ORGANISATION,
     BillForm,
     InvoiceForm,
     InvoiceLineForm,
@@ -43,10 +45,11 @@ from ledgerbridge.billing.services import (
     update_invoice,
 )
 from ledgerbridge.screens import apply_errors, error_summary, paginate, posted, search
+from ledgerbridge.sync.models import RecordKind
+from ledgerbridge.tracking.models import TrackingOption, TrackingSettings
+from ledgerbridge.tracking.services import resolve_tracking, set_tracking_options
 from ledgerbridge.work.models import TimeEntry
 from ledgerbridge.work.services import ready_by_customer
-from ledgerbridge.xero.models import TrackingOption, TrackingSettings
-from ledgerbridge.xero.tracking import resolve_tracking, set_tracking_options
 
 LINES = "lines"
 
@@ -211,7 +214,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # TRK-4's outcome per line, shown under its description (nothing when tracking is off).
         chosen = sorted(resolve_tracking(line).items())
         line.resolved_tracking = [(names[s], option) for s, option in chosen]  # type: ignore[attr-defined]
-    return render(request, "billing/invoice_detail.html", {"invoice": invoice})
+    panels = integrations.panels(RecordKind.INVOICE, invoice, request)
+    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "panels": panels})
 
 
 @area_required("invoices")
@@ -220,7 +224,9 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
     # The customer is picked on this same page, so every organisation's options are offered;
     # the service refuses one of another organisation than the customer's.
     formset = InvoiceLineFormSet(
-        posted(request), prefix=LINES, form_kwargs={"tracking_specs": line_tracking_specs(None)}
+        posted(request),
+        prefix=LINES,
+        form_kwargs={"tracking_specs": line_tracking_specs(ANY_ORGANISATION)},
     )
     if request.method == "POST":
         ok, lines, line_forms = parse_document(request, form, formset)
@@ -269,7 +275,7 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         posted(request),
         prefix=LINES,
         initial=invoice_line_initial(invoice.lines.all()),
-        form_kwargs={"tracking_specs": line_tracking_specs(invoice.customer.xero_tenant_id)},
+        form_kwargs={"tracking_specs": line_tracking_specs(invoice.customer.organisation_id)},
     )
     if request.method == "POST":
         ok, lines, line_forms = parse_document(request, form, formset)

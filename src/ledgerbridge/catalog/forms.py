@@ -8,8 +8,8 @@ from django import forms
 from django.db.models import Model
 
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
-from ledgerbridge.xero import tracking
-from ledgerbridge.xero.models import Connection, ConnectionState, TrackingOption
+from ledgerbridge.tracking import services as tracking
+from ledgerbridge.tracking.models import TrackingOption
 
 TRACKING_PREFIX = "tracking_"
 
@@ -28,11 +28,14 @@ class OptionField(forms.ModelChoiceField[TrackingOption]):
         return obj.name
 
 
-def add_tracking_fields(form: forms.BaseForm, instance: Model, tenant: str | None) -> list[str]:
-    """TRK-4: one select per enabled placeholder and organisation (`tenant`'s only, if given),
-    listing the active options of the category assigned to it; returns the field names."""
-    categories = tracking.placeholder_categories(tenant)
-    several = len({c.xero_tenant_id for _, _, c in categories}) > 1
+def add_tracking_fields(
+    form: forms.BaseForm, instance: Model, organisation_id: int | None
+) -> list[str]:
+    """TRK-4: one select per enabled placeholder and organisation (only `organisation_id`'s,
+    if given), listing the active options of the category assigned to it; returns the field
+    names."""
+    categories = tracking.placeholder_categories(organisation_id)
+    several = len({c.organisation_id for _, _, c in categories}) > 1
     orgs = tracking.organisation_names() if several else {}
     current: dict[int, TrackingOption] = {}
     if instance.pk:
@@ -40,13 +43,13 @@ def add_tracking_fields(form: forms.BaseForm, instance: Model, tenant: str | Non
     names = []
     for _, placeholder, category in categories:
         name = f"{TRACKING_PREFIX}{category.pk}"
-        org = orgs.get(category.xero_tenant_id, category.xero_tenant_id)
+        org = orgs.get(category.organisation_id, "")
         form.fields[name] = OptionField(
             queryset=category.options.filter(status=tracking.ACTIVE),
             required=False,
             label=f"{placeholder} ({org})" if several else placeholder,
             empty_label="— none —",
-            help_text=f"Xero tracking category {category.name}.",
+            help_text=f"Tracking category {category.name}.",
             initial=current.get(category.pk),
         )
         names.append(name)
@@ -74,7 +77,7 @@ class ProductForm(forms.ModelForm[Product]):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
         self.tracking_fields = add_tracking_fields(
-            self, self.instance, self.instance.xero_tenant_id or None
+            self, self.instance, self.instance.organisation_id
         )
 
     def clean_code(self) -> str:
@@ -113,40 +116,3 @@ class ChargeRateForm(forms.ModelForm[ChargeRate]):
     class Meta:
         model = ChargeRate
         fields = ["name", "hourly_price", "accounts_code", "active"]
-
-
-class LinkOrganisationForm(forms.Form):
-    """TAX-2, step 1: the organisation whose Xero tax rates to offer."""
-
-    connection: forms.ModelChoiceField[Connection] = forms.ModelChoiceField(
-        queryset=Connection.objects.none(), label="Organisation", empty_label="— pick one —"
-    )
-
-    def __init__(self, *args: Any, rate: TaxRate, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        connected = Connection.objects.filter(state=ConnectionState.CONNECTED, saved=True).exclude(
-            tenant_id=""
-        )
-        if rate.xero_tenant_id:
-            # A rate's organisation never changes; only its Xero tax type may.
-            connected = connected.filter(tenant_id=rate.xero_tenant_id)
-        field = self.fields["connection"]
-        field.queryset = connected  # type: ignore[attr-defined]
-        field.label_from_instance = lambda c: f"{c.name} ({c.tenant_name})"  # type: ignore[attr-defined]
-
-
-class LinkTaxTypeForm(forms.Form):
-    """TAX-2, step 2: one of the organisation's Xero tax rates, as Xero listed them just now."""
-
-    tax_type = forms.ChoiceField(label="Xero tax rate", choices=())
-
-    def __init__(self, *args: Any, rates: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.rates = {r.tax_type: r for r in rates}
-        self.fields["tax_type"].choices = [  # type: ignore[attr-defined]
-            ("", "— pick one —"),
-            *(
-                (r.tax_type, f"{r.name} ({r.percentage.normalize():f}%, {r.tax_type})")
-                for r in rates
-            ),
-        ]

@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from ledgerbridge.sync.models import Organisation
+
 NON_NEGATIVE = [MinValueValidator(Decimal(0))]
 
 
@@ -22,10 +24,16 @@ class TaxRate(models.Model):
     )
     # The zero rate exists from the first migration and can never be deleted.
     is_zero_rate = models.BooleanField(default=False, editable=False)
-    # The Xero tax rate this one is linked to (TAX-1), in its organisation.
-    xero_tenant_id = models.CharField(max_length=64, blank=True, default="")
-    xero_tax_type = models.CharField("Xero tax type", max_length=50, blank=True, default="")
-    xero_name = models.CharField(max_length=100, blank=True, default="", editable=False)
+    # The organisation whose tax rate this is; its link to that organisation's own tax rate
+    # (TAX-1) lives in the sync table.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -35,11 +43,11 @@ class TaxRate(models.Model):
                 condition=models.Q(is_zero_rate=True),
                 name="one_zero_rate",
             ),
-            models.UniqueConstraint(fields=["xero_tenant_id", "name"], name="tax_name_per_tenant"),
+            models.UniqueConstraint(fields=["organisation", "name"], name="tax_name_per_org"),
             models.UniqueConstraint(
-                fields=["xero_tenant_id", "xero_tax_type"],
-                condition=~models.Q(xero_tax_type=""),
-                name="one_rate_per_xero_tax_type",
+                fields=["name"],
+                condition=models.Q(organisation__isnull=True),
+                name="tax_name_no_org",
             ),
         ]
 
@@ -68,7 +76,7 @@ class ProductGroup(models.Model):
     name = models.CharField(max_length=100, unique=True)
     # TRK-4: a group's tracking options (at most one per category, per organisation).
     tracking_options = models.ManyToManyField(
-        "xero.TrackingOption", blank=True, related_name="product_groups"
+        "tracking.TrackingOption", blank=True, related_name="product_groups"
     )
 
     class Meta:
@@ -107,26 +115,30 @@ class Product(models.Model):
     )
     active = models.BooleanField(default=True)
     tracking_options = models.ManyToManyField(
-        "xero.TrackingOption", blank=True, related_name="products"
+        "tracking.TrackingOption", blank=True, related_name="products"
     )
-    # The link to Xero (an item), as for customers: see customers.models.Party.
-    xero_tenant_id = models.CharField(max_length=64, blank=True, default="", editable=False)
-    xero_id = models.CharField(max_length=64, blank=True, default="", editable=False)
-    xero_data = models.JSONField(default=dict, blank=True, editable=False)
-    xero_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The organisation, as for customers: see customers.models.Party.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["xero_tenant_id", "code"],
+                fields=["organisation", "code"],
                 condition=~models.Q(code=""),
-                name="product_code_per_tenant",
+                name="product_code_per_org",
             ),
             models.UniqueConstraint(
-                fields=["xero_tenant_id", "xero_id"],
-                condition=~models.Q(xero_id=""),
-                name="one_product_per_xero_id",
+                fields=["code"],
+                condition=~models.Q(code="") & models.Q(organisation__isnull=True),
+                name="product_code_no_org",
             ),
         ]
         indexes = [models.Index(Lower("name"), name="catalog_product_lname")]

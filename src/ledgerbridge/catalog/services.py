@@ -66,8 +66,8 @@ def save_tax_rate(rate: TaxRate, fields: Mapping[str, Any]) -> TaxRate:
     if rate.is_zero_rate and "percentage" in fields and Decimal(fields["percentage"]) != 0:
         raise ValidationError({"percentage": ["The zero tax rate always stays at 0%."]})
     name = str(fields.get("name", rate.name)).strip()
-    tenant = fields.get("xero_tenant_id", rate.xero_tenant_id)
-    clash = TaxRate.objects.filter(xero_tenant_id=tenant, name__iexact=name).exclude(pk=rate.pk)
+    org = fields.get("organisation_id", rate.organisation_id)
+    clash = TaxRate.objects.filter(organisation_id=org, name__iexact=name).exclude(pk=rate.pk)
     if name and clash.exists():
         message = f"A tax rate named {name} already exists here; choose another name."
         raise ValidationError({"name": ValidationError(message, code="unique")})
@@ -98,7 +98,7 @@ def save_product(product: Product, fields: Mapping[str, Any]) -> Product:
     check_parent(product, parent)
     # The constraint allows many blank codes, so full_clean reports a clash without the field.
     clash = (
-        Product.objects.filter(code=product.code, xero_tenant_id=product.xero_tenant_id)
+        Product.objects.filter(code=product.code, organisation=product.organisation)
         .exclude(pk=product.pk)
         .first()
     )

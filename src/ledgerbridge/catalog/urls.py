@@ -16,12 +16,6 @@ urlpatterns = [
     path("tax-rates/new/", views.taxrate_form, name="taxrate_create"),
     path("tax-rates/<int:pk>/", views.taxrate_form, name="taxrate_edit"),
     path("tax-rates/<int:pk>/delete/", views.taxrate_delete, name="taxrate_delete"),
-    path("tax-rates/<int:pk>/link/", views.taxrate_link, name="taxrate_link"),
-    path(
-        "tax-rates/<int:pk>/link/<int:connection>/",
-        views.taxrate_link_pick,
-        name="taxrate_link_pick",
-    ),
     path("charge-rates/", views.chargerate_list, name="chargerate_list"),
     path("charge-rates/new/", views.chargerate_form, name="chargerate_create"),
     path("charge-rates/<int:pk>/", views.chargerate_form, name="chargerate_edit"),

@@ -13,15 +13,13 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
 
+from ledgerbridge import integrations
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.catalog import services
 from ledgerbridge.catalog.forms import (
     PRODUCT_SETS,
     ChargeRateForm,
-    LinkOrganisationForm,
-    LinkTaxTypeForm,
     ProductForm,
     ProductGroupForm,
     TaxRateForm,
@@ -31,19 +29,15 @@ from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRa
 from ledgerbridge.screens import (
     apply_errors,
     delete_page,
-    error_summary,
     fieldsets,
     form_page,
     paginate,
     posted,
     search,
 )
-from ledgerbridge.xero import imports as xero_imports
-from ledgerbridge.xero.client import XeroClient
-from ledgerbridge.xero.errors import XeroError
-from ledgerbridge.xero.import_views import xero_panel
-from ledgerbridge.xero.models import Connection
-from ledgerbridge.xero.tracking import organisation_names, set_tracking_options
+from ledgerbridge.sync.models import RecordKind
+from ledgerbridge.sync.services import links_of
+from ledgerbridge.tracking.services import organisation_names, set_tracking_options
 
 
 def with_tracking(save: Callable[[Any, Any], Model]) -> Callable[[Any, Any], Model]:
@@ -148,15 +142,13 @@ def product_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         section="Products",
         save=with_tracking(services.save_product),
         groups=PRODUCT_SETS,
-        after=_xero_panel(pk),
+        after=_panels(RecordKind.PRODUCT, Product.objects.filter(pk=pk).first() if pk else None),
     )
 
 
-def _xero_panel(pk: int | None) -> str:
-    """PROD-4: an imported product's organisation, codes, tax rates and Xero data."""
-    rates = Product.objects.select_related("sales_tax_rate", "purchase_tax_rate")
-    product = rates.filter(pk=pk).first() if pk is not None else None
-    return xero_panel(product, product=True) if product is not None else ""
+def _panels(kind: str, record: Model | None) -> str:
+    """What integrations show with a saved record (e.g. PROD-4's organisation and its data)."""
+    return integrations.panels(kind, record) if record is not None else ""
 
 
 @area_required("products")
@@ -221,13 +213,20 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @area_required("configuration")
 def taxrate_list(request: HttpRequest) -> HttpResponse:
     orgs = organisation_names()
+    rates = list(TaxRate.objects.all())
+    links = links_of(RecordKind.TAX_RATE, [r.pk for r in rates])
     return render(
         request,
         "catalog/taxrate_list.html",
         {
             "rates": [
-                (rate, orgs.get(rate.xero_tenant_id, rate.xero_tenant_id))
-                for rate in TaxRate.objects.all()
+                (
+                    rate,
+                    orgs.get(rate.organisation_id or 0, ""),
+                    links.get(rate.pk),
+                    integrations.actions_html(RecordKind.TAX_RATE, rate),
+                )
+                for rate in rates
             ],
             "section": "Configuration",
         },
@@ -245,111 +244,9 @@ def taxrate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         save=services.save_tax_rate,
         list_name="catalog:taxrate_list",
         section="Configuration",
-        after=_link_panel(pk),
-        created_next=_link_next,
+        after=_panels(RecordKind.TAX_RATE, TaxRate.objects.filter(pk=pk).first() if pk else None),
+        created_next=lambda rate: integrations.next_url(RecordKind.TAX_RATE, rate),
     )
-
-
-def _link_next(rate: Model) -> str | None:
-    """TAX-2: a new tax rate goes straight on to linking when an organisation is connected."""
-    if LinkOrganisationForm(rate=rate).fields["connection"].queryset.exists():  # type: ignore[arg-type, attr-defined]
-        return reverse("catalog:taxrate_link", args=[rate.pk])
-    return None
-
-
-def _link_panel(pk: int | None) -> str:
-    """The "Link to Xero" step under an existing tax rate's form (TAX-2)."""
-    if pk is None:
-        return ""
-    rate = get_object_or_404(TaxRate, pk=pk)
-    if rate.is_zero_rate:
-        return ""
-    if rate.xero_tax_type:
-        org = organisation_names().get(rate.xero_tenant_id, rate.xero_tenant_id)
-        state = format_html("Linked to {} in {}.", rate.xero_name or rate.xero_tax_type, org)
-    else:
-        state = format_html("{}", "Not linked to a Xero tax rate yet.")
-    return format_html(
-        '<section class="panel" id="xero-link"><h2>Xero</h2><p>{} '
-        '<a class="button" href="{}">Link to Xero…</a></p></section>',
-        state,
-        reverse("catalog:taxrate_link", args=[pk]),
-    )
-
-
-def _xero_failed(request: HttpRequest, context: dict[str, Any], exc: XeroError) -> HttpResponse:
-    context["xero_error"] = (
-        f"Xero did not answer with the tax rates: {exc.message} Nothing was linked; "
-        "try again in a moment."
-    )
-    return render(request, "catalog/taxrate_link.html", context, status=502)
-
-
-@area_required("configuration")
-def taxrate_link(request: HttpRequest, pk: int) -> HttpResponse:
-    """TAX-2, step 1: pick the organisation (connected ones; a linked rate keeps its own)."""
-    rate = get_object_or_404(TaxRate, pk=pk)
-    form = LinkOrganisationForm(posted(request), rate=rate)
-    context: dict[str, Any] = {"rate": rate, "form": form, "step": 1, "section": "Configuration"}
-    if rate.is_zero_rate:
-        context["summary"] = [("Tax rate", "The zero tax rate is not linked to an organisation.")]
-        return render(request, "catalog/taxrate_link.html", context, status=400)
-    if request.method == "POST" and form.is_valid():
-        connection = form.cleaned_data["connection"]
-        return redirect("catalog:taxrate_link_pick", pk=pk, connection=connection.pk)
-    refused = request.method == "POST"
-    context["summary"] = error_summary(form) if refused else []
-    return render(request, "catalog/taxrate_link.html", context, status=400 if refused else 200)
-
-
-@area_required("configuration")
-def taxrate_link_pick(request: HttpRequest, pk: int, connection: int) -> HttpResponse:
-    """TAX-2, step 2: the organisation's Xero tax rates, read live; the one picked is linked."""
-    rate = get_object_or_404(TaxRate, pk=pk)
-    org = get_object_or_404(Connection, pk=connection)
-    context: dict[str, Any] = {
-        "rate": rate,
-        "connection": org,
-        "step": 2,
-        "section": "Configuration",
-        "back_url": reverse("catalog:taxrate_link", args=[pk]),
-    }
-    allowed = LinkOrganisationForm(rate=rate).fields["connection"].queryset  # type: ignore[attr-defined]
-    if rate.is_zero_rate or not allowed.filter(pk=org.pk).exists():
-        # Not connected, or not the organisation this rate already belongs to: step 1 again.
-        context.update(form=LinkOrganisationForm(rate=rate), step=1)
-        context["summary"] = [("Organisation", f"{org} cannot be picked for {rate.name}.")]
-        return render(request, "catalog/taxrate_link.html", context, status=400)
-    try:
-        # A person is waiting: one retry at most, then say what Xero answered.
-        with XeroClient(org, max_attempts=2) as client:
-            rates = xero_imports.xero_tax_rates(client)
-    except XeroError as exc:
-        return _xero_failed(request, context, exc)
-    form = LinkTaxTypeForm(posted(request), rates=rates)
-    context["form"] = form
-    if request.method == "POST" and form.is_valid():
-        chosen = form.rates[form.cleaned_data["tax_type"]]
-        clash = TaxRate.objects.filter(xero_tenant_id=org.tenant_id, name__iexact=rate.name)
-        if clash.exclude(pk=rate.pk).exists():
-            form.add_error(
-                None,
-                f"{org} already has a tax rate named {rate.name}; rename this one first.",
-            )
-        else:
-            try:
-                with transaction.atomic():
-                    xero_imports.link_tax_rate(rate, org.tenant_id, chosen.tax_type, chosen.name)
-            except ValidationError as exc:
-                apply_errors(form, exc, rename={"xero_tax_type": "tax_type"})
-            else:
-                messages.success(
-                    request, f"{rate.name} linked to {chosen.name} ({chosen.tax_type}) in {org}."
-                )
-                return redirect("catalog:taxrate_list")
-    refused = form.is_bound and bool(form.errors)
-    context["summary"] = error_summary(form) if refused else []
-    return render(request, "catalog/taxrate_link.html", context, status=400 if refused else 200)
 
 
 @area_required("configuration")

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from ledgerbridge.catalog.models import TaxRate
+from ledgerbridge.sync.models import Organisation
 
 
 class Party(models.Model):
@@ -37,13 +38,16 @@ class Party(models.Model):
     purchase_tax_rate = models.ForeignKey(
         TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # The link to Xero. The organisation is kept by its tenant id, so deleting a connection
-    # loses nothing and reconnecting the same organisation links the records again; once set
-    # it never changes (CUST-5). Set only by the Xero integration, never by forms.
-    xero_tenant_id = models.CharField(max_length=64, blank=True, default="", editable=False)
-    xero_id = models.CharField(max_length=64, blank=True, default="", editable=False)
-    xero_data = models.JSONField(default=dict, blank=True, editable=False)
-    xero_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The accounting organisation the party belongs to: once set it never changes (CUST-5).
+    # Its link to the organisation's own record lives in the sync table (`sync.Link`).
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,13 +56,13 @@ class Party(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["xero_tenant_id", "account_number"],
-                name="%(app_label)s_%(class)s_account_number_per_tenant",
+                fields=["organisation", "account_number"],
+                name="%(app_label)s_%(class)s_account_number_per_org",
             ),
             models.UniqueConstraint(
-                fields=["xero_tenant_id", "xero_id"],
-                condition=~models.Q(xero_id=""),
-                name="%(app_label)s_%(class)s_one_per_xero_id",
+                fields=["account_number"],
+                condition=models.Q(organisation__isnull=True),
+                name="%(app_label)s_%(class)s_account_number_no_org",
             ),
         ]
         indexes = [

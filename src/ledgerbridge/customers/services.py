@@ -30,7 +30,7 @@ def save_party(party: P, fields: Mapping[str, Any]) -> P:
     clash = (
         type(party)
         ._default_manager.filter(
-            xero_tenant_id=party.xero_tenant_id, account_number=party.account_number
+            organisation_id=party.organisation_id, account_number=party.account_number
         )
         .exclude(pk=party.pk)
         .first()

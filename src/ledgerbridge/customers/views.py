@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from ledgerbridge import integrations
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.customers.forms import (
     DETAIL_SETS,
@@ -30,7 +31,7 @@ from ledgerbridge.screens import (
     posted,
     search,
 )
-from ledgerbridge.xero.import_views import xero_panel
+from ledgerbridge.sync.models import RecordKind
 
 SEARCH_FIELDS = ("name", "account_number", "email", "phone")
 
@@ -124,7 +125,9 @@ def _tab_page(
         back_label="Customers",
         delete_url=reverse("customers:delete", args=[customer.pk]),
         # CUST-5: the settings tab shows the organisation and the data brought from Xero.
-        after=xero_panel(stored) if tab == "settings" else "",
+        after=integrations.panels(RecordKind.CUSTOMER, stored, request)
+        if tab == "settings"
+        else "",
     )
 
 

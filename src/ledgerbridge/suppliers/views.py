@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from ledgerbridge import integrations
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.screens import (
     apply_errors,
@@ -21,7 +22,7 @@ from ledgerbridge.screens import (
 from ledgerbridge.suppliers.forms import SUPPLIER_SETS, SupplierForm
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.suppliers.services import delete_supplier, save_supplier
-from ledgerbridge.xero.import_views import xero_panel
+from ledgerbridge.sync.models import RecordKind
 
 SEARCH_FIELDS = ("name", "account_number", "email", "phone", "postal_city")
 
@@ -56,7 +57,7 @@ def supplier_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         back_label="Suppliers",
         submit="Save" if supplier else "Create supplier",
         delete_url=reverse("suppliers:delete", args=[pk]) if supplier else "",
-        after=xero_panel(stored) if stored else "",  # SUP-1: as CUST-5 for customers
+        after=integrations.panels(RecordKind.SUPPLIER, stored, request) if stored else "",
     )
 
 

@@ -10,7 +10,16 @@ Map:
                     10,000/min per app)
 - `errors.py`       what each Xero answer means, decided once: retry, wait, reconnect, fix
 - `views.py`, `api.py`  Configuration > Integrations > Xero screens and REST endpoints
-- `tracking.py`     tracking categories on our side: the setting and placeholders, options on
-                    product groups, products and invoice lines, which option wins (TRK-1, 3, 4);
-                    `tracking_views.py` is its Configuration screen
+- `imports/`        imports from Xero, a module per capability (tax rates, contacts, items,
+                    tracking categories and branding themes) and `runs.py` to run them
+- `matching.py`     which record a Xero record is (Xero ID via the sync table, code, name)
+- `mapping.py`      pure functions between Xero's JSON and the product's records
+- `tax_links.py`    linking one tax rate by hand (TAX-2), with its screen
+- `panels.py`       what the integration adds to the product's screens (Xero panels, actions),
+                    plugged in through `ledgerbridge.integrations` (the product never imports us)
+- `tracking_views.py`  the tracking setting and placeholders screen (the models and rules are
+                    the product's own: `ledgerbridge.tracking`)
+- `tasks.py`        the Django Tasks entry points
+
+Links between records and Xero (remote ids, snapshots, sync state) live in `ledgerbridge.sync`.
 """

@@ -30,10 +30,11 @@ from ledgerbridge.api_support import (
 )
 from ledgerbridge.catalog.models import TaxRate
 from ledgerbridge.xero import connections as service
-from ledgerbridge.xero import imports
+from ledgerbridge.xero import imports, tax_links
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.connections import AuthorisationFailed
 from ledgerbridge.xero.errors import XeroError
+from ledgerbridge.xero.imports.tax_rates import xero_tax_rates as read_tax_rates
 from ledgerbridge.xero.models import Connection, ImportKind, ImportRun, ImportStatus, XeroModule
 
 router = Router(tags=["xero"], auth=TokenAuth("configuration"))
@@ -164,7 +165,7 @@ KINDS = ", ".join(ImportKind.values)
 class ImportIn(Input):
     kind: str = Field(..., max_length=20, description=f"What to import: {KINDS}.")
     product_group: Id | None = Field(
-        None, description="Products only (PROD-3): the product group imported products join."
+        None, description="Products only: the product group imported products join."
     )
     ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
         None, max_length=1000, description="Import only these Xero IDs (ContactID or ItemID)."
@@ -242,6 +243,18 @@ class TaxRateLinkOut(Schema):
     xero_tax_type: str
     xero_name: str
 
+    @staticmethod
+    def of(rate: TaxRate) -> dict[str, Any]:
+        tenant, tax_type, name = tax_links.linked_to(rate)
+        return {
+            "id": rate.pk,
+            "name": rate.name,
+            "percentage": rate.percentage,
+            "xero_tenant_id": tenant,
+            "xero_tax_type": tax_type,
+            "xero_name": name,
+        }
+
 
 def _connected(connection_id: int) -> Connection:
     connection = fetch(Connection, connection_id, "Connection")
@@ -255,7 +268,7 @@ def _connected(connection_id: int) -> Connection:
 def _live_tax_rates(connection: Connection) -> list[Any]:
     try:
         with XeroClient(connection) as client:
-            return list(imports.xero_tax_rates(client))
+            return list(read_tax_rates(client))
     except XeroError as exc:
         raise ValidationError(f"Xero did not give the tax rates: {exc.message}") from exc
 
@@ -269,7 +282,7 @@ def start_import(request: HttpRequest, connection_id: Id, payload: ImportIn) -> 
     if payload.kind == ImportKind.PRODUCTS:
         if payload.product_group is None:
             raise ValidationError(
-                {"product_group": ["Choose the product group imported products join (PROD-3)."]}
+                {"product_group": ["Choose the product group imported products join."]}
             )
         params["product_group"] = payload.product_group
     elif payload.product_group is not None:
@@ -316,7 +329,9 @@ def xero_tax_rates(request: HttpRequest, connection_id: Id) -> list[Any]:
 @router.post(
     "/connections/{connection_id}/tax-rate-links", response={200: TaxRateLinkOut, **ERRORS}
 )
-def link_tax_rate(request: HttpRequest, connection_id: Id, payload: TaxRateLinkIn) -> TaxRate:
+def link_tax_rate(
+    request: HttpRequest, connection_id: Id, payload: TaxRateLinkIn
+) -> dict[str, Any]:
     """TAX-2: link a tax rate to one of the organisation's Xero tax rates (checked live)."""
     connection = _connected(connection_id)
     rate = resolve_required(TaxRate, payload.tax_rate, "tax_rate", "Tax rate")
@@ -332,13 +347,14 @@ def link_tax_rate(request: HttpRequest, connection_id: Id, payload: TaxRateLinkI
             }
         )
     try:
-        return imports.link_tax_rate(rate, connection.tenant_id, chosen.tax_type, chosen.name)
+        linked = tax_links.link_tax_rate(rate, connection.tenant_id, chosen.tax_type, chosen.name)
     except ValidationError as exc:
         # Name the request's fields: a clash is about the tax type, the rest about the rate.
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"tax_rate": exc.messages}
         raise ValidationError(
             {
-                ("tax_type" if field == "xero_tax_type" else "tax_rate"): messages
+                ("tax_type" if field == "tax_type" else "tax_rate"): messages
                 for field, messages in fields.items()
             }
         ) from exc
+    return TaxRateLinkOut.of(linked)

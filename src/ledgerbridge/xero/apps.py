@@ -5,3 +5,10 @@ class XeroConfig(AppConfig):
     name = "ledgerbridge.xero"
     label = "xero"
     verbose_name = "Xero integration"
+
+    def ready(self) -> None:
+        # Imported here, not at module level: models must be ready first.
+        from ledgerbridge.xero import imports, panels, tasks
+
+        panels.connect()
+        imports.set_queue(tasks.queue_import)

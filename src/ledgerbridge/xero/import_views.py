@@ -19,19 +19,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ledgerbridge.accounts.models import User
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.catalog.models import ProductGroup
 from ledgerbridge.screens import MAX_QUERY, apply_errors
+from ledgerbridge.sync.models import RecordKind
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
 from ledgerbridge.xero.imports import linked_model, open_run, start_import, wanted_contact
+from ledgerbridge.xero.imports.common import organisation
 from ledgerbridge.xero.matching import match_page
 from ledgerbridge.xero.models import (
     Connection,
@@ -51,6 +51,11 @@ CODE_FIELD = {
     ImportKind.CUSTOMERS: "account_number",
     ImportKind.SUPPLIERS: "account_number",
     ImportKind.PRODUCTS: "code",
+}
+SYNC_KIND = {
+    ImportKind.CUSTOMERS: RecordKind.CUSTOMER,
+    ImportKind.SUPPLIERS: RecordKind.SUPPLIER,
+    ImportKind.PRODUCTS: RecordKind.PRODUCT,
 }
 EDIT_URL = {
     ImportKind.CUSTOMERS: "customers:settings",
@@ -225,9 +230,11 @@ def preview(connection: Connection, kind: ImportKind, q: str, page: int) -> Prev
         else:
             result = _contacts_page(client, kind, q, page)
     usable = [r for r in result.rows if r.importable]
+    org = organisation(connection.tenant_id)
     matches = match_page(
         linked_model(kind),
-        connection.tenant_id,
+        SYNC_KIND[kind],
+        org.pk,
         [(r.xero_id, r.code or None, r.name) for r in usable],
         CODE_FIELD[kind],
     )
@@ -236,7 +243,7 @@ def preview(connection: Connection, kind: ImportKind, q: str, page: int) -> Prev
     holders = dict(
         linked_model(kind)
         ._default_manager.filter(
-            xero_tenant_id=connection.tenant_id,
+            organisation=org,
             **{f"{code_field}__in": [r.code for r in usable if r.code]},
         )
         .values_list(code_field, "pk")
@@ -266,7 +273,7 @@ class ImportForm(forms.Form):
         ProductGroup.objects.all(),
         required=False,  # start_import decides (PROD-3), so the rule lives in one place
         label="Product group",
-        help_text="Imported products join this group (PROD-3).",
+        help_text="Imported products join this group.",
     )
 
     def __init__(self, *args: Any, products: bool = False, **kwargs: Any) -> None:
@@ -421,39 +428,3 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     response = JsonResponse(run_facts(run))
     response["Cache-Control"] = "no-store"
     return response
-
-
-# --- the Xero panel on imported records (CUST-5, SUP-1, PROD-4) -------------------------------
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            pairs.extend(_flatten(value, f"{prefix}{key}."))
-        elif value not in (None, ""):
-            pairs.append((f"{prefix}{key}", str(value)))
-    return pairs
-
-
-def xero_panel(record: Model, *, product: bool = False) -> SafeString:
-    """HTML of the "Xero" panel for a customer, supplier or product: its organisation (by
-    tenant id, so a deleted connection is said so), Xero ID, last change in Xero, and the data
-    last brought from Xero; "Not linked to Xero" when it was not imported."""
-    tenant = str(getattr(record, "xero_tenant_id", "") or "")
-    connection = Connection.objects.filter(tenant_id=tenant).first() if tenant else None
-    if connection is not None:
-        organisation = connection.name
-        if connection.tenant_name and connection.tenant_name != connection.name:
-            organisation = f"{connection.name} ({connection.tenant_name})"
-    else:
-        organisation = f"organisation {tenant} (connection deleted)"
-    context = {
-        "record": record,
-        "linked": bool(getattr(record, "xero_id", "")),
-        "tenant": tenant,
-        "organisation": organisation,
-        "data": _flatten(dict(getattr(record, "xero_data", None) or {})),
-        "product": product,
-    }
-    return render_to_string("xero/import_record_panel.html", context)

@@ -1,11 +1,11 @@
 """Which product record a Xero record is (CUST-2, CUST-3, PROD-2, SUP-1), decided for a whole
 page at once with a few queries, so imports and the importer's preview agree exactly.
 
-Rules, in order, within one organisation (tenant):
-1. the record already linked to this Xero ID;
-2. else an unlinked record of this tenant, or of no tenant yet, with the same accounts code
+Rules, in order, within one organisation:
+1. the record already linked to this Xero ID (a link in the sync table);
+2. else an unlinked record of this organisation, or of none yet, with the same accounts code
    (account number / product code), then the same name (case-insensitive);
-3. else nothing: a new record. A record of ANOTHER tenant never matches (CUST-3), so a
+3. else nothing: a new record. A record of ANOTHER organisation never matches (CUST-3), so a
    record's organisation never changes once set (CUST-5).
 """
 
@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Model, Q
+from django.db.models import F, Model, Q
 from django.db.models.functions import Lower
+
+from ledgerbridge.sync.services import linked_ids, local_ids_for
 
 M = TypeVar("M", bound=Model)
 
@@ -30,21 +32,27 @@ class Match(Generic[M]):
 
 def match_page(
     model: type[M],
-    tenant_id: str,
+    kind: str,
+    organisation_id: int,
     keys: Sequence[tuple[str, str | None, str]],
     code_field: str,
 ) -> list[Match[M]]:
-    """Match (xero_id, code, name) triples to records of `model`; each record is used once."""
+    """Match (xero_id, code, name) triples to records of `model` (sync kind `kind`) in one
+    organisation; each record is used once."""
     manager: Any = model._default_manager
     ids = [k[0] for k in keys if k[0]]
-    by_id = {r.xero_id: r for r in manager.filter(xero_tenant_id=tenant_id, xero_id__in=ids)}
+    local = local_ids_for(kind, organisation_id, ids)
+    records = manager.in_bulk(list(local.values()))
+    by_id = {remote: records[pk] for remote, pk in local.items() if pk in records}
     codes = {k[1] for k in keys if k[1]}
     names = {k[2].lower() for k in keys if k[2]}
     candidates = (
-        manager.filter(Q(xero_tenant_id=tenant_id) | Q(xero_tenant_id=""), xero_id="")
+        manager.filter(Q(organisation_id=organisation_id) | Q(organisation__isnull=True))
+        .exclude(pk__in=linked_ids(kind))
         .annotate(lname=Lower("name"))
         .filter(Q(**{f"{code_field}__in": codes}) | Q(lname__in=names))
-        .order_by("-xero_tenant_id", "pk")  # this tenant's records before unassigned ones
+        # This organisation's records before unassigned ones.
+        .order_by(F("organisation_id").asc(nulls_last=True), "pk")
     )
     by_code: dict[str, list[M]] = defaultdict(list)
     by_name: dict[str, list[M]] = defaultdict(list)

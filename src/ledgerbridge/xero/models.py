@@ -146,73 +146,7 @@ class AuthorisationAttempt(models.Model):
         return f"Authorisation for {self.connection_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
-# --- what imports bring across (TRK, INV-3) and how imports are tracked ---------------------
-
-
-class TrackingSettings(models.Model):
-    """TRK-1: tracking on or off, and the placeholder names (at most two, as Xero allows) by
-    which the product refers to tracking categories. A single row, read on every request, so a
-    change takes effect at once."""
-
-    enabled = models.BooleanField(default=False)
-    placeholder_1 = models.CharField("first placeholder", max_length=100, blank=True, default="")
-    placeholder_2 = models.CharField("second placeholder", max_length=100, blank=True, default="")
-
-    def __str__(self) -> str:
-        return "Tracking settings"
-
-    @classmethod
-    def get(cls) -> TrackingSettings:
-        row, _ = cls.objects.get_or_create(pk=1)
-        return row
-
-    def placeholders(self) -> list[tuple[int, str]]:
-        """The enabled placeholders as (slot, name)."""
-        if not self.enabled:
-            return []
-        return [(n, name) for n, name in ((1, self.placeholder_1), (2, self.placeholder_2)) if name]
-
-
-class TrackingCategory(models.Model):
-    xero_tenant_id = models.CharField(max_length=64)
-    xero_id = models.CharField(max_length=64)
-    name = models.CharField(max_length=100)
-    status = models.CharField(max_length=20, default="ACTIVE")
-    # TRK-3: which placeholder (1 or 2) this category stands for in its organisation; 0: none.
-    placeholder = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "tracking categories"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["xero_tenant_id", "xero_id"], name="one_category_per_id"
-            ),
-            models.UniqueConstraint(
-                fields=["xero_tenant_id", "placeholder"],
-                condition=models.Q(placeholder__gt=0),
-                name="one_category_per_placeholder",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class TrackingOption(models.Model):
-    category = models.ForeignKey(TrackingCategory, on_delete=models.CASCADE, related_name="options")
-    xero_id = models.CharField(max_length=64)
-    name = models.CharField(max_length=100)
-    status = models.CharField(max_length=20, default="ACTIVE")
-
-    class Meta:
-        ordering = ["category__name", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["category", "xero_id"], name="one_option_per_id")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.category.name}: {self.name}"
+# --- what imports bring across (INV-3) and how imports are tracked ---------------------
 
 
 class BrandingTheme(models.Model):

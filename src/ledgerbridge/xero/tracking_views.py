@@ -17,8 +17,10 @@ from django.shortcuts import redirect, render
 
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.screens import apply_errors, error_summary
-from ledgerbridge.xero import tracking
-from ledgerbridge.xero.models import Connection, ConnectionState, TrackingCategory, TrackingSettings
+from ledgerbridge.tracking import services as tracking
+from ledgerbridge.tracking.models import TrackingCategory, TrackingSettings
+from ledgerbridge.xero.imports.common import organisation
+from ledgerbridge.xero.models import Connection, ConnectionState
 
 SECTION = "Configuration"
 
@@ -50,7 +52,9 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.connection = connection
         choices = TrackingCategory.objects.filter(
-            xero_tenant_id=connection.tenant_id, status=tracking.ACTIVE
+            organisation__integration="xero",
+            organisation__remote_id=connection.tenant_id,
+            status=tracking.ACTIVE,
         )
         for slot, name in slots:
             self.fields[f"placeholder_{slot}"] = forms.ModelChoiceField(
@@ -63,7 +67,9 @@ class AssignForm(forms.Form):
 
     @property
     def has_categories(self) -> bool:
-        return TrackingCategory.objects.filter(xero_tenant_id=self.connection.tenant_id).exists()
+        return TrackingCategory.objects.filter(
+            organisation__integration="xero", organisation__remote_id=self.connection.tenant_id
+        ).exists()
 
 
 def _organisations() -> list[Connection]:
@@ -115,7 +121,7 @@ def tracking_page(request: HttpRequest) -> HttpResponse:
             elif form.is_valid():
                 try:
                     tracking.assign_placeholders(
-                        connection.tenant_id,
+                        organisation(connection.tenant_id).pk,
                         {slot: form.cleaned_data[f"placeholder_{slot}"] for slot, _ in slots},
                     )
                 except ValidationError as exc:

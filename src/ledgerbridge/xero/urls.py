@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ledgerbridge.xero import views
+from ledgerbridge.xero import tax_links, views
 
 app_name = "xero"
 urlpatterns = [
@@ -14,4 +14,10 @@ urlpatterns = [
     path("xero/<int:pk>/delete/", views.delete, name="delete"),
     path("xero/imports/", include("ledgerbridge.xero.import_urls")),
     path("xero/tracking/", include("ledgerbridge.xero.tracking_urls")),
+    path("xero/tax-rates/<int:pk>/link/", tax_links.taxrate_link, name="taxrate_link"),
+    path(
+        "xero/tax-rates/<int:pk>/link/<int:connection>/",
+        tax_links.taxrate_link_pick,
+        name="taxrate_link_pick",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Tracking categories on our side (TRK-1, TRK-3, TRK-4): the setting, placeholders, options.
+"""Tracking (TRK-1, TRK-3, TRK-4): the setting, placeholders, and the options records carry.
 
 Contracts:
 - `save_tracking_settings` writes the single settings row; every request reads that row, so a
@@ -21,12 +21,8 @@ from django.db import transaction
 
 from ledgerbridge.billing.models import InvoiceLine
 from ledgerbridge.catalog.models import Product, ProductGroup
-from ledgerbridge.xero.models import (
-    Connection,
-    TrackingCategory,
-    TrackingOption,
-    TrackingSettings,
-)
+from ledgerbridge.sync.models import Organisation
+from ledgerbridge.tracking.models import TrackingCategory, TrackingOption, TrackingSettings
 
 ACTIVE = "ACTIVE"
 SLOTS = (1, 2)
@@ -67,7 +63,7 @@ def _check_slot(slot: int, enabled: Iterable[int]) -> None:
 
 @transaction.atomic
 def assign_placeholders(
-    tenant_id: str, assignments: Mapping[int, TrackingCategory | None]
+    organisation_id: int, assignments: Mapping[int, TrackingCategory | None]
 ) -> list[TrackingCategory]:
     """TRK-3: for one organisation, give each listed placeholder slot a category (or none).
 
@@ -81,16 +77,16 @@ def assign_placeholders(
         if category is None:
             continue
         field = f"placeholder_{slot}"
-        if category.xero_tenant_id != tenant_id:
+        if category.organisation_id != organisation_id:
             raise ValidationError({field: [f"{category.name} belongs to another organisation."]})
         if category.status != ACTIVE:
-            raise ValidationError({field: [f"{category.name} is not active in Xero."]})
+            raise ValidationError({field: [f"{category.name} is not active in its organisation."]})
         if category.pk in {c.pk for c in chosen.values()}:
             raise ValidationError({field: [f"{category.name} already stands for a placeholder."]})
         chosen[slot] = category
-    kept = TrackingCategory.objects.filter(xero_tenant_id=tenant_id, placeholder__gt=0).exclude(
-        placeholder__in=list(assignments)
-    )
+    kept = TrackingCategory.objects.filter(
+        organisation_id=organisation_id, placeholder__gt=0
+    ).exclude(placeholder__in=list(assignments))
     for slot, category in chosen.items():
         if kept.filter(pk=category.pk).exists():
             other = kept.get(pk=category.pk).placeholder
@@ -103,29 +99,27 @@ def assign_placeholders(
             )
     # Clear first so that two categories can swap placeholders in one go.
     TrackingCategory.objects.filter(
-        xero_tenant_id=tenant_id, placeholder__in=list(assignments)
+        organisation_id=organisation_id, placeholder__in=list(assignments)
     ).update(placeholder=0)
     for slot, category in chosen.items():
         TrackingCategory.objects.filter(pk=category.pk).update(placeholder=slot)
         category.placeholder = slot
-    return list(TrackingCategory.objects.filter(xero_tenant_id=tenant_id, placeholder__gt=0))
+    return list(TrackingCategory.objects.filter(organisation_id=organisation_id, placeholder__gt=0))
 
 
-def assign_placeholder(tenant_id: str, slot: int, category: TrackingCategory | None) -> None:
+def assign_placeholder(organisation_id: int, slot: int, category: TrackingCategory | None) -> None:
     """TRK-3 for one slot: see `assign_placeholders`."""
-    assign_placeholders(tenant_id, {slot: category})
+    assign_placeholders(organisation_id, {slot: category})
 
 
-def tenant_of(obj: Tracked) -> str:
-    """The organisation a tracked record is bound to ("" for a product group or unlinked product).
-
-    An invoice line belongs to its invoice's customer's organisation.
-    """
+def organisation_of(obj: Tracked) -> int | None:
+    """The organisation a tracked record is bound to (None for a product group or a product
+    with none). An invoice line belongs to its invoice's customer's organisation."""
     if isinstance(obj, InvoiceLine):
-        return obj.invoice.customer.xero_tenant_id
+        return obj.invoice.customer.organisation_id
     if isinstance(obj, Product):
-        return obj.xero_tenant_id
-    return ""
+        return obj.organisation_id
+    return None
 
 
 @transaction.atomic
@@ -142,7 +136,7 @@ def set_tracking_options(
     wanted = list({o.pk: o for o in options}.values())
     key = field if callable(field) else (lambda _option: field)
     current = set(obj.tracking_options.values_list("pk", flat=True))
-    tenant = tenant_of(obj)
+    org = organisation_of(obj)
     errors: dict[str, list[str]] = {}
     categories: dict[int, TrackingOption] = {}
     found = list(
@@ -151,12 +145,14 @@ def set_tracking_options(
     for option in found:
         category, problems = option.category, errors.setdefault(key(option), [])
         if option.pk not in current and (option.status != ACTIVE or category.status != ACTIVE):
-            problems.append(f"{option} is not active in Xero; pick another option.")
-        if isinstance(obj, InvoiceLine) and not tenant:
             problems.append(
-                "The customer is not linked to a Xero organisation, so lines take no tracking."
+                f"{option} is no longer active in its organisation; pick another option."
             )
-        elif tenant and category.xero_tenant_id != tenant:
+        if isinstance(obj, InvoiceLine) and not org:
+            problems.append(
+                "The customer has no accounting organisation, so lines take no tracking."
+            )
+        elif org and category.organisation_id != org:
             problems.append(f"{option} belongs to another organisation than this record's.")
         if category.pk in categories:
             problems.append(
@@ -183,17 +179,17 @@ def resolve_tracking(line: InvoiceLine) -> dict[int, TrackingOption]:
 
     For each enabled slot with a category assigned in that organisation: the line's own option
     of that category, else its product's, else the product's group's. Options or categories
-    no longer active in Xero are passed over (Xero would refuse them). A customer with no
+    no longer active in the organisation are passed over (it would refuse them). A customer with no
     organisation, or tracking switched off, gives {}.
     """
     enabled = [slot for slot, _ in TrackingSettings.get().placeholders()]
-    tenant = line.invoice.customer.xero_tenant_id
-    if not enabled or not tenant:
+    org = line.invoice.customer.organisation_id
+    if not enabled or not org:
         return {}
     categories = {
         c.pk: c.placeholder
         for c in TrackingCategory.objects.filter(
-            xero_tenant_id=tenant, placeholder__in=enabled, status=ACTIVE
+            organisation_id=org, placeholder__in=enabled, status=ACTIVE
         )
     }
     if not categories:
@@ -211,19 +207,21 @@ def resolve_tracking(line: InvoiceLine) -> dict[int, TrackingOption]:
     return resolved
 
 
-def placeholder_categories(tenant: str | None = None) -> list[tuple[int, str, TrackingCategory]]:
+def placeholder_categories(
+    organisation_id: int | None = None,
+) -> list[tuple[int, str, TrackingCategory]]:
     """(slot, placeholder name, category) for every enabled placeholder's ACTIVE category, in
-    one organisation (`tenant`) or in all (None); [] when tracking is off."""
+    one organisation or in all (None); [] when tracking is off."""
     names = dict(TrackingSettings.get().placeholders())
     if not names:
         return []
     found = TrackingCategory.objects.filter(placeholder__in=list(names), status=ACTIVE)
-    if tenant is not None:
-        found = found.filter(xero_tenant_id=tenant)
-    ordered = sorted(found, key=lambda c: (c.placeholder, c.xero_tenant_id))
+    if organisation_id is not None:
+        found = found.filter(organisation_id=organisation_id)
+    ordered = sorted(found, key=lambda c: (c.placeholder, c.organisation_id))
     return [(c.placeholder, names[c.placeholder], c) for c in ordered]
 
 
-def organisation_names() -> dict[str, str]:
-    """Tenant id -> the connection's display name, to tell organisations apart on forms."""
-    return dict(Connection.objects.exclude(tenant_id="").values_list("tenant_id", "name"))
+def organisation_names() -> dict[int, str]:
+    """Organisation id -> its name, to tell organisations apart on forms."""
+    return dict(Organisation.objects.values_list("pk", "name"))

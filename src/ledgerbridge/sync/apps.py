@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SyncConfig(AppConfig):
+    name = "ledgerbridge.sync"
+    label = "sync"
+    verbose_name = "Sync state"

@@ -1,0 +1,104 @@
+"""Organisations records belong to, and one row per record and organisation saying what the
+remote system holds and whether it has our latest version (the link and its sync state)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Organisation(models.Model):
+    """An accounting organisation (a Xero organisation, for instance) that records belong to.
+
+    It outlives any connection to it: deleting a connection loses no record's organisation, and
+    connecting the same organisation again finds it here (CONN-5). Account numbers, product codes
+    and tax-rate names are unique per organisation.
+    """
+
+    integration = models.CharField(max_length=30)
+    remote_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "remote_id"], name="one_organisation_per_remote_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordKind(models.TextChoices):
+    """The kinds of record the sync table knows, in the order they are sent (dependencies)."""
+
+    TAX_RATE = "tax_rate", "Tax rate"
+    CUSTOMER = "customer", "Customer"
+    SUPPLIER = "supplier", "Supplier"
+    PRODUCT = "product", "Product"
+    INVOICE = "invoice", "Invoice"
+    PURCHASE_ORDER = "purchase_order", "Purchase order"
+
+
+class SyncState(models.TextChoices):
+    NOT_ELIGIBLE = "not_eligible", "Not synced"
+    PENDING = "pending", "Waiting"
+    IN_FLIGHT = "in_flight", "Sending"
+    SYNCED = "synced", "Synced"
+    FAILED = "failed", "Failed"
+
+
+class Link(models.Model):
+    """One record in one organisation: its remote id and sync state.
+
+    No foreign key to the record (`kind` + `local_id` name it), so the row outlives a deleted
+    record as its tombstone (`deleted_at`) until the remote side has deleted or voided it too.
+    `version` is bumped in the same transaction as every change the remote would see; the record
+    is in step when `synced_version == version`.
+    """
+
+    kind = models.CharField(max_length=30, choices=RecordKind.choices)
+    local_id = models.BigIntegerField()
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="links")
+    remote_id = models.CharField(max_length=64, blank=True, default="")
+    version = models.PositiveIntegerField(default=0)
+    synced_version = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=20, choices=SyncState.choices, default=SyncState.PENDING)
+    # Why it is not eligible, or what the remote answered when it failed, in words.
+    reason = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    not_before = models.DateTimeField(null=True, blank=True)
+    remote_updated_at = models.DateTimeField(null=True, blank=True)
+    # What the remote holds, as it last said (for panels, comparisons and conflict checks).
+    snapshot = models.JSONField(default=dict, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "local_id", "organisation"], name="one_link_per_record"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "remote_id"],
+                condition=~models.Q(remote_id=""),
+                name="one_link_per_remote_id",
+            ),
+        ]
+        indexes = [
+            # "The next 50 pending records of this organisation" is one range of this index.
+            models.Index(
+                fields=["organisation", "state", "kind", "not_before", "id"],
+                name="sync_link_queue",
+            ),
+            models.Index(fields=["kind", "local_id"], name="sync_link_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.local_id} in {self.organisation_id}: {self.state}"
+
+    @property
+    def in_step(self) -> bool:
+        return self.synced_version == self.version and self.deleted_at is None

@@ -1,0 +1,221 @@
+"""The calls the product makes when a record changes, and the calls an integration makes when
+the remote side tells it what it holds.
+
+Contracts:
+- `mark_changed` and `mark_deleted` must run inside the transaction that changes the record
+  (they refuse to run outside one): the change and its sync version commit together or not at
+  all, so no change is ever lost between the database and a queue.
+- `record_remote` stores what the remote holds for records that are now in step with it (an
+  import or a successful push): remote id, snapshot, remote time; `synced_version = version`.
+  Idempotent.
+- Nothing here speaks to a remote system; integrations read and write these rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncState
+
+__all__ = [
+    "Link",
+    "Organisation",
+    "RecordKind",
+    "RemoteState",
+    "SyncState",
+    "link_of",
+    "linked_ids",
+    "links_of",
+    "local_ids_for",
+    "mark_changed",
+    "mark_deleted",
+    "on_change",
+    "organisation_for",
+    "record_remote",
+    "remote_ids",
+    "unlink",
+]
+
+# Called after commit with (organisation id) for every organisation that has new work: the
+# integration enqueues its per-organisation task here (a lost call costs nothing: a sweep finds
+# pending rows anyway).
+_listeners: list[Callable[[int], None]] = []
+
+
+def on_change(listener: Callable[[int], None]) -> None:
+    """Register `listener(organisation_id)`, called after commit of a change (see module doc)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _notify(organisation_id: int) -> None:
+    for listener in list(_listeners):
+        transaction.on_commit(functools.partial(listener, organisation_id))
+
+
+def _require_transaction() -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("Mark a change inside the transaction that makes it.")
+
+
+def organisation_for(integration: str, remote_id: str, name: str = "") -> Organisation:
+    """The organisation with this remote id (created if new; its name kept fresh)."""
+    org, made = Organisation.objects.get_or_create(
+        integration=integration, remote_id=remote_id, defaults={"name": name or remote_id}
+    )
+    if not made and name and org.name != name:
+        Organisation.objects.filter(pk=org.pk).update(name=name)
+        org.name = name
+    return org
+
+
+def mark_changed(kind: str, local_id: int, organisation_id: int | None) -> Link | None:
+    """Record that `kind` `local_id` changed in a way its organisation would see: bump its
+    version and make it pending. A record with no organisation has nothing to sync (None)."""
+    _require_transaction()
+    if organisation_id is None:
+        return None
+    updated = Link.objects.filter(
+        kind=kind, local_id=local_id, organisation_id=organisation_id
+    ).update(
+        version=F("version") + 1,
+        state=SyncState.PENDING,
+        attempts=0,
+        not_before=None,
+        deleted_at=None,
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        Link.objects.create(
+            kind=kind, local_id=local_id, organisation_id=organisation_id, version=1
+        )
+    _notify(organisation_id)
+    return link_of(kind, local_id)
+
+
+def mark_deleted(kind: str, local_id: int) -> None:
+    """Record that the record is gone here. A link the remote knows becomes a tombstone that the
+    integration settles (deletes or voids remotely); one it never knew is simply removed."""
+    _require_transaction()
+    links = Link.objects.filter(kind=kind, local_id=local_id)
+    links.filter(remote_id="").delete()
+    for org_id in links.values_list("organisation_id", flat=True):
+        _notify(org_id)
+    links.update(
+        deleted_at=timezone.now(),
+        version=F("version") + 1,
+        state=SyncState.PENDING,
+        attempts=0,
+        not_before=None,
+    )
+
+
+def unlink(kind: str, local_id: int) -> None:
+    """Forget the record's links (the remote records stay as they are)."""
+    Link.objects.filter(kind=kind, local_id=local_id).delete()
+
+
+def link_of(kind: str, local_id: int | None) -> Link | None:
+    """The record's link (a record belongs to one organisation, so it has one at most)."""
+    if local_id is None:
+        return None
+    return (
+        Link.objects.filter(kind=kind, local_id=local_id, deleted_at__isnull=True)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def links_of(kind: str, local_ids: Iterable[int]) -> dict[int, Link]:
+    """local id -> link, for the records that have one."""
+    found = Link.objects.filter(kind=kind, local_id__in=list(local_ids), deleted_at__isnull=True)
+    return {link.local_id: link for link in found}
+
+
+def remote_ids(kind: str, local_ids: Iterable[int]) -> dict[int, str]:
+    """local id -> remote id, for the records the remote knows."""
+    found = Link.objects.filter(
+        kind=kind, local_id__in=list(local_ids), deleted_at__isnull=True
+    ).exclude(remote_id="")
+    return dict(found.values_list("local_id", "remote_id"))
+
+
+def linked_ids(kind: str) -> Any:
+    """A subquery of the local ids of `kind` that the remote knows (for `pk__in=`)."""
+    return (
+        Link.objects.filter(kind=kind, deleted_at__isnull=True)
+        .exclude(remote_id="")
+        .values("local_id")
+    )
+
+
+def local_ids_for(kind: str, organisation_id: int, remote: Iterable[str]) -> dict[str, int]:
+    """remote id -> local id, within one organisation."""
+    found = Link.objects.filter(
+        kind=kind, organisation_id=organisation_id, remote_id__in=list(remote)
+    )
+    return dict(found.values_list("remote_id", "local_id"))
+
+
+@dataclass
+class RemoteState:
+    """What the remote holds for one local record."""
+
+    local_id: int
+    remote_id: str
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    remote_updated_at: dt.datetime | None = None
+
+
+def record_remote(kind: str, organisation_id: int, states: Iterable[RemoteState]) -> None:
+    """Store what the remote holds for these records, now in step with it (bulk, idempotent)."""
+    wanted = {s.local_id: s for s in states}
+    if not wanted:
+        return
+    existing = {
+        link.local_id: link
+        for link in Link.objects.filter(
+            kind=kind, organisation_id=organisation_id, local_id__in=list(wanted)
+        )
+    }
+    now = timezone.now()
+    creates: list[Link] = []
+    for local_id, state in wanted.items():
+        link = existing.get(local_id) or Link(
+            kind=kind, local_id=local_id, organisation_id=organisation_id
+        )
+        link.remote_id = state.remote_id
+        link.snapshot = state.snapshot
+        link.remote_updated_at = state.remote_updated_at
+        link.synced_version = link.version
+        link.state = SyncState.SYNCED
+        link.reason = ""
+        link.attempts = 0
+        link.not_before = None
+        link.updated_at = now
+        if link.pk is None:
+            creates.append(link)
+    Link.objects.bulk_update(
+        list(existing.values()),
+        [
+            "remote_id",
+            "snapshot",
+            "remote_updated_at",
+            "synced_version",
+            "state",
+            "reason",
+            "attempts",
+            "not_before",
+            "updated_at",
+        ],
+        batch_size=500,
+    )
+    Link.objects.bulk_create(creates, batch_size=500)

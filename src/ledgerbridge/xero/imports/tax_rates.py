@@ -1,0 +1,90 @@
+"""Tax rates (TAX-1, TAX-3): every tax rate of the organisation comes across, linked; unused
+rates of no organisation go (except the zero rate); rates still in use are listed and kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ledgerbridge.catalog.models import TaxRate
+from ledgerbridge.deletion import delete_unless_used
+from ledgerbridge.sync.models import RecordKind
+from ledgerbridge.sync.services import Link, RemoteState, record_remote
+from ledgerbridge.xero import mapping
+from ledgerbridge.xero.client import XeroClient
+from ledgerbridge.xero.imports.common import (
+    organisation,
+    problem,
+    record_page,
+)
+from ledgerbridge.xero.models import ImportRun
+
+
+def xero_tax_rates(client: XeroClient) -> list[mapping.TaxRateData]:
+    """The organisation's active Xero tax rates (TAX-2's picker reads them live too)."""
+    body = client.get("/TaxRates")
+    rates = [mapping.tax_rate_data(r) for r in body.get("TaxRates") or []]
+    return [r for r in rates if r.status == "ACTIVE" and r.tax_type]
+
+
+def import_tax_rates(
+    run: ImportRun, client: XeroClient, progress: Callable[[ImportRun], None]
+) -> None:
+    org = organisation(run.xero_tenant_id)
+    rates = xero_tax_rates(client)
+    counts = {"created": 0, "updated": 0, "skipped": 0}
+    problems: list[dict[str, str]] = []
+    with transaction.atomic():
+        mine = {r.pk: r for r in TaxRate.objects.filter(organisation=org)}
+        links = Link.objects.filter(
+            kind=RecordKind.TAX_RATE, organisation=org, local_id__in=list(mine)
+        ).exclude(remote_id="")
+        existing = {link.remote_id: mine[link.local_id] for link in links}
+        names = {r.name.lower() for r in mine.values()}
+        states = []
+        for data in rates:
+            rate = existing.get(data.tax_type)
+            if rate is None:
+                name = (
+                    data.name
+                    if data.name.lower() not in names
+                    else f"{data.name} ({data.tax_type})"
+                )
+                rate = TaxRate(organisation=org, name=name[:100])
+                counts["created"] += 1
+            else:
+                counts["updated"] += 1
+            names.add(rate.name.lower())
+            rate.percentage = min(max(data.percentage, Decimal(0)), Decimal(100))
+            rate.save()
+            states.append(RemoteState(rate.pk, data.tax_type, {"Name": data.name}))
+        record_remote(RecordKind.TAX_RATE, org.pk, states)
+        # TAX-1: a link to a Xero tax rate that is no longer active would fail at sync time.
+        active = {data.tax_type for data in rates}
+        for tax_type, stale in existing.items():
+            if tax_type not in active:
+                problems.append(
+                    problem(
+                        stale.name,
+                        f"its Xero tax rate {tax_type} is no longer "
+                        "active in Xero; link it to another or stop using it",
+                    )
+                )
+        # TAX-3: rates assigned to no organisation go, except the zero rate and rates in use.
+        for orphan in TaxRate.objects.filter(organisation__isnull=True, is_zero_rate=False):
+            try:
+                delete_unless_used(orphan, f"Tax rate {orphan.name}", "so it was kept.")
+            except ValidationError as exc:
+                problems.append(problem(orphan.name, " ".join(exc.messages)))
+        run.total = len(rates)
+        record_page(run, page=None, counts=counts, problems=problems, total=len(rates))
+    progress(run)
+
+
+def tax_rate_map(organisation_id: int) -> dict[str, int]:
+    """Xero tax type -> the linked tax rate's id, in one organisation (CUST-6, PROD-4)."""
+    links = Link.objects.filter(kind=RecordKind.TAX_RATE, organisation_id=organisation_id)
+    return dict(links.exclude(remote_id="").values_list("remote_id", "local_id"))

@@ -1,0 +1,137 @@
+"""What the Xero integration adds to the product's screens, through `ledgerbridge.integrations`:
+the Xero panel on customers, suppliers and products (CUST-5, SUP-1, PROD-4), the tax-rate link
+panel and action (TAX-2), and the Xero line on an invoice (CUST-1). Connected in `apps.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from ledgerbridge import integrations
+from ledgerbridge.sync.models import Organisation, RecordKind
+from ledgerbridge.sync.services import link_of
+from ledgerbridge.xero.models import Connection, ConnectionState
+
+RECORD_KINDS = (RecordKind.CUSTOMER, RecordKind.SUPPLIER, RecordKind.PRODUCT)
+
+
+def organisation_label(organisation: Organisation | None) -> str:
+    """The organisation as people here know it: its connection's name (and Xero's name when
+    different), or a plain statement that its connection was deleted."""
+    if organisation is None:
+        return ""
+    connection = Connection.objects.filter(tenant_id=organisation.remote_id).first()
+    if connection is None:
+        return f"{organisation.name} (connection deleted)"
+    if connection.tenant_name and connection.tenant_name != connection.name:
+        return f"{connection.name} ({connection.tenant_name})"
+    return connection.name
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            pairs.extend(_flatten(value, f"{prefix}{key}."))
+        elif value not in (None, ""):
+            pairs.append((f"{prefix}{key}", str(value)))
+    return pairs
+
+
+def xero_panel(kind: str, record: Model) -> SafeString:
+    """The "Xero" panel for a customer, supplier or product: its organisation, Xero ID, last
+    change in Xero and the data last brought from Xero; "Not linked to Xero" otherwise."""
+    link = link_of(kind, record.pk)
+    linked = link is not None and bool(link.remote_id)
+    context = {
+        "record": record,
+        "linked": linked,
+        "link": link,
+        "organisation": organisation_label(link.organisation) if link is not None else "",
+        "data": _flatten(dict(link.snapshot or {})) if link is not None else [],
+        "product": kind == RecordKind.PRODUCT,
+    }
+    return SafeString(render_to_string("xero/import_record_panel.html", context))
+
+
+def _record_panel(sender: str, record: Any, **_: Any) -> SafeString | str:
+    if sender in RECORD_KINDS:
+        return xero_panel(sender, record)
+    if sender == RecordKind.TAX_RATE:
+        return _tax_rate_panel(record)
+    if sender == RecordKind.INVOICE:
+        return _invoice_line(record)
+    return ""
+
+
+def connected_organisations(rate: Any) -> Any:
+    """Connections a tax rate may be linked through: connected ones, or only its own."""
+    found = Connection.objects.filter(state=ConnectionState.CONNECTED, saved=True).exclude(
+        tenant_id=""
+    )
+    if rate.organisation_id is not None:
+        # A rate's organisation never changes; only the Xero tax rate it is linked to may.
+        found = found.filter(tenant_id=rate.organisation.remote_id)
+    return found
+
+
+def _tax_rate_panel(rate: Any) -> str:
+    """The "Link to Xero" step under an existing tax rate's form (TAX-2)."""
+    if rate.is_zero_rate:
+        return ""
+    link = link_of(RecordKind.TAX_RATE, rate.pk)
+    if link is not None and link.remote_id:
+        name = (link.snapshot or {}).get("Name") or link.remote_id
+        state = format_html("Linked to {} in {}.", name, organisation_label(link.organisation))
+    else:
+        state = format_html("{}", "Not linked to a Xero tax rate yet.")
+    return format_html(
+        '<section class="panel" id="xero-link"><h2>Xero</h2><p>{} '
+        '<a class="button" href="{}">Link to Xero…</a></p></section>',
+        state,
+        reverse("xero:taxrate_link", args=[rate.pk]),
+    )
+
+
+def _tax_rate_actions(sender: str, record: Any, **_: Any) -> list[tuple[str, str]]:
+    if sender != RecordKind.TAX_RATE or record.is_zero_rate:
+        return []
+    return [("Link to Xero…", reverse("xero:taxrate_link", args=[record.pk]))]
+
+
+def _after_create(sender: str, record: Any, **_: Any) -> str | None:
+    """TAX-2: a new tax rate goes straight on to linking when an organisation is connected."""
+    if sender == RecordKind.TAX_RATE and connected_organisations(record).exists():
+        return reverse("xero:taxrate_link", args=[record.pk])
+    return None
+
+
+def _invoice_line(invoice: Any) -> SafeString:
+    """CUST-1 on the invoice: whether its customer is linked to a Xero contact."""
+    customer = invoice.customer
+    link = link_of(RecordKind.CUSTOMER, customer.pk)
+    if link is not None and link.remote_id:
+        text = format_html("{}", "The customer is linked to a Xero contact.")
+    else:
+        text = format_html(
+            '<span class="badge no">will not sync</span> {} is not linked to a Xero contact; '
+            "import it from Xero first.",
+            customer.name,
+        )
+    return format_html(
+        '<section class="panel" id="invoice-xero"><dl class="facts"><dt>Xero</dt><dd>{}</dd>'
+        "</dl></section>",
+        text,
+    )
+
+
+def connect() -> None:
+    """Plug the integration into the product's screens (called once, from `apps.py`)."""
+    integrations.record_panels.connect(_record_panel, dispatch_uid="xero.panels")
+    integrations.record_actions.connect(_tax_rate_actions, dispatch_uid="xero.actions")
+    integrations.next_after_create.connect(_after_create, dispatch_uid="xero.next")
