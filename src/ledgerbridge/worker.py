@@ -21,11 +21,12 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.billing.tasks import raise_recurring_invoices
+from ledgerbridge.xero.tasks import sweep_sync
 
 log = logging.getLogger("ledgerbridge.worker")
 
 # The tasks enqueued every PERIODIC_INTERVAL_SECONDS.
-PERIODIC: list[Task[[], int]] = [raise_recurring_invoices]
+PERIODIC: list[Task[[], int]] = [raise_recurring_invoices, sweep_sync]
 
 
 def enqueue_periodic(tasks: list[Task[[], int]] | None = None) -> int:

@@ -102,3 +102,102 @@ class Link(models.Model):
     @property
     def in_step(self) -> bool:
         return self.synced_version == self.version and self.deleted_at is None
+
+
+class SyncSettings(models.Model):
+    """What is synced and how (SYNC-1..3, GEN-1, GEN-3..5): a single row, read on every use, so
+    a change takes effect at once. Integration-neutral: the domain reads the defaults too."""
+
+    sync_customers = models.BooleanField("customers", default=False)
+    sync_suppliers = models.BooleanField("suppliers", default=False)
+    sync_products = models.BooleanField("products", default=False)
+    sync_invoices = models.BooleanField("invoices", default=False)
+    sync_purchase_orders = models.BooleanField("purchase orders", default=False)
+    success_message = models.BooleanField(
+        "show a message after each successful sync", default=False
+    )
+    archive_inactive = models.BooleanField(
+        "archive the contact when a customer or supplier is made inactive (and restore it)",
+        default=False,
+    )
+    default_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="New customers, suppliers and products belong to it unless another is chosen.",
+    )
+    product_linking = models.BooleanField(
+        "product linking (child products are billed under their parent's codes)", default=False
+    )
+    generate_account_numbers = models.BooleanField(
+        "generate account numbers for new customers", default=False
+    )
+    generate_product_codes = models.BooleanField(
+        "generate product codes for new products", default=False
+    )
+    default_sales_account_code = models.CharField(max_length=10, blank=True, default="")
+    default_purchase_account_code = models.CharField(max_length=10, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "sync settings"
+
+    def __str__(self) -> str:
+        return "Sync settings"
+
+    @classmethod
+    def get(cls) -> SyncSettings:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+    def syncs(self, kind: str) -> bool:
+        """SYNC-1: whether records of `kind` are chosen for sync."""
+        return bool(getattr(self, f"sync_{kind}s", False))
+
+
+class Lease(models.Model):
+    """One worker at a time drains an organisation: the holder (host, pid and a token) and until
+    when. A lease whose time has passed, or whose holder's process on this host is gone, may be
+    taken over at once."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="+")
+    holder = models.CharField(max_length=200, blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Lease on {self.organisation_id}: {self.holder or 'free'}"
+
+
+class SyncIssue(models.Model):
+    """A failed sync of one record, as a person acts on it (ERR-1..3): what was sent, what the
+    remote answered in words, when, how many times. Identical failures are counted, not listed
+    again; a later success of the record resolves it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="issues")
+    kind = models.CharField(max_length=30, choices=RecordKind.choices)
+    local_id = models.BigIntegerField()
+    label = models.CharField(max_length=300)
+    message = models.TextField()
+    sent = models.JSONField(default=dict, blank=True)
+    answer = models.TextField(blank=True, default="")
+    fingerprint = models.CharField(max_length=64)
+    count = models.PositiveIntegerField(default=1)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "local_id", "fingerprint"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_issue_per_failure",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "-last_at"], name="sync_issue_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.message[:60]}"

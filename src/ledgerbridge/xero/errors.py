@@ -17,7 +17,7 @@ looks at status codes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,7 +89,7 @@ def _retry_after(headers: Mapping[str, str], default: float) -> float:
         return default
 
 
-def element_errors(elements: list[Mapping[str, Any]]) -> list[ElementError]:
+def element_errors(elements: Sequence[Mapping[str, Any]]) -> list[ElementError]:
     """The elements that carry ValidationErrors (summarised 400s, or summarizeErrors=false)."""
     found = []
     for index, element in enumerate(elements):
@@ -175,3 +175,46 @@ def classify(status: int, headers: Mapping[str, str], body: bytes) -> XeroError 
     return PermanentError(
         f"Xero refused the request ({status}): {text[:300]}", status=status, body=text
     )
+
+
+# Xero's validation messages, and what a person does about each (XERO-FACTS 5).
+_FIXES: tuple[tuple[str, str], ...] = (
+    (
+        "is already assigned to another contact",
+        "Xero already has another active contact with this name: rename this record, or link "
+        "it to that contact by importing it from Xero.",
+    ),
+    (
+        "account number already exists",
+        "Xero already has a contact with this account number: change the account number, or "
+        "link this record to that contact by importing it from Xero.",
+    ),
+    (
+        "archived contact",
+        "The contact is archived in Xero, and Xero does not let archived contacts be changed: "
+        "restore it in Xero (or make this record active here with archiving on), then retry.",
+    ),
+    (
+        "does not match a recognised account",
+        "That accounts code is not an account of this organisation in Xero: correct the "
+        "accounts code, then retry.",
+    ),
+    (
+        "already exists",
+        "Xero already has a record with this code: change the code, or link the record by "
+        "importing it from Xero.",
+    ),
+    (
+        "taxtype code",
+        "The tax rate is not one Xero accepts here: link the tax rate to another of the "
+        "organisation's Xero tax rates (Configuration > Tax rates), then retry.",
+    ),
+)
+
+
+def in_words(messages: Sequence[str], label: str) -> str:
+    """Xero's refusal of one record, said so that a person knows what to fix."""
+    said = "; ".join(m.strip() for m in messages if m.strip()) or "Xero refused it."
+    lowered = said.lower()
+    fix = next((text for needle, text in _FIXES if needle in lowered), "")
+    return f'{label}: Xero said "{said}" {fix}'.strip()

@@ -210,3 +210,85 @@ def tax_rate_data(rate: dict[str, Any]) -> TaxRateData:
         percentage=percentage.quantize(Decimal("0.0001")),
         status=str(rate.get("Status") or "ACTIVE"),
     )
+
+
+# --- the product's records as Xero JSON (the sync engine's payloads) ---------------------------
+
+
+def json_number(amount: Decimal) -> float:
+    """A money amount as a JSON number (the spec's type). Amounts have at most 4 decimals and
+    fewer than 15 digits, so the float's shortest text is exactly the Decimal's."""
+    number = float(amount)
+    assert Decimal(repr(number)) == amount.normalize() or Decimal(repr(number)) == amount
+    return number
+
+
+def _address_out(party: Any, prefix: str, kind: str) -> dict[str, str]:
+    address = {"AddressType": kind}
+    for ours, (theirs, _) in ADDRESS_FIELDS.items():
+        value = str(getattr(party, f"{prefix}_{ours}") or "")
+        if value:
+            address[theirs] = value
+    return address
+
+
+def contact_payload(
+    party: Any,
+    *,
+    remote_id: str,
+    tax_types: dict[int, str],
+    archive: bool,
+) -> dict[str, Any]:
+    """A customer or supplier as a Xero contact: name, account number, email, phone, both
+    addresses (REQ-3), default tax types (through the tax-rate links). With `archive`, an
+    inactive party is sent as ARCHIVED and an active one as ACTIVE (SYNC-3)."""
+    payload: dict[str, Any] = {
+        "Name": party.name,
+        "AccountNumber": party.account_number or "",
+        "EmailAddress": party.email or "",
+        "Addresses": [
+            _address_out(party, "postal", "POBOX"),
+            _address_out(party, "street", "STREET"),
+        ],
+    }
+    if remote_id:
+        payload["ContactID"] = remote_id
+    if party.phone:
+        payload["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": party.phone}]
+    sales = tax_types.get(party.sales_tax_rate_id or 0)
+    purchase = tax_types.get(party.purchase_tax_rate_id or 0)
+    if sales:
+        payload["AccountsReceivableTaxType"] = sales
+    if purchase:
+        payload["AccountsPayableTaxType"] = purchase
+    if archive:
+        payload["ContactStatus"] = "ACTIVE" if party.active else "ARCHIVED"
+    return payload
+
+
+def item_payload(product: Any, *, remote_id: str, tax_types: dict[int, str]) -> dict[str, Any]:
+    """A product as a Xero item: code, name, description, sales and purchase details."""
+    sales: dict[str, Any] = {
+        "UnitPrice": json_number(product.unit_price),
+        "AccountCode": product.sales_account_code,
+    }
+    purchase: dict[str, Any] = {"UnitPrice": json_number(product.unit_cost)}
+    if product.purchase_account_code:
+        purchase["AccountCode"] = product.purchase_account_code
+    if tax_types.get(product.sales_tax_rate_id or 0):
+        sales["TaxType"] = tax_types[product.sales_tax_rate_id]
+    if tax_types.get(product.purchase_tax_rate_id or 0):
+        purchase["TaxType"] = tax_types[product.purchase_tax_rate_id]
+    payload: dict[str, Any] = {
+        "Code": product.code,
+        "Name": product.name[: LIMITS["item_name"]],
+        "Description": product.description or product.name,
+        "IsSold": True,
+        "SalesDetails": sales,
+        "IsPurchased": bool(product.purchase_account_code),
+    }
+    if product.purchase_account_code:
+        payload["PurchaseDetails"] = purchase
+    if remote_id:
+        payload["ItemID"] = remote_id
+    return payload

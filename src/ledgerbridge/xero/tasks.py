@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
-from ledgerbridge.xero import imports
+from ledgerbridge.xero import imports, outbound
 
 
 @task()
@@ -21,3 +22,36 @@ def queue_import(run_id: int, not_before: dt.datetime | None = None) -> None:
         run_import_task.enqueue(run_id)
     else:
         run_import_task.using(run_after=not_before).enqueue(run_id)
+
+
+@task()
+def sync_organisation_task(organisation_id: int) -> str:
+    """Send what the organisation has waiting (`outbound.sync_organisation`); when a limit
+    stops it, queue itself again for when the organisation may call Xero again."""
+    outcome = outbound.sync_organisation(organisation_id)
+    if outcome.resume_at is not None:
+        sync_organisation_task.using(run_after=outcome.resume_at).enqueue(organisation_id)
+    return (
+        f"sent {outcome.sent}, synced {outcome.synced}, failed {outcome.failed}, "
+        f"not eligible {outcome.not_eligible}, calls {outcome.calls}"
+        + (f"; held: {outcome.held}" if outcome.held else "")
+    )
+
+
+def queue_sync(organisation_id: int) -> None:
+    """Queue the organisation's sync unless one is already waiting to start (after commit of a
+    change; losing this costs nothing, the periodic sweep finds the work)."""
+    waiting = DBTaskResult.objects.ready().filter(
+        task_path=sync_organisation_task.module_path, args_kwargs__args__0=organisation_id
+    )
+    if not waiting.exists():
+        sync_organisation_task.enqueue(organisation_id)
+
+
+@task()
+def sweep_sync() -> int:
+    """Periodic: queue every organisation with changes waiting; returns how many."""
+    found = outbound.organisations_waiting()
+    for organisation_id in found:
+        queue_sync(organisation_id)
+    return len(found)

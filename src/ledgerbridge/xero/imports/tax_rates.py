@@ -88,3 +88,8 @@ def tax_rate_map(organisation_id: int) -> dict[str, int]:
     """Xero tax type -> the linked tax rate's id, in one organisation (CUST-6, PROD-4)."""
     links = Link.objects.filter(kind=RecordKind.TAX_RATE, organisation_id=organisation_id)
     return dict(links.exclude(remote_id="").values_list("remote_id", "local_id"))
+
+
+def tax_type_of(organisation_id: int) -> dict[int, str]:
+    """Tax rate id -> its linked Xero tax type, in one organisation (what the sync sends)."""
+    return {local: remote for remote, local in tax_rate_map(organisation_id).items()}
