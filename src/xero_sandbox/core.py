@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import threading
 import time
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,22 @@ class Ctx:
     org: Org
     client_id: str
     req: Request
+    # While a batch element is being written: its webhook events (sent only if it succeeds) and
+    # copies of the records it changed in place (put back if it fails).
+    pending_events: list[tuple[str, str, str]] | None = None
+    touched: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+    def emit(self, category: str, event_type: str, resource_id: str) -> None:
+        """A webhook event; held back while an element is still being written."""
+        if self.pending_events is not None:
+            self.pending_events.append((category, event_type, resource_id))
+        else:
+            self.sb.emit(self.org, category, event_type, resource_id)
+
+    def remember(self, record: dict[str, Any]) -> None:
+        """Keep a copy of `record` before changing it in place, so a failing element undoes it."""
+        if not any(r is record for r, _ in self.touched):
+            self.touched.append((record, copy.deepcopy(record)))
 
     @property
     def unitdp(self) -> int:
@@ -239,6 +256,10 @@ class Sandbox:
                 response = text_response(404, NOT_FOUND)
             else:
                 response = self._run(req, access, tenant_id, route[1], route[2])
+        except Exception:
+            # A bug of ours still answers as Xero's 500 does, and with the limit headers.
+            log.exception("unhandled error on %s %s", req.method, req.path)
+            response = fault_response("500", 0)
         finally:
             self.limiter.release(tenant_id)
         response.headers.update(decision.headers)

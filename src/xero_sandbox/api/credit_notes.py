@@ -10,6 +10,7 @@ from ..core import Ctx
 from ..http import Response
 from ..money import round2
 from .common import (
+    NOT_AN_OBJECT,
     Record,
     bad_request,
     batch_write,
@@ -185,6 +186,8 @@ def allocate(ctx: Ctx, key: str) -> Response:
         return elements
     made = []
     for element in elements:
+        if not isinstance(element, dict):
+            return bad_request(NOT_AN_OBJECT)
         ref: Any = element.get("Invoice") or {}
         invoice = ctx.org.invoices.get(str(ref.get("InvoiceID", "")).lower())
         try:
@@ -227,7 +230,7 @@ def allocate(ctx: Ctx, key: str) -> Response:
             invoice["Status"] = "PAID"
             invoice["FullyPaidOnDate"] = day.isoformat()
         invoice["UpdatedDateUTC"] = ctx.now_ms()
-        ctx.sb.emit(ctx.org, "INVOICE", "UPDATE", invoice["InvoiceID"])
+        ctx.emit("INVOICE", "UPDATE", invoice["InvoiceID"])
         made.append(render_dates(allocation))
     return ok(ctx, "Allocations", made)
 
@@ -236,7 +239,10 @@ def get_list(ctx: Ctx) -> Response:
     rows = filter_list(ctx, ctx.org.credit_notes.values(), "CreditNoteID")
     if isinstance(rows, Response):
         return rows
-    page, block = page_of(ctx, rows)
+    paged = page_of(ctx, rows)
+    if isinstance(paged, Response):
+        return paged
+    page, block = paged
     extra: dict[str, Any] = {"pagination": block} if block else {}
     return ok(ctx, "CreditNotes", [render(ctx, r) for r in page], extra)
 

@@ -181,7 +181,7 @@ def _apply_status(ctx: Ctx, record: Record, status: str, event: str = "UPDATE") 
     record["UpdatedDateUTC"] = ctx.now_ms()
     if status in ("VOIDED", "DELETED"):
         record["AmountDue"] = 0
-    ctx.sb.emit(ctx.org, "INVOICE", event, record["InvoiceID"])
+    ctx.emit("INVOICE", event, record["InvoiceID"])
     return record
 
 
@@ -221,7 +221,8 @@ def post_one(ctx: Ctx, key: str) -> Response:
     if isinstance(elements, Response):
         return elements
     for element in elements:
-        element["InvoiceID"] = existing["InvoiceID"]
+        if isinstance(element, dict):
+            element["InvoiceID"] = existing["InvoiceID"]
     return batch_write(
         ctx, "Invoices", "InvoiceID", elements, lambda e: existing, upsert, render, False
     )
@@ -246,7 +247,10 @@ def get_list(ctx: Ctx) -> Response:
         return rows
     if not req.q("order"):
         rows.sort(key=lambda r: r["UpdatedDateUTC"])
-    page, block = page_of(ctx, rows)
+    paged = page_of(ctx, rows)
+    if isinstance(paged, Response):
+        return paged
+    page, block = paged
     extra: dict[str, Any] = {"pagination": block} if block else {}
     return ok(ctx, "Invoices", [render(ctx, r, lines=block is not None) for r in page], extra)
 

@@ -212,7 +212,10 @@ def get_list(ctx: Ctx) -> Response:
     rows = filter_list(ctx, rows, "PurchaseOrderID")
     if isinstance(rows, Response):
         return rows
-    page, block = page_of(ctx, rows)
+    paged = page_of(ctx, rows)
+    if isinstance(paged, Response):
+        return paged
+    page, block = paged
     extra: dict[str, Any] = {"pagination": block} if block else {}
     return ok(ctx, "PurchaseOrders", [render(ctx, r) for r in page], extra)
 
