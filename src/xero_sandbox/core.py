@@ -91,6 +91,8 @@ class Ctx:
     # copies of the records it changed in place (put back if it fails).
     pending_events: list[tuple[str, str, str]] | None = None
     touched: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    # Warnings of the element being written (Xero's `Warnings`, e.g. SentToContact on a draft PO).
+    warnings: list[str] = field(default_factory=list)
 
     def emit(self, category: str, event_type: str, resource_id: str) -> None:
         """A webhook event; held back while an element is still being written."""

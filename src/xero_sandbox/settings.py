@@ -43,6 +43,12 @@ class SandboxSettings:
     # valid siblings are still created [S].
     summarize_errors_default: bool = True
     summarised_creates_valid_siblings: bool = True
+    # PUT is create-only [P] SPEC (createX vs updateOrCreateX); True lets a PUT naming an existing
+    # record's ID update it, as the sandbox did before.
+    put_updates_existing: bool = False
+    # PurchaseOrders [U]: GET /PurchaseOrders without Status lists DELETED orders too (the spec
+    # neither says nor shows otherwise); True hides them unless Status=DELETED is asked for.
+    po_list_hides_deleted: bool = False
     # PurchaseOrders [U]: PUT with the number of a live PO updates it (demo recording) when True,
     # or fails with "Order number must be unique" (spec example) when False.
     po_put_duplicate_number_updates: bool = True

@@ -53,9 +53,27 @@ def date_string(day: dt.date) -> str:
 
 
 def iso_utc(ms: int) -> str:
-    """UpdatedDateUTCString and webhook timestamps: ISO without a zone, millisecond precision."""
+    """Webhook timestamps: ISO without a zone, millisecond precision."""
     stamp = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
+
+
+def iso_utc_z(ms: int) -> str:
+    """UpdatedDateUTCString as the spec's examples write it, with its zone: 2019-03-05T18:59:06Z."""
+    stamp = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_LOOSE_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:T[\d:.]*)?$")
+
+
+def parse_query_date(text: str) -> dt.date:
+    """A date in a query (DateFrom, DateTo): 2026-01-05, or unpadded 2026-1-5 as Xero reads it;
+    ValueError otherwise (never silently ignored)."""
+    match = _LOOSE_DATE.match(text.strip())
+    if match is None:
+        raise ValueError(f"bad date {text!r}")
+    return dt.date(*(int(g) for g in match.groups()))
 
 
 def iso_utc7(ms: int) -> str:

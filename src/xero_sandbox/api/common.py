@@ -188,6 +188,11 @@ def summarize(ctx: Ctx) -> bool:
 NOT_AN_OBJECT = "The element is not an object."  # [U] our words
 
 
+def put_message(id_field: str) -> str:
+    """[U] our words: Xero's text for a PUT naming an existing record is not known."""
+    return f"PUT only creates: the {id_field} names an existing record; use POST to update it."
+
+
 def batch_write(
     ctx: Ctx,
     key: str,
@@ -218,8 +223,19 @@ def batch_write(
             results.append(echo)
             continue
         existing = find(element)
+        if (
+            is_put
+            and existing is not None
+            and element.get(id_field)
+            and not ctx.sb.settings.put_updates_existing
+        ):
+            # [P] SPEC: PUT is create-only (createInvoices vs updateOrCreateInvoices).
+            echo = _failed_echo(key, element, [put_message(id_field)])
+            failed.append(echo)
+            results.append(echo)
+            continue
         saved = _snapshot(ctx.org)
-        ctx.pending_events, ctx.touched = [], []
+        ctx.pending_events, ctx.touched, ctx.warnings = [], [], []
         if existing is not None:
             ctx.remember(existing)
         try:
@@ -237,8 +253,10 @@ def batch_write(
         for event in events:
             ctx.emit(*event)
         rendered = render(ctx, record)
+        if ctx.warnings:
+            rendered["Warnings"] = [{"Message": m} for m in ctx.warnings]
         if not summarised:
-            rendered["StatusAttributeString"] = "OK"
+            rendered["StatusAttributeString"] = "WARNING" if ctx.warnings else "OK"
         results.append(rendered)
     ctx.touched = []
     if summarised and failed:

@@ -25,6 +25,7 @@ from .documents import (
     NO_LINES,
     build_lines,
     contact_summary,
+    preview,
     render_lines,
     resolve_contact,
     totals_into,
@@ -94,7 +95,7 @@ def upsert(
         errors.append("The date is not valid.")
         day = None
     if errors:
-        return None, errors
+        return preview(ctx, element, contact, lines, "CreditNoteID"), errors
     created = existing is None
     record: Record = (
         existing
@@ -134,7 +135,7 @@ def upsert(
 
 def render(ctx: Ctx, record: Record) -> Record:
     out = {k: v for k, v in render_dates(record).items() if not k.startswith("_")}
-    out["UpdatedDateUTCString"] = wire.iso_utc(record["UpdatedDateUTC"])
+    out["UpdatedDateUTCString"] = wire.iso_utc_z(record["UpdatedDateUTC"])
     out["LineItems"] = render_lines(ctx, record["LineItems"])
     out["Allocations"] = [render_dates(a) for a in record.get("Allocations", [])]
     return out

@@ -280,6 +280,23 @@ def totals_into(record: Record) -> None:
     )
 
 
+def preview(
+    ctx: Ctx, element: Record, contact: Record | None, lines: list[Record], id_field: str
+) -> Record:
+    """The element as Xero echoes a failed one: what it sent, with the computed lines
+    (LineItemIDs, tax, LineAmount) and totals, and the contact it resolved to."""
+    shown = dict(element)
+    shown.setdefault(id_field, "00000000-0000-0000-0000-000000000000")
+    if contact is not None:
+        shown["Contact"] = contact
+    if lines:
+        draft: Record = {"LineItems": lines}
+        totals_into(draft)
+        shown["LineItems"] = render_lines(ctx, lines)
+        shown.update({k: draft[k] for k in ("SubTotal", "TotalTax", "Total")})
+    return shown
+
+
 def render_lines(ctx: Ctx, lines: list[Record]) -> list[Record]:
     out = []
     for line in lines:

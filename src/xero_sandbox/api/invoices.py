@@ -22,6 +22,7 @@ from .documents import (
     NO_LINES,
     build_lines,
     contact_summary,
+    preview,
     render_lines,
     resolve_contact,
     totals_into,
@@ -126,7 +127,7 @@ def upsert(
     if element.get("SentToContact") and status != "AUTHORISED":
         errors.append("Only approved invoices can be marked as sent.")  # [U]
     if errors:
-        return None, errors
+        return preview(ctx, element, contact, lines, "InvoiceID"), errors
     created = existing is None
     record: Record = (
         existing
@@ -187,7 +188,7 @@ def _apply_status(ctx: Ctx, record: Record, status: str, event: str = "UPDATE") 
 
 def render(ctx: Ctx, record: Record, lines: bool = True) -> Record:
     out = {k: v for k, v in render_dates(record).items() if not k.startswith("_")}
-    out["UpdatedDateUTCString"] = wire.iso_utc(record["UpdatedDateUTC"])
+    out["UpdatedDateUTCString"] = wire.iso_utc_z(record["UpdatedDateUTC"])
     if lines:
         out["LineItems"] = render_lines(ctx, record["LineItems"])
     else:

@@ -131,7 +131,7 @@ def upsert(
 
 def render(ctx: Ctx, record: Record) -> Record:
     out = render_dates(record)
-    out["UpdatedDateUTCString"] = wire.iso_utc(record["UpdatedDateUTC"])
+    out["UpdatedDateUTCString"] = wire.iso_utc_z(record["UpdatedDateUTC"])
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from .. import wire
@@ -10,6 +9,7 @@ from ..core import Ctx
 from ..http import Response
 from .common import (
     Record,
+    bad_request,
     batch_write,
     elements_of,
     filter_list,
@@ -22,12 +22,26 @@ from .documents import (
     NO_LINES,
     build_lines,
     contact_summary,
+    preview,
     render_lines,
     resolve_contact,
     totals_into,
 )
 
 STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED", "BILLED", "DELETED"}
+CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
+# Status changes [U] (Xero's PO statuses per the SPEC; BILLED and DELETED are final, as in Xero's
+# UI): drafts and submitted orders move freely, approved ones only to BILLED or DELETED.
+TRANSITIONS = {
+    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"SUBMITTED", "DRAFT", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"AUTHORISED", "BILLED", "DELETED"},
+    "BILLED": {"BILLED"},
+    "DELETED": set(),
+}
+BAD_STATUS = "Purchase order not of valid status for modification"  # [U] as invoices' text
+BILLED_EDIT = "Billed PurchaseOrders cannot be updated"  # [U] as the DELETED text
+SENT_WARNING = "Only AUTHORISED and BILLED purchase orders may have SentToContact updated."
 
 
 def find(ctx: Ctx, element: Record) -> Record | None:
@@ -70,7 +84,19 @@ def upsert(
     base = existing or {}
     status = str(element.get("Status") or base.get("Status") or "DRAFT")
     if status not in STATUSES:
-        errors.append(f"'{status}' is not a valid purchase order status.")  # [U]
+        return None, [f"'{status}' is not a valid purchase order status."]  # [U]
+    if existing is not None:
+        if existing["Status"] == "BILLED" and set(element) - {
+            "PurchaseOrderID",
+            "PurchaseOrderNumber",
+            "Status",
+            "SentToContact",
+        }:
+            return None, [BILLED_EDIT]
+        if status not in TRANSITIONS[existing["Status"]]:
+            return None, [BAD_STATUS]
+    elif status not in CREATE_STATUSES:
+        return None, [BAD_STATUS]
     contact = base.get("Contact")
     if "Contact" in element or existing is None:
         found = resolve_contact(ctx, element.get("Contact"), errors)
@@ -89,8 +115,11 @@ def upsert(
         )
     if not lines:
         errors.append(NO_LINES)
-    if element.get("SentToContact") and status not in ("AUTHORISED", "BILLED"):
-        errors.append("Only AUTHORISED and BILLED purchase orders may have SentToContact updated.")
+    sent = element.get("SentToContact")
+    if sent and status not in ("AUTHORISED", "BILLED"):
+        # [P] SPEC example (PUT/POST PurchaseOrders): a warning, not an error; the flag stays off.
+        ctx.warnings.append(SENT_WARNING)
+        sent = None
     if len(str(element.get("DeliveryInstructions") or "")) > 500:
         errors.append("Delivery Instructions must not be more than 500 characters long.")
     try:
@@ -103,7 +132,7 @@ def upsert(
         errors.append("The date is not valid.")
         dates = {}
     if errors:
-        return None, errors
+        return preview(ctx, element, contact, lines, "PurchaseOrderID"), errors
     created = existing is None
     record: Record = (
         existing
@@ -132,7 +161,6 @@ def upsert(
         "Reference",
         "BrandingThemeID",
         "CurrencyCode",
-        "SentToContact",
         "DeliveryAddress",
         "AttentionTo",
         "Telephone",
@@ -140,6 +168,8 @@ def upsert(
     ):
         if field in element:
             record[field] = element[field]
+    if sent is not None:
+        record["SentToContact"] = bool(sent)
     for key, day in dates.items():
         if day:
             record[key] = day.isoformat()
@@ -203,11 +233,13 @@ def get_list(ctx: Ctx) -> Response:
     rows: Any = list(ctx.org.purchase_orders.values())
     if req.q("Status"):
         rows = [r for r in rows if r["Status"] == req.q("Status")]
+    elif ctx.sb.settings.po_list_hides_deleted:
+        rows = [r for r in rows if r["Status"] != "DELETED"]
     try:
-        start = dt.date.fromisoformat(req.q("DateFrom") or "0001-01-01").isoformat()
-        end = dt.date.fromisoformat(req.q("DateTo") or "9999-12-31").isoformat()
+        start = wire.parse_query_date(req.q("DateFrom") or "0001-01-01").isoformat()
+        end = wire.parse_query_date(req.q("DateTo") or "9999-12-31").isoformat()
     except ValueError:
-        start, end = "0001-01-01", "9999-12-31"
+        return bad_request("DateFrom and DateTo must be dates (yyyy-mm-dd).")  # [U] our words
     rows = [r for r in rows if start <= r["Date"] <= end]
     rows = filter_list(ctx, rows, "PurchaseOrderID")
     if isinstance(rows, Response):
