@@ -211,10 +211,10 @@ def _path(tokens: _Tokens) -> Node:
         kind, name, _ = tokens.peek()
         if kind != "name":
             tokens.fail("expected a name after '.'")
+        if tokens.peek(1)[1] == "(" and name.lower() not in _METHODS:
+            tokens.fail(f"unknown method {name}")
         tokens.take()
         if tokens.peek()[1] == "(":
-            if name.lower() not in _METHODS:
-                tokens.fail(f"unknown method {name}")
             tokens.take()
             args: list[Node] = []
             if not tokens.accept(")"):
