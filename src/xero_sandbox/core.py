@@ -15,7 +15,7 @@ from typing import Any
 from . import oauth, tokens, wire
 from . import seed as seeding
 from .clock import Clock
-from .faults import FaultQueue, fault_response
+from .faults import BEFORE, FaultQueue, fault_response
 from .http import Request, Response, html_response, json_response, text_response
 from .idempotency import IdempotencyCache, fingerprint
 from .limits import RateLimiter
@@ -242,6 +242,10 @@ class Sandbox:
             if access is None:
                 return self._token_problem(req)
             tenant_id = req.header("xero-tenant-id") or ""
+            if not tenant_id and access.tenant_id is not None:
+                # [P] /faq/custom-integration: a custom connection's token is bound to one
+                # organisation, so the header may be left out.
+                tenant_id = access.tenant_id
             if not self.tenant_allowed(access, tenant_id):
                 return json_response(403, problem(403, "Forbidden", "AuthenticationUnsuccessful"))
         route = resolve(req.method, [p for p in rest.split("/") if p])
@@ -270,16 +274,17 @@ class Sandbox:
     def _run(
         self, req: Request, access: AccessToken, tenant_id: str, handler: Any, args: list[str]
     ) -> Response:
-        fault = self.faults.take(tenant_id)
-        if fault is not None and fault.kind != "drop_after_commit":
+        key = req.header("idempotency-key")
+        keyed_write = key is not None and req.method in ("PUT", "POST")
+        fault = self.faults.take(tenant_id, keyed_write)
+        if fault is not None and fault.kind in BEFORE:
             return fault_response(fault.kind, fault.seconds)
         if len(req.body) > self.settings.max_body_bytes:
             return text_response(413, "The request was too large")
         if self.settings.latency_ms:
             time.sleep(self.settings.latency_ms / 1000)
-        key = req.header("idempotency-key")
         entry = None
-        if key is not None and req.method in ("PUT", "POST"):
+        if key is not None and keyed_write:
             if not key or len(key) > self.settings.idempotency_key_max:
                 return _validation_message("Idempotency-Key must be 1 to 128 characters")
             query = "&".join(f"{k}={v}" for k, vs in sorted(req.query.items()) for v in vs)
@@ -288,6 +293,16 @@ class Sandbox:
             if outcome == "conflict":
                 return _validation_message(
                     f"Idempotency Key {key} is used with a different request"
+                )
+            if outcome == "in_flight":
+                return json_response(
+                    409,
+                    {
+                        "ErrorNumber": 10,
+                        "Type": "ValidationException",
+                        "Message": f"Idempotency Key {key} is used by a request still in "
+                        "progress",  # [U] our words
+                    },
                 )
             if outcome == "replay" and entry.response is not None:
                 cached = entry.response
@@ -304,6 +319,8 @@ class Sandbox:
                     response = fault_response("500", 0)
             if req.method != "GET":
                 self.persist()
+            if fault is not None and fault.kind == "slow_after_commit":
+                time.sleep(fault.seconds)  # still in flight: its key is not answered yet
         except BaseException:
             if entry is not None and key is not None:
                 self.idempotency.abandon(access.client_id, key, entry)
@@ -314,8 +331,13 @@ class Sandbox:
 
     @staticmethod
     def _maybe_drop(fault: Any, response: Response) -> Response:
-        if fault is not None and fault.kind == "drop_after_commit":
+        """Apply an after-commit fault to the real answer (the key keeps the real one)."""
+        if fault is None:
+            return response
+        if fault.kind == "drop_after_commit":
             response.drop = True
+        elif fault.kind in ("500_after_commit", "503_after_commit"):
+            return fault_response(fault.kind, 0)
         return response
 
     def info(self) -> dict[str, Any]:

@@ -32,6 +32,10 @@ class SandboxSettings:
     # Idempotency [S]: keys cached 6 minutes, per app.
     idempotency_window_seconds: int = 360
     idempotency_key_max: int = 128
+    # A replay whose first request is still in flight [U]: "409" answers 409 at once (the IETF
+    # Idempotency-Key draft's rule); "wait" holds the replay until the first answers, then
+    # replays that answer.
+    idempotency_in_flight: str = "409"
     # Bodies [P]: 3.5 MB per Accounting POST/PUT.
     max_body_bytes: int = 3_500_000
     # Elements per PUT/POST [S]: at most 500 (the Items limit, applied to every batch write).
@@ -124,6 +128,8 @@ def _checked(name: str, current: Any, value: Any) -> Any:
     if isinstance(current, str):
         if not isinstance(value, str):
             raise ValueError(f"{name} must be text")
+        if name == "idempotency_in_flight" and value not in ("409", "wait"):
+            raise ValueError(f"{name} must be 409 or wait")
         return value
     if isinstance(current, list):
         if not isinstance(value, list):

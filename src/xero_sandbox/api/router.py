@@ -11,6 +11,8 @@ from . import contacts, credit_notes, invoices, items, payments, purchase_orders
 # "{}" for one record and "{}/Options" for tracking options.
 ROUTES: dict[tuple[str, str, str], tuple[str, Callable[..., Any]]] = {
     ("GET", "organisation", ""): ("settings", setup.organisation),
+    # [S] clients call the plural too (XERO-FACTS, added 2026-12-01); Xero answers it the same.
+    ("GET", "organisations", ""): ("settings", setup.organisation),
     ("GET", "accounts", ""): ("settings", setup.accounts),
     ("GET", "accounts", "{}"): ("settings", setup.account),
     ("PUT", "accounts", ""): ("settings", setup.create_account),
