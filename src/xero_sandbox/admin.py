@@ -169,6 +169,16 @@ def _org_action(
         return json_response(200, data)
     if rest == ["limits"]:
         return json_response(200, sb.limiter.stats(tenant_id))
+    if rest == ["currencies"] and method == "POST":
+        from .api import currencies
+
+        with sb.store.lock:
+            try:
+                made = currencies.admin_set(org, body)
+            except ValueError as exc:
+                raise AdminInputError(str(exc)) from exc
+        sb.persist()
+        return json_response(200, made)
     if len(rest) != 3 or method != "POST":
         return _error(404, "unknown admin path")
     kind, record_id, action = rest

@@ -21,6 +21,7 @@ from .common import (
     page_of,
     render_dates,
 )
+from .currencies import document_currency
 from .documents import (
     NO_LINES,
     build_lines,
@@ -94,6 +95,7 @@ def upsert(
     except ValueError:
         errors.append("The date is not valid.")
         day = None
+    currency, rate = document_currency(ctx, element, base, errors)
     if errors:
         return preview(ctx, element, contact, lines, "CreditNoteID"), errors
     created = existing is None
@@ -119,11 +121,12 @@ def upsert(
         number = f"CN-{ctx.org.next_number('creditnote'):04d}"
     if number:
         record["CreditNoteNumber"] = str(number)
-    for field in ("Reference", "BrandingThemeID", "CurrencyCode", "SentToContact"):
+    for field in ("Reference", "BrandingThemeID", "SentToContact"):
         if field in element:
             record[field] = element[field]
     if day:
         record["Date"] = day.isoformat()
+    record["CurrencyCode"], record["CurrencyRate"] = currency, rate
     totals_into(record)
     record["RemainingCredit"] = round2(record["Total"] - Decimal(str(record["AppliedAmount"])))
     record["Status"] = status

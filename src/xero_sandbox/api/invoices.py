@@ -18,6 +18,7 @@ from .common import (
     page_of,
     render_dates,
 )
+from .currencies import document_currency
 from .documents import (
     NO_LINES,
     build_lines,
@@ -126,6 +127,7 @@ def upsert(
         day = due = None
     if element.get("SentToContact") and status != "AUTHORISED":
         errors.append("Only approved invoices can be marked as sent.")  # [U]
+    currency, rate = document_currency(ctx, element, base, errors)
     if errors:
         return preview(ctx, element, contact, lines, "InvoiceID"), errors
     created = existing is None
@@ -155,13 +157,14 @@ def upsert(
         number = _next_number(ctx)
     if number:
         record["InvoiceNumber"] = str(number)
-    for field in ("Reference", "Url", "BrandingThemeID", "CurrencyCode", "SentToContact"):
+    for field in ("Reference", "Url", "BrandingThemeID", "SentToContact"):
         if field in element and not (field == "Reference" and kind != "ACCREC"):
             record[field] = element[field]
     if day:
         record["Date"] = day.isoformat()
     if due:
         record["DueDate"] = due.isoformat()
+    record["CurrencyCode"], record["CurrencyRate"] = currency, rate
     totals_into(record)
     record["IsDiscounted"] = any(line.get("DiscountRate") for line in lines)
     record["AmountDue"] = record["Total"] - record["AmountPaid"] - record["AmountCredited"]

@@ -18,6 +18,7 @@ from .common import (
     page_of,
     render_dates,
 )
+from .currencies import document_currency
 from .documents import (
     NO_LINES,
     build_lines,
@@ -131,6 +132,7 @@ def upsert(
     except ValueError:
         errors.append("The date is not valid.")
         dates = {}
+    currency, rate = document_currency(ctx, element, base, errors)
     if errors:
         return preview(ctx, element, contact, lines, "PurchaseOrderID"), errors
     created = existing is None
@@ -160,7 +162,6 @@ def upsert(
     for field in (
         "Reference",
         "BrandingThemeID",
-        "CurrencyCode",
         "DeliveryAddress",
         "AttentionTo",
         "Telephone",
@@ -173,6 +174,7 @@ def upsert(
     for key, day in dates.items():
         if day:
             record[key] = day.isoformat()
+    record["CurrencyCode"], record["CurrencyRate"] = currency, rate
     totals_into(record)
     ctx.org.purchase_orders[record["PurchaseOrderID"]] = record
     del created
