@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import oauth, tokens, wire
+from . import oauth, tokens, wire, xmlbody
 from . import seed as seeding
 from .clock import Clock
 from .faults import BEFORE, FaultQueue, fault_response
@@ -269,7 +270,7 @@ class Sandbox:
         finally:
             self.limiter.release(tenant_id)
         response.headers.update(decision.headers)
-        return response
+        return as_requested(req, response)
 
     def _run(
         self, req: Request, access: AccessToken, tenant_id: str, handler: Any, args: list[str]
@@ -372,6 +373,25 @@ class Sandbox:
 
     def emit(self, org: Org, category: str, event_type: str, resource_id: str) -> None:
         self.webhooks.enqueue(org.tenant_id, category, event_type, resource_id)
+
+
+def as_requested(req: Request, response: Response) -> Response:
+    """Xero answers JSON only to `Accept: application/json`, XML otherwise [S] (XERO-FACTS,
+    added 2026-12-01); JSON answers of the Accounting API are rewritten as XML when needed."""
+    media = (response.content_type or "").split(";")[0]
+    if media != "application/json" or not response.body or xmlbody.wants_json(req.header("accept")):
+        return response
+    resource = req.path[len(API_PREFIX) :].split("/")[0]
+    kind = xmlbody.LISTS.get(next((k for k in xmlbody.LISTS if k.lower() == resource.lower()), ""))
+    body = xmlbody.render(json.loads(response.body), kind)
+    return Response(
+        response.status,
+        body,
+        "text/xml; charset=utf-8",
+        response.headers,
+        response.drop,
+        response.delay,
+    )
 
 
 def _validation_message(message: str) -> Response:

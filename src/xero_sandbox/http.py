@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import wire
+from . import wire, xmlbody
 
 log = logging.getLogger("xero_sandbox")
 
@@ -39,6 +39,15 @@ class Request:
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8")) if self.body else None
+
+    def data(self) -> Any:
+        """The body as JSON data, read from JSON or (Content-Type: application/xml or text/xml)
+        from Xero's XML. ValueError (or UnicodeDecodeError) if it cannot be read."""
+        if not self.body:
+            return None
+        if xmlbody.is_xml(self.header("content-type")):
+            return xmlbody.parse(self.body)
+        return self.json()
 
     def form(self) -> dict[str, str]:
         parsed = urllib.parse.parse_qs(self.body.decode("utf-8"), keep_blank_values=True)

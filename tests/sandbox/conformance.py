@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import defusedxml.ElementTree as SafeET
 import jsonschema
 import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from xero_sandbox.xmlbody import LISTS, is_xml
 
 from .exchange import Exchange
 
@@ -47,6 +50,9 @@ EXCEPTIONS = {
     "2026-12-01)",
     "409": "a replay of an Idempotency-Key whose first request is still in flight: 409 [U], "
     "not in the spec",
+    "XML": "XML requests and answers are read back into JSON by the spec's own schemas (numbers, "
+    "booleans, arrays and objects as the schemas type them) and checked like JSON ones; the "
+    "spec documents only JSON bodies ([S] XERO-FACTS added 2026-12-01)",
     "/Organisations": "GET /Organisations is answered like /Organisation [S]; checked against "
     "the /Organisation operation",
     "deliberate": "requests marked X-Test-Invalid break the spec on purpose (e.g. a 31-character "
@@ -96,7 +102,79 @@ def specs() -> dict[str, Any]:
         "accounting": OpenAPI.from_dict(accounting, config=config),
         "identity": OpenAPI.from_dict(identity, config=config),
         "identity_raw": identity,
+        "accounting_raw": accounting,
     }
+
+
+# --- XML: read back into JSON by the spec's own schemas, then checked like any JSON exchange ---
+
+
+def _schema(raw: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = raw["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    if "allOf" in schema:
+        merged: dict[str, Any] = {"type": "object", "properties": {}}
+        for part in schema["allOf"]:
+            merged["properties"].update(_schema(raw, part).get("properties", {}))
+        return merged
+    return schema
+
+
+def _from_xml(node: Any, schema: dict[str, Any], raw: dict[str, Any]) -> Any:
+    """An XML element as JSON, typed by its schema (numbers, booleans, arrays, objects)."""
+    schema = _schema(raw, schema)
+    children = list(node)
+    kind = schema.get("type")
+    if kind == "array" or (kind is None and not schema and node.tag in LISTS and children):
+        return [_from_xml(child, schema.get("items", {}), raw) for child in children]
+    if children or kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {child.tag: _from_xml(child, props.get(child.tag, {}), raw) for child in children}
+    text = node.text or ""
+    if kind == "number":
+        return float(text)
+    if kind == "integer":
+        return int(text)
+    if kind == "boolean":
+        return text == "true"
+    return text
+
+
+def _xml_as_json(body: bytes, raw: dict[str, Any]) -> bytes:
+    root = SafeET.fromstring(body)
+    schemas = raw["components"]["schemas"]
+    if root.tag == "ApiException":
+        data = _from_xml(root, schemas["Error"], raw)
+    elif root.tag == "Response":
+        collection = next((c.tag for c in root if c.tag in schemas), None)
+        data = _from_xml(root, schemas.get(collection or "", {}), raw)
+    elif root.tag in LISTS and root.tag in schemas:  # a request body: <Invoices><Invoice>...
+        items = _schema(raw, schemas[root.tag])["properties"][root.tag]
+        data = {root.tag: _from_xml(root, items, raw)}
+    elif root.tag in schemas:  # a single <Invoice>
+        data = _from_xml(root, schemas[root.tag], raw)
+    else:
+        raise AssertionError(f"unknown XML root {root.tag}")
+    return json.dumps(data).encode()
+
+
+def _json_view(ex: Exchange, raw: dict[str, Any]) -> Exchange:
+    """The exchange with XML bodies read into JSON (the specs describe JSON only)."""
+    json_type = "application/json; charset=utf-8"
+    deliberate = ex.headers.get("x-test-invalid") == "deliberate"  # its request is not checked
+    if ex.body and is_xml(ex.headers.get("content-type")) and not deliberate:
+        ex = dataclasses.replace(
+            ex,
+            body=_xml_as_json(ex.body, raw),
+            headers={**ex.headers, "content-type": json_type},
+        )
+    if ex.response_body and is_xml(ex.response_headers.get("content-type")):
+        ex = dataclasses.replace(
+            ex,
+            response_body=_xml_as_json(ex.response_body, raw),
+            response_headers={**ex.response_headers, "content-type": json_type},
+        )
+    return ex
 
 
 def _as_request(ex: Exchange, path: str) -> _Request:
@@ -130,6 +208,8 @@ def check(ex: Exchange, specs: dict[str, Any]) -> list[str]:
     path = ex.path
     if path.startswith("/_sandbox/") or path.startswith("/identity/connect/"):
         return []  # the admin API is not Xero's; the login page is HTML for people
+    if path.startswith("/api.xro/2.0/"):
+        ex = _json_view(ex, specs["accounting_raw"])
     if path in ("/connect/token", "/connect/revocation"):
         if ex.status == 200 and path == "/connect/token":
             schema = specs["identity_raw"]["components"]["schemas"]["AccessToken"]

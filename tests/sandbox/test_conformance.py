@@ -86,3 +86,19 @@ def test_the_check_catches_an_answer_that_breaks_the_spec(api: Api) -> None:
     bad = dataclasses.replace(good, response_body=json.dumps(body).encode())
     assert mismatches([good]) == []
     assert mismatches([bad]) != []
+
+
+def test_xml_answers_are_checked_against_the_same_schemas(api: Api) -> None:
+    """An XML answer is read back into JSON by the spec's schemas and validated: a good one
+    passes, one with a broken ContactID is reported."""
+    start = len(TRAFFIC)
+    headers = {k: v for k, v in api.headers().items() if k != "Accept"}
+    answer = api.http.get("/api.xro/2.0/Contacts", headers=headers)
+    assert answer.headers["content-type"].startswith("text/xml")
+    good = TRAFFIC[start]
+    assert mismatches([good]) == []
+    first_id = answer.text.split("<ContactID>")[1].split("</ContactID>")[0]
+    bad = dataclasses.replace(
+        good, response_body=good.response_body.replace(first_id.encode(), b"not-a-uuid")
+    )
+    assert mismatches([bad]) != []

@@ -20,7 +20,7 @@ def test_authorisation_code_flow_with_a_plain_http_client(sandbox: SandboxHandle
         tokens = answer.json()
         assert tokens["expires_in"] == 1800 and tokens["token_type"] == "Bearer"
         assert tokens["refresh_token"] and tokens["id_token"].count(".") == 2
-        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        auth = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
         connections = http.get("/connections", headers=auth).json()
         assert [c["tenantId"] for c in connections] == [info["tenants"][1]["tenantId"]]
         assert connections[0]["tenantType"] == "ORGANISATION"
@@ -173,6 +173,7 @@ def test_scopes_are_checked_per_endpoint_in_both_families(sandbox: SandboxHandle
         headers = {
             "Authorization": f"Bearer {tokens['access_token']}",
             "xero-tenant-id": info["tenants"][0]["tenantId"],
+            "Accept": "application/json",
         }
         assert http.get("/api.xro/2.0/Contacts", headers=headers).status_code == 200
         assert http.get("/api.xro/2.0/Invoices", headers=headers).status_code == 200  # granular

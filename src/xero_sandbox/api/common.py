@@ -162,9 +162,9 @@ def elements_of(ctx: Ctx, key: str) -> list[Any] | Response:
     Elements that are not objects are kept, so the batch refuses each of them on its own.
     """
     try:
-        body = ctx.req.json()
+        body = ctx.req.data()
     except (ValueError, UnicodeDecodeError):
-        return read_error("The request body could not be read as JSON")
+        return read_error("The request body could not be read as JSON or XML")
     if isinstance(body, dict) and isinstance(body.get(key), list):
         elements: list[Any] = body[key]
     elif isinstance(body, dict) and body:

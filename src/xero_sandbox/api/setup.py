@@ -235,7 +235,7 @@ def active_categories(ctx: Ctx) -> int:
 
 
 def create_tracking_category(ctx: Ctx) -> Response:
-    body: Any = ctx.req.json() or {}
+    body: Any = ctx.req.data() or {}
     name = str(body.get("Name") or "").strip()
     if not name or len(name) > 100:
         return bad_request("Tracking Category Name must be between 1 and 100 characters.")
@@ -261,7 +261,7 @@ def update_tracking_category(ctx: Ctx, key: str) -> Response:
     record = ctx.org.tracking.get(key.lower())
     if record is None or record["Status"] == "DELETED":
         return not_found()
-    body: Any = ctx.req.json() or {}
+    body: Any = ctx.req.data() or {}
     status = body.get("Status")
     limit = ctx.sb.settings.max_active_tracking_categories
     if status == "ACTIVE" and record["Status"] != "ACTIVE" and active_categories(ctx) >= limit:
@@ -285,7 +285,7 @@ def create_options(ctx: Ctx, key: str) -> Response:
     record = ctx.org.tracking.get(key.lower())
     if record is None or record["Status"] == "DELETED":
         return not_found()
-    body: Any = ctx.req.json() or {}
+    body: Any = ctx.req.data() or {}
     wanted = body.get("Options") if isinstance(body.get("Options"), list) else [body]
     created = []
     for item in wanted:
