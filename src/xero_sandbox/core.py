@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import logging
 import threading
 import time
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import oauth, tokens, wire
+from . import oauth, tokens, wire, xmlbody
 from . import seed as seeding
 from .clock import Clock
-from .faults import FaultQueue, fault_response
+from .faults import BEFORE, FaultQueue, fault_response
 from .http import Request, Response, html_response, json_response, text_response
 from .idempotency import IdempotencyCache, fingerprint
 from .limits import RateLimiter
@@ -86,6 +88,24 @@ class Ctx:
     org: Org
     client_id: str
     req: Request
+    # While a batch element is being written: its webhook events (sent only if it succeeds) and
+    # copies of the records it changed in place (put back if it fails).
+    pending_events: list[tuple[str, str, str]] | None = None
+    touched: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    # Warnings of the element being written (Xero's `Warnings`, e.g. SentToContact on a draft PO).
+    warnings: list[str] = field(default_factory=list)
+
+    def emit(self, category: str, event_type: str, resource_id: str) -> None:
+        """A webhook event; held back while an element is still being written."""
+        if self.pending_events is not None:
+            self.pending_events.append((category, event_type, resource_id))
+        else:
+            self.sb.emit(self.org, category, event_type, resource_id)
+
+    def remember(self, record: dict[str, Any]) -> None:
+        """Keep a copy of `record` before changing it in place, so a failing element undoes it."""
+        if not any(r is record for r, _ in self.touched):
+            self.touched.append((record, copy.deepcopy(record)))
 
     @property
     def unitdp(self) -> int:
@@ -223,6 +243,10 @@ class Sandbox:
             if access is None:
                 return self._token_problem(req)
             tenant_id = req.header("xero-tenant-id") or ""
+            if not tenant_id and access.tenant_id is not None:
+                # [P] /faq/custom-integration: a custom connection's token is bound to one
+                # organisation, so the header may be left out.
+                tenant_id = access.tenant_id
             if not self.tenant_allowed(access, tenant_id):
                 return json_response(403, problem(403, "Forbidden", "AuthenticationUnsuccessful"))
         route = resolve(req.method, [p for p in rest.split("/") if p])
@@ -239,24 +263,29 @@ class Sandbox:
                 response = text_response(404, NOT_FOUND)
             else:
                 response = self._run(req, access, tenant_id, route[1], route[2])
+        except Exception:
+            # A bug of ours still answers as Xero's 500 does, and with the limit headers.
+            log.exception("unhandled error on %s %s", req.method, req.path)
+            response = fault_response("500", 0)
         finally:
             self.limiter.release(tenant_id)
         response.headers.update(decision.headers)
-        return response
+        return as_requested(req, response)
 
     def _run(
         self, req: Request, access: AccessToken, tenant_id: str, handler: Any, args: list[str]
     ) -> Response:
-        fault = self.faults.take(tenant_id)
-        if fault is not None and fault.kind != "drop_after_commit":
+        key = req.header("idempotency-key")
+        keyed_write = key is not None and req.method in ("PUT", "POST")
+        fault = self.faults.take(tenant_id, keyed_write)
+        if fault is not None and fault.kind in BEFORE:
             return fault_response(fault.kind, fault.seconds)
         if len(req.body) > self.settings.max_body_bytes:
             return text_response(413, "The request was too large")
         if self.settings.latency_ms:
             time.sleep(self.settings.latency_ms / 1000)
-        key = req.header("idempotency-key")
         entry = None
-        if key is not None and req.method in ("PUT", "POST"):
+        if key is not None and keyed_write:
             if not key or len(key) > self.settings.idempotency_key_max:
                 return _validation_message("Idempotency-Key must be 1 to 128 characters")
             query = "&".join(f"{k}={v}" for k, vs in sorted(req.query.items()) for v in vs)
@@ -265,6 +294,16 @@ class Sandbox:
             if outcome == "conflict":
                 return _validation_message(
                     f"Idempotency Key {key} is used with a different request"
+                )
+            if outcome == "in_flight":
+                return json_response(
+                    409,
+                    {
+                        "ErrorNumber": 10,
+                        "Type": "ValidationException",
+                        "Message": f"Idempotency Key {key} is used by a request still in "
+                        "progress",  # [U] our words
+                    },
                 )
             if outcome == "replay" and entry.response is not None:
                 cached = entry.response
@@ -281,6 +320,8 @@ class Sandbox:
                     response = fault_response("500", 0)
             if req.method != "GET":
                 self.persist()
+            if fault is not None and fault.kind == "slow_after_commit":
+                time.sleep(fault.seconds)  # still in flight: its key is not answered yet
         except BaseException:
             if entry is not None and key is not None:
                 self.idempotency.abandon(access.client_id, key, entry)
@@ -291,8 +332,13 @@ class Sandbox:
 
     @staticmethod
     def _maybe_drop(fault: Any, response: Response) -> Response:
-        if fault is not None and fault.kind == "drop_after_commit":
+        """Apply an after-commit fault to the real answer (the key keeps the real one)."""
+        if fault is None:
+            return response
+        if fault.kind == "drop_after_commit":
             response.drop = True
+        elif fault.kind in ("500_after_commit", "503_after_commit"):
+            return fault_response(fault.kind, 0)
         return response
 
     def info(self) -> dict[str, Any]:
@@ -327,6 +373,25 @@ class Sandbox:
 
     def emit(self, org: Org, category: str, event_type: str, resource_id: str) -> None:
         self.webhooks.enqueue(org.tenant_id, category, event_type, resource_id)
+
+
+def as_requested(req: Request, response: Response) -> Response:
+    """Xero answers JSON only to `Accept: application/json`, XML otherwise [S] (XERO-FACTS,
+    added 2026-12-01); JSON answers of the Accounting API are rewritten as XML when needed."""
+    media = (response.content_type or "").split(";")[0]
+    if media != "application/json" or not response.body or xmlbody.wants_json(req.header("accept")):
+        return response
+    resource = req.path[len(API_PREFIX) :].split("/")[0]
+    kind = xmlbody.LISTS.get(next((k for k in xmlbody.LISTS if k.lower() == resource.lower()), ""))
+    body = xmlbody.render(json.loads(response.body), kind)
+    return Response(
+        response.status,
+        body,
+        "text/xml; charset=utf-8",
+        response.headers,
+        response.drop,
+        response.delay,
+    )
 
 
 def _validation_message(message: str) -> Response:

@@ -1,4 +1,12 @@
-"""Fault injection: the next N Accounting calls fail (500, 503, timeout, drop, 429)."""
+"""Fault injection: the next N Accounting calls fail, before or after their change is committed.
+
+Before the work: 500, 503, 429, timeout (hold the socket, then close it), idempotency_down (500
+for a write carrying an Idempotency-Key, as when Xero's key store is unavailable [S]).
+After the work is committed: drop_after_commit (close without answering), 500_after_commit,
+503_after_commit (answer an error although the change was made; the Idempotency-Key keeps the
+real answer), slow_after_commit (hold the answer `seconds`, so a replay of its key arrives while
+it is still in flight).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,9 @@ from dataclasses import dataclass
 
 from .http import Response, json_response, text_response
 
-KINDS = ("500", "503", "timeout", "drop_after_commit", "429")
+BEFORE = ("500", "503", "timeout", "429", "idempotency_down")
+AFTER = ("drop_after_commit", "500_after_commit", "503_after_commit", "slow_after_commit")
+KINDS = BEFORE + AFTER
 
 
 @dataclass
@@ -35,9 +45,12 @@ class FaultQueue:
         with self._lock:
             self._faults.clear()
 
-    def take(self, tenant_id: str | None) -> Fault | None:
+    def take(self, tenant_id: str | None, keyed_write: bool = False) -> Fault | None:
+        """The next fault for this call; idempotency_down only hits writes carrying a key."""
         with self._lock:
             for fault in self._faults:
+                if fault.kind == "idempotency_down" and not keyed_write:
+                    continue
                 if fault.tenant_id in (None, tenant_id) and fault.remaining > 0:
                     fault.remaining -= 1
                     if fault.remaining == 0:
@@ -52,7 +65,7 @@ class FaultQueue:
 
 def fault_response(kind: str, seconds: float) -> Response:
     """The answer a fault gives instead of the real one ("timeout" holds, then drops)."""
-    if kind == "500":
+    if kind in ("500", "500_after_commit", "idempotency_down"):
         return json_response(
             500,
             {
@@ -62,7 +75,7 @@ def fault_response(kind: str, seconds: float) -> Response:
                 "http://status.developer.xero.com for current service status.",
             },
         )
-    if kind == "503":
+    if kind in ("503", "503_after_commit"):
         return text_response(503, "Service Unavailable")
     if kind == "429":
         return Response(429, b"", None, {"X-Rate-Limit-Problem": "minute", "Retry-After": "1"})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import wire
+from . import wire, xmlbody
 
 log = logging.getLogger("xero_sandbox")
 
@@ -39,6 +39,15 @@ class Request:
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8")) if self.body else None
+
+    def data(self) -> Any:
+        """The body as JSON data, read from JSON or (Content-Type: application/xml or text/xml)
+        from Xero's XML. ValueError (or UnicodeDecodeError) if it cannot be read."""
+        if not self.body:
+            return None
+        if xmlbody.is_xml(self.header("content-type")):
+            return xmlbody.parse(self.body)
+        return self.json()
 
     def form(self) -> dict[str, str]:
         parsed = urllib.parse.parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
@@ -73,21 +82,62 @@ def redirect(location: str) -> Response:
 
 
 Handler = Callable[[Request], Response]
+# Bodies above this are refused unread (the Accounting API's own limit, 3.5 MB, is a setting
+# checked later); it keeps a forged Content-Length from making the server allocate gigabytes.
+MAX_READ_BYTES = 64 * 1024 * 1024
 
 
-def make_server(host: str, port: int, handle: Handler) -> ThreadingHTTPServer:
-    """A threaded HTTP/1.1 server that turns each request into `handle(Request)`."""
+def make_server(
+    host: str, port: int, handle: Handler, read_timeout: float = 30.0
+) -> ThreadingHTTPServer:
+    """A threaded HTTP/1.1 server that turns each request into `handle(Request)`.
+
+    Every read from a client is bounded by `read_timeout` seconds: a request whose body never
+    arrives is answered 400 and its connection closed; an idle connection is closed.
+    """
 
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
         wbufsize = 65536  # headers and body leave in one write; flushed per request
         server_version = "XeroSandbox/1.0"
+        timeout = read_timeout  # applied to the socket by StreamRequestHandler.setup()
+
+        def _refuse(self, message: str, status: int = 400) -> None:
+            """400 for a request whose framing cannot be trusted; the connection is closed."""
+            body = message.encode()
+            self.close_connection = True
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _read_body(self) -> bytes | None:
+            declared = self.headers.get("Content-Length")
+            text = "0" if declared is None else declared.strip()
+            if not text.isdigit():
+                self._refuse("Content-Length must be a whole number of bytes")
+                return None
+            length = int(text)
+            if length > MAX_READ_BYTES:
+                self._refuse("The request was too large", 413)
+                return None
+            try:
+                body = self.rfile.read(length) if length else b""
+            except TimeoutError:
+                body = b""
+            if len(body) != length:
+                self._refuse("The request body is shorter than its Content-Length")
+                return None
+            return body
 
         def _serve(self) -> None:
             parsed = urllib.parse.urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = self._read_body()
+            if body is None:
+                return
             request = Request(
                 method=self.command,
                 path=urllib.parse.unquote(parsed.path),

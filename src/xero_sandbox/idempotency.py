@@ -41,7 +41,9 @@ class IdempotencyCache:
             self._entries.clear()
 
     def begin(self, client_id: str, key: str, print_: str) -> tuple[str, _Entry]:
-        """Claim a key. Returns ("new", entry), ("replay", entry) or ("conflict", entry)."""
+        """Claim a key: ("new", entry), ("replay", entry), ("conflict", entry) for another
+        request, or ("in_flight", entry) when its first request has not answered yet and the
+        `idempotency_in_flight` setting is "409" (with "wait", the replay waits for it)."""
         now = self._clock.now_ts()
         window = self._settings.idempotency_window_seconds
         with self._lock:
@@ -54,6 +56,8 @@ class IdempotencyCache:
                 return "new", entry
         if entry.fingerprint != print_:
             return "conflict", entry
+        if not entry.done.is_set() and self._settings.idempotency_in_flight == "409":
+            return "in_flight", entry
         # A concurrent twin is still running: wait for its answer.
         entry.done.wait(timeout=60)
         return "replay", entry

@@ -206,7 +206,8 @@ def token(sb: Sandbox, req: Request) -> Response:
             code = store.codes.pop(form.get("code", ""), None)
             if code is None or code.client_id != app.client_id or code.expires < now:
                 return _error(400, "invalid_grant")
-            if code.redirect_uri != form.get("redirect_uri", code.redirect_uri):
+            # RFC 6749 4.1.3, as Xero does: the redirect_uri the code was issued for must be sent.
+            if form.get("redirect_uri") != code.redirect_uri:
                 return _error(400, "invalid_grant")
             if code.code_challenge:
                 verifier = form.get("code_verifier", "")

@@ -47,7 +47,7 @@ def start(
     sandbox = Sandbox(settings, data_path)
     if data_path is None or not sandbox.store.load(data_path):
         sandbox.reset(seed, counts)
-    server = make_server(host, port, sandbox.handle)
+    server = make_server(host, port, sandbox.handle, sandbox.settings.read_timeout_seconds)
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     sandbox.base_url = f"http://{bound_host}:{bound_port}"
     thread = threading.Thread(target=server.serve_forever, name="xero-sandbox", daemon=True)

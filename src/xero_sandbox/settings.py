@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +32,14 @@ class SandboxSettings:
     # Idempotency [S]: keys cached 6 minutes, per app.
     idempotency_window_seconds: int = 360
     idempotency_key_max: int = 128
+    # A replay whose first request is still in flight [U]: "409" answers 409 at once (the IETF
+    # Idempotency-Key draft's rule); "wait" holds the replay until the first answers, then
+    # replays that answer.
+    idempotency_in_flight: str = "409"
     # Bodies [P]: 3.5 MB per Accounting POST/PUT.
     max_body_bytes: int = 3_500_000
+    # Elements per PUT/POST [S]: at most 500 (the Items limit, applied to every batch write).
+    max_elements_per_request: int = 500
     # Paging [P] default 100; max pageSize 1000 [S].
     default_page_size: int = 100
     max_page_size: int = 1000
@@ -40,6 +47,12 @@ class SandboxSettings:
     # valid siblings are still created [S].
     summarize_errors_default: bool = True
     summarised_creates_valid_siblings: bool = True
+    # PUT is create-only [P] SPEC (createX vs updateOrCreateX); True lets a PUT naming an existing
+    # record's ID update it, as the sandbox did before.
+    put_updates_existing: bool = False
+    # PurchaseOrders [U]: GET /PurchaseOrders without Status lists DELETED orders too (the spec
+    # neither says nor shows otherwise); True hides them unless Status=DELETED is asked for.
+    po_list_hides_deleted: bool = False
     # PurchaseOrders [U]: PUT with the number of a live PO updates it (demo recording) when True,
     # or fails with "Order number must be unique" (spec example) when False.
     po_put_duplicate_number_updates: bool = True
@@ -60,6 +73,9 @@ class SandboxSettings:
     # Granular scopes (2026) [S]: accepted alongside the broad family.
     accept_granular_scopes: bool = True
     accept_broad_scopes: bool = True
+    # How long the server waits for any read from a client (request line, headers, body) before
+    # answering 400 or closing the connection; taken when the server starts.
+    read_timeout_seconds: float = 30.0
     # Artificial latency added to each Accounting call (ms), to make concurrency observable.
     latency_ms: int = 0
 
@@ -67,10 +83,56 @@ class SandboxSettings:
         return dataclasses.asdict(self)
 
     def update(self, values: dict[str, Any]) -> list[str]:
-        """Apply known keys from `values`; return the names that were not settings."""
+        """Apply known keys from `values`; return the names that were not settings.
+
+        Raises ValueError (and changes nothing) when a value is not of the setting's type: a
+        bool for a bool, a whole number for an int, a finite number for a float, text for text,
+        a list of numbers for a list; numbers may not be negative, and `time_scale`,
+        `max_page_size`, `default_page_size` and `max_elements_per_request` must be positive.
+        """
         known = {f.name for f in dataclasses.fields(self)}
         unknown = [k for k in values if k not in known]
-        for key, value in values.items():
-            if key in known:
-                setattr(self, key, value)
+        checked = {k: _checked(k, getattr(self, k), v) for k, v in values.items() if k in known}
+        for key, value in checked.items():
+            setattr(self, key, value)
         return unknown
+
+
+POSITIVE = {
+    "time_scale",
+    "read_timeout_seconds",
+    "max_page_size",
+    "default_page_size",
+    "max_elements_per_request",
+}
+
+
+def _checked(name: str, current: Any, value: Any) -> Any:
+    def num(v: Any, whole: bool) -> float | int:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ValueError(f"{name} must be a number")
+        if whole and not isinstance(v, int):
+            raise ValueError(f"{name} must be a whole number")
+        if v < 0 or (name in POSITIVE and v <= 0):
+            raise ValueError(f"{name} must be {'more than' if name in POSITIVE else 'at least'} 0")
+        return v
+
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
+    if isinstance(current, int):
+        return num(value, True)
+    if isinstance(current, float):
+        return float(num(value, False))
+    if isinstance(current, str):
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be text")
+        if name == "idempotency_in_flight" and value not in ("409", "wait"):
+            raise ValueError(f"{name} must be 409 or wait")
+        return value
+    if isinstance(current, list):
+        if not isinstance(value, list):
+            raise ValueError(f"{name} must be a list of numbers")
+        return [float(num(v, False)) for v in value]
+    return value

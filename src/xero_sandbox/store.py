@@ -102,6 +102,8 @@ class Org:
     purchase_orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     credit_notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Currencies enabled besides the base currency: Code -> {Code, Description, _rate}.
+    currencies: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def next_number(self, kind: str) -> int:
         self.counters[kind] = self.counters.get(kind, 0) + 1

@@ -53,9 +53,27 @@ def date_string(day: dt.date) -> str:
 
 
 def iso_utc(ms: int) -> str:
-    """UpdatedDateUTCString and webhook timestamps: ISO without a zone, millisecond precision."""
+    """Webhook timestamps: ISO without a zone, millisecond precision."""
     stamp = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
+
+
+def iso_utc_z(ms: int) -> str:
+    """UpdatedDateUTCString as the spec's examples write it, with its zone: 2019-03-05T18:59:06Z."""
+    stamp = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_LOOSE_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:T[\d:.]*)?$")
+
+
+def parse_query_date(text: str) -> dt.date:
+    """A date in a query (DateFrom, DateTo): 2026-01-05, or unpadded 2026-1-5 as Xero reads it;
+    ValueError otherwise (never silently ignored)."""
+    match = _LOOSE_DATE.match(text.strip())
+    if match is None:
+        raise ValueError(f"bad date {text!r}")
+    return dt.date(*(int(g) for g in match.groups()))
 
 
 def iso_utc7(ms: int) -> str:
@@ -101,16 +119,35 @@ def _default(value: object) -> Any:
 
 
 def dumps(payload: object) -> bytes:
-    return json.dumps(payload, default=_default, separators=(",", ":")).encode()
+    """JSON as Xero writes it; NaN or infinity anywhere is a bug, never bare `NaN` on the wire."""
+    return json.dumps(payload, default=_default, separators=(",", ":"), allow_nan=False).encode()
+
+
+# Largest magnitude a client's number may have: Xero stores money in fixed-point columns, so
+# out-of-range numbers get a validation error, never a 500. The bound is ours [U].
+MAX_NUMBER = Decimal(10) ** 12
+
+
+class OutOfRange(ValueError):
+    """A finite number too large for Xero's fields."""
 
 
 def to_decimal(value: object, default: Decimal | None = None) -> Decimal | None:
-    """A number from a client as Decimal (via str, so 0.1 stays 0.1)."""
+    """A number from a client as Decimal (via str, so 0.1 stays 0.1).
+
+    Raises ValueError for text that is not a number and for NaN and infinities (which JSON cannot
+    carry back), and OutOfRange for magnitudes of MAX_NUMBER or more.
+    """
     if value is None or value == "":
         return default
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise ValueError("not a number")
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value).strip())
     except ArithmeticError as exc:
         raise ValueError(f"not a number: {value!r}") from exc
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    if abs(number) >= MAX_NUMBER:
+        raise OutOfRange(f"out of range: {value!r}")
+    return number

@@ -13,6 +13,9 @@ import pytest
 from xero_sandbox.server import SandboxHandle, start
 from xero_sandbox.settings import SandboxSettings
 
+from .conformance import mismatches
+from .exchange import Exchange
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -25,21 +28,20 @@ def require(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available")
 
 
-@dataclass
-class Exchange:
-    method: str
-    url: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-    status: int
-    response_headers: dict[str, str]
-    response_body: bytes
-
-
-# Every request tests sent to a sandbox and every answer, for the conformance test.
+# The exchanges of the running test (every recording client appends here); checked against
+# Xero's specs when the test ends, then forgotten.
 TRAFFIC: list[Exchange] = []
+
+
+@pytest.fixture(autouse=True)
+def traffic_conforms_to_the_spec() -> Iterator[None]:
+    """Fail the test if any request it sent, or any answer it got, breaks Xero's OpenAPI specs."""
+    start = len(TRAFFIC)
+    yield
+    mine = TRAFFIC[start:]
+    del TRAFFIC[start:]
+    found = mismatches(mine)
+    assert found == [], "traffic breaks the spec:\n" + "\n".join(found[:40])
 
 
 def recording_client(base_url: str, **kwargs: Any) -> httpx.Client:

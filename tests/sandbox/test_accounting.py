@@ -463,10 +463,14 @@ def test_purchase_orders(api: Api) -> None:
         {"PurchaseOrders": [{**po, "PurchaseOrderNumber": "PO-0001", "Reference": "R"}]},
     )
     assert again.json()["PurchaseOrders"][0]["PurchaseOrderID"] == created["PurchaseOrderID"]
+    # [P] SPEC example: SentToContact on a draft is a warning; the order is saved, not sent.
     sent = api.post(f"PurchaseOrders/{created['PurchaseOrderID']}", {"SentToContact": True})
-    assert messages(sent) == [
-        "Only AUTHORISED and BILLED purchase orders may have SentToContact updated."
+    assert sent.status_code == 200
+    warned = sent.json()["PurchaseOrders"][0]
+    assert warned["Warnings"] == [
+        {"Message": "Only AUTHORISED and BILLED purchase orders may have SentToContact updated."}
     ]
+    assert warned["SentToContact"] is False
     api.post(f"PurchaseOrders/{created['PurchaseOrderID']}", {"Status": "DELETED"})
     dead = api.post(f"PurchaseOrders/{created['PurchaseOrderID']}", {"Reference": "x"})
     assert messages(dead) == ["Deleted PurchaseOrders cannot be updated"]

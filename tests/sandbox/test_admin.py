@@ -105,6 +105,7 @@ def test_state_survives_a_restart_with_data_file(tmp_path: Path) -> None:
             headers = {
                 "Authorization": f"Bearer {custom_token(http, first.info)}",
                 "xero-tenant-id": first.info["tenants"][0]["tenantId"],
+                "Accept": "application/json",
             }
             http.put("/api.xro/2.0/Contacts", headers=headers, json={"Name": "Persistent"})
     finally:
@@ -116,6 +117,7 @@ def test_state_survives_a_restart_with_data_file(tmp_path: Path) -> None:
             headers = {
                 "Authorization": f"Bearer {custom_token(http, second.info)}",
                 "xero-tenant-id": second.info["tenants"][0]["tenantId"],
+                "Accept": "application/json",
             }
             names = [
                 c["Name"]

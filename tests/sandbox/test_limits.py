@@ -179,3 +179,77 @@ def test_limits_hold_over_several_scaled_minutes(api: Api) -> None:
     assert stats["max_calls_in_a_minute_window"] == 10
     assert 20 <= len(admitted) <= 30  # two full windows, a third at most
     assert admitted.count(0) == len(admitted) // 10
+
+
+def _names(api: Api) -> list[str]:
+    return [c["Name"] for c in api.get("Contacts").json()["Contacts"]]
+
+
+@pytest.mark.parametrize("kind,status", [("500_after_commit", 500), ("503_after_commit", 503)])
+def test_error_after_the_change_is_committed(api: Api, kind: str, status: int) -> None:
+    """XERO-FACTS 10 (uncertain writes): a 500/503 can come after Xero made the change. The
+    change is there, and a retry with the same Idempotency-Key gets the real answer."""
+    api.admin("faults", {"kind": kind})
+    body = {"Contacts": [{"Name": f"Made {kind}"}]}
+    failed = api.put("Contacts", body, headers={"Idempotency-Key": kind})
+    assert failed.status_code == status
+    assert _names(api).count(f"Made {kind}") == 1
+    retried = api.put("Contacts", body, headers={"Idempotency-Key": kind})
+    assert retried.status_code == 200
+    assert retried.json()["Contacts"][0]["Name"] == f"Made {kind}"
+    assert _names(api).count(f"Made {kind}") == 1
+
+
+def test_idempotency_store_down_is_500_and_nothing_is_done(api: Api) -> None:
+    """XERO-FACTS 3 [S]: if the idempotency store is down, a keyed write answers 500. Calls
+    without a key are not hit."""
+    api.admin("faults", {"kind": "idempotency_down"})
+    assert api.get("Contacts").status_code == 200
+    down = api.put("Contacts", {"Contacts": [{"Name": "Keyed"}]}, headers={"Idempotency-Key": "d"})
+    assert down.status_code == 500 and down.json()["Type"] == "UnknownErrorException"
+    assert "Keyed" not in _names(api)
+    again = api.put("Contacts", {"Contacts": [{"Name": "Keyed"}]}, headers={"Idempotency-Key": "d"})
+    assert again.status_code == 200
+
+
+def _in_flight_replay(api: Api) -> tuple[httpx.Response, httpx.Response]:
+    """Send a keyed write that is held after its commit, and replay its key while it is held."""
+    api.admin("faults", {"kind": "slow_after_commit", "seconds": 1.5})
+    body = {"Contacts": [{"Name": "In Flight"}]}
+    results: dict[str, httpx.Response] = {}
+
+    def first() -> None:
+        with recording_client(api.handle.url, timeout=30) as other:
+            results["first"] = other.put(
+                "/api.xro/2.0/Contacts",
+                json=body,
+                headers=api.headers(**{"Idempotency-Key": "held"}),
+            )
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    deadline = time.monotonic() + 20
+    org = api.handle.sandbox.store.orgs[api.tenant_id]
+    while not any(c["Name"] == "In Flight" for c in list(org.contacts.values())):  # committed
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    replay = api.put("Contacts", body, headers={"Idempotency-Key": "held"})
+    thread.join()
+    return results["first"], replay
+
+
+def test_replay_while_the_first_request_is_in_flight_is_409(api: Api) -> None:
+    """[U] Xero's answer is not documented; the sandbox follows the IETF Idempotency-Key draft
+    (409 Conflict) by default, and the change is made once."""
+    first, replay = _in_flight_replay(api)
+    assert first.status_code == 200
+    assert replay.status_code == 409 and "still in progress" in replay.json()["Message"]
+    assert _names(api).count("In Flight") == 1
+
+
+def test_replay_while_in_flight_can_wait_for_the_first_answer(api: Api) -> None:
+    api.admin("settings", {"idempotency_in_flight": "wait"})
+    first, replay = _in_flight_replay(api)
+    assert first.status_code == replay.status_code == 200
+    assert replay.json()["Contacts"] == first.json()["Contacts"]
+    assert _names(api).count("In Flight") == 1

@@ -20,7 +20,7 @@ def test_authorisation_code_flow_with_a_plain_http_client(sandbox: SandboxHandle
         tokens = answer.json()
         assert tokens["expires_in"] == 1800 and tokens["token_type"] == "Bearer"
         assert tokens["refresh_token"] and tokens["id_token"].count(".") == 2
-        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        auth = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
         connections = http.get("/connections", headers=auth).json()
         assert [c["tenantId"] for c in connections] == [info["tenants"][1]["tenantId"]]
         assert connections[0]["tenantType"] == "ORGANISATION"
@@ -130,10 +130,37 @@ def test_access_tokens_expire_after_30_minutes(api: Api) -> None:
 
 
 def test_missing_tenant_header_is_403_and_missing_token_401(api: Api) -> None:
-    answer = api.http.get("/api.xro/2.0/Contacts", headers={"Authorization": f"Bearer {api.token}"})
+    """XERO-FACTS 1: an app connected by a user must name the organisation (403 otherwise)."""
+    tokens = connect(api.http, api.handle.info)
+    answer = api.http.get(
+        "/api.xro/2.0/Contacts", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
     assert answer.status_code == 403
     assert answer.json()["Title"] == "Forbidden" and answer.json()["Status"] == 403
     assert api.http.get("/api.xro/2.0/Contacts").status_code == 401
+
+
+def test_custom_connection_needs_no_tenant_header(api: Api) -> None:
+    """XERO-FACTS (added 2026-12-01) [P] developer.xero.com/faq/custom-integration: a custom
+    connection's token is bound to one organisation, so xero-tenant-id may be left out; a
+    header naming another organisation is still 403."""
+    bare = {"Authorization": f"Bearer {api.token}", "Accept": "application/json"}
+    answer = api.http.get("/api.xro/2.0/Organisation", headers=bare)
+    assert answer.status_code == 200
+    assert answer.json()["Organisations"][0]["OrganisationID"] == api.tenant_id
+    other = api.handle.info["tenants"][1]["tenantId"]
+    assert (
+        api.http.get(
+            "/api.xro/2.0/Organisation", headers={**bare, "xero-tenant-id": other}
+        ).status_code
+        == 403
+    )
+
+
+def test_organisations_plural_answers_like_organisation(api: Api) -> None:
+    """XERO-FACTS (added 2026-12-01) [S]: community clients call GET /Organisations."""
+    plural = api.get("Organisations").json()["Organisations"]
+    assert plural == api.get("Organisation").json()["Organisations"]
 
 
 def test_scopes_are_checked_per_endpoint_in_both_families(sandbox: SandboxHandle) -> None:
@@ -146,6 +173,7 @@ def test_scopes_are_checked_per_endpoint_in_both_families(sandbox: SandboxHandle
         headers = {
             "Authorization": f"Bearer {tokens['access_token']}",
             "xero-tenant-id": info["tenants"][0]["tenantId"],
+            "Accept": "application/json",
         }
         assert http.get("/api.xro/2.0/Contacts", headers=headers).status_code == 200
         assert http.get("/api.xro/2.0/Invoices", headers=headers).status_code == 200  # granular

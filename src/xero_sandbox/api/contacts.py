@@ -120,6 +120,8 @@ def upsert(
         return None, errors
     now = ctx.now_ms()
     created = existing is None
+    if existing is not None:
+        ctx.remember(existing)
     record: Record = (
         existing
         if existing is not None
@@ -141,7 +143,7 @@ def upsert(
     record["Name"] = str(name)
     record["UpdatedDateUTC"] = now
     org.contacts[record["ContactID"]] = record
-    ctx.sb.emit(org, "CONTACT", "CREATE" if created else "UPDATE", record["ContactID"])
+    ctx.emit("CONTACT", "CREATE" if created else "UPDATE", record["ContactID"])
     return record, []
 
 
@@ -188,7 +190,8 @@ def post_one(ctx: Ctx, key: str) -> Response:
     if isinstance(elements, Response):
         return elements
     for element in elements:
-        element["ContactID"] = existing["ContactID"]
+        if isinstance(element, dict):
+            element["ContactID"] = existing["ContactID"]
     return batch_write(
         ctx, "Contacts", "ContactID", elements, lambda e: existing, upsert, render, False
     )
@@ -210,7 +213,10 @@ def get_list(ctx: Ctx) -> Response:
                 for f in ("Name", "FirstName", "LastName", "EmailAddress", "ContactNumber")
             )
         ]
-    page, block = page_of(ctx, rows)
+    paged = page_of(ctx, rows)
+    if isinstance(paged, Response):
+        return paged
+    page, block = paged
     extra: dict[str, Any] = {"pagination": block} if block else {}
     return ok(ctx, "Contacts", [render(ctx, r) for r in page], extra)
 

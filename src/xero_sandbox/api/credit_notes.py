@@ -10,6 +10,7 @@ from ..core import Ctx
 from ..http import Response
 from ..money import round2
 from .common import (
+    NOT_AN_OBJECT,
     Record,
     bad_request,
     batch_write,
@@ -20,10 +21,12 @@ from .common import (
     page_of,
     render_dates,
 )
+from .currencies import document_currency
 from .documents import (
     NO_LINES,
     build_lines,
     contact_summary,
+    preview,
     render_lines,
     resolve_contact,
     totals_into,
@@ -92,8 +95,9 @@ def upsert(
     except ValueError:
         errors.append("The date is not valid.")
         day = None
+    currency, rate = document_currency(ctx, element, base, errors)
     if errors:
-        return None, errors
+        return preview(ctx, element, contact, lines, "CreditNoteID"), errors
     created = existing is None
     record: Record = (
         existing
@@ -117,11 +121,12 @@ def upsert(
         number = f"CN-{ctx.org.next_number('creditnote'):04d}"
     if number:
         record["CreditNoteNumber"] = str(number)
-    for field in ("Reference", "BrandingThemeID", "CurrencyCode", "SentToContact"):
+    for field in ("Reference", "BrandingThemeID", "SentToContact"):
         if field in element:
             record[field] = element[field]
     if day:
         record["Date"] = day.isoformat()
+    record["CurrencyCode"], record["CurrencyRate"] = currency, rate
     totals_into(record)
     record["RemainingCredit"] = round2(record["Total"] - Decimal(str(record["AppliedAmount"])))
     record["Status"] = status
@@ -133,7 +138,7 @@ def upsert(
 
 def render(ctx: Ctx, record: Record) -> Record:
     out = {k: v for k, v in render_dates(record).items() if not k.startswith("_")}
-    out["UpdatedDateUTCString"] = wire.iso_utc(record["UpdatedDateUTC"])
+    out["UpdatedDateUTCString"] = wire.iso_utc_z(record["UpdatedDateUTC"])
     out["LineItems"] = render_lines(ctx, record["LineItems"])
     out["Allocations"] = [render_dates(a) for a in record.get("Allocations", [])]
     return out
@@ -185,6 +190,8 @@ def allocate(ctx: Ctx, key: str) -> Response:
         return elements
     made = []
     for element in elements:
+        if not isinstance(element, dict):
+            return bad_request(NOT_AN_OBJECT)
         ref: Any = element.get("Invoice") or {}
         invoice = ctx.org.invoices.get(str(ref.get("InvoiceID", "")).lower())
         try:
@@ -227,7 +234,7 @@ def allocate(ctx: Ctx, key: str) -> Response:
             invoice["Status"] = "PAID"
             invoice["FullyPaidOnDate"] = day.isoformat()
         invoice["UpdatedDateUTC"] = ctx.now_ms()
-        ctx.sb.emit(ctx.org, "INVOICE", "UPDATE", invoice["InvoiceID"])
+        ctx.emit("INVOICE", "UPDATE", invoice["InvoiceID"])
         made.append(render_dates(allocation))
     return ok(ctx, "Allocations", made)
 
@@ -236,7 +243,10 @@ def get_list(ctx: Ctx) -> Response:
     rows = filter_list(ctx, ctx.org.credit_notes.values(), "CreditNoteID")
     if isinstance(rows, Response):
         return rows
-    page, block = page_of(ctx, rows)
+    paged = page_of(ctx, rows)
+    if isinstance(paged, Response):
+        return paged
+    page, block = paged
     extra: dict[str, Any] = {"pagination": block} if block else {}
     return ok(ctx, "CreditNotes", [render(ctx, r) for r in page], extra)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import wire
 from ..core import Ctx
-from ..money import document_totals, line_figures, round_unit
+from ..money import document_totals, line_figures, round2, round_unit
 from .common import Record
 
 NO_CONTACT = (
@@ -80,6 +80,38 @@ def resolve_contact(ctx: Ctx, raw: Any, errors: list[str]) -> Record | None:
     return found
 
 
+OUT_OF_RANGE = "The {field} is too large."  # [U] Xero's text for out-of-range numbers is unknown
+LINE_NUMBERS = ("Quantity", "UnitAmount", "DiscountRate", "TaxAmount", "LineAmount")
+
+
+def _line_numbers(
+    raw: Record, discounts: bool, errors: list[str]
+) -> tuple[Decimal, Decimal | None, Decimal | None, Decimal | None, Decimal | None] | None:
+    """Quantity (default 1), UnitAmount, DiscountRate, TaxAmount and LineAmount of a line, or
+    None after adding an error for each one that is not a finite number in range."""
+    values: dict[str, Decimal | None] = {}
+    ok = True
+    for field in LINE_NUMBERS:
+        try:
+            values[field] = wire.to_decimal(raw.get(field))
+        except wire.OutOfRange:
+            errors.append(OUT_OF_RANGE.format(field=field))
+            ok = False
+        except ValueError:
+            errors.append(f"The {field} must be a number.")  # [U] our words
+            ok = False
+    if not ok:
+        return None
+    quantity = values["Quantity"]
+    return (
+        Decimal(1) if quantity is None else quantity,
+        values["UnitAmount"],
+        values["DiscountRate"] if discounts else None,
+        values["TaxAmount"],
+        values["LineAmount"],
+    )
+
+
 def contact_summary(contact: Record) -> Record:
     return {
         "ContactID": contact["ContactID"],
@@ -109,6 +141,7 @@ def build_lines(
     out: list[Record] = []
     for raw in raw_lines if isinstance(raw_lines, list) else []:
         if not isinstance(raw, dict):
+            errors.append("A line item must be an object.")  # [U] our words
             continue
         line: Record = {}
         item = None
@@ -119,13 +152,24 @@ def build_lines(
             else:
                 line["ItemCode"] = item["Code"]
         details = (item or {}).get("SalesDetails" if sales else "PurchaseDetails") or {}
-        try:
-            quantity = wire.to_decimal(raw.get("Quantity"), Decimal(1)) or Decimal(1)
-            unit = wire.to_decimal(raw.get("UnitAmount"), details.get("UnitPrice", Decimal(0)))
-            discount = wire.to_decimal(raw.get("DiscountRate")) if discounts else None
-            tax_override = wire.to_decimal(raw.get("TaxAmount"))
-        except ValueError:
-            errors.append("A line item amount is not a number.")
+        numbers = _line_numbers(raw, discounts, errors)
+        if numbers is None:
+            continue
+        quantity, unit, discount, tax_override, supplied = numbers
+        if unit is None:
+            unit = details.get("UnitPrice")
+        derived = False
+        if supplied is not None:
+            # The spec (LineItem.LineAmount): with Quantity or UnitAmount left out, Xero works
+            # the missing one out from LineAmount.
+            factor = (Decimal(100) - (discount or Decimal(0))) / Decimal(100)
+            if unit is None and factor and quantity:
+                unit, derived = supplied / (quantity * factor), True
+            elif "Quantity" not in raw and unit and factor:
+                quantity = (supplied / (unit * factor)).quantize(Decimal("0.0001"))
+                derived = True
+        if abs(quantity * (unit or Decimal(0))) >= wire.MAX_NUMBER:
+            errors.append(OUT_OF_RANGE.format(field="LineAmount"))
             continue
         unit = round_unit(unit or Decimal(0), ctx.unitdp)
         account = raw.get("AccountCode") or details.get("AccountCode")
@@ -145,6 +189,12 @@ def build_lines(
                 rate = Decimal(str(tax_rate["EffectiveRate"]))
         tracking = _tracking(ctx, raw.get("Tracking"), errors)
         figures = line_figures(quantity, unit, rate, amount_types, discount, tax_override)
+        if supplied is not None and not derived and round2(supplied) != figures.line_amount:
+            # [S] Xero-NetStandard#147/#74/#412: a LineAmount Xero computes otherwise is refused.
+            errors.append(
+                f"The line total {round2(supplied)} does not match the expected line total "
+                f"{figures.line_amount}"
+            )
         line_id = str(raw.get("LineItemID") or "")
         line.update(
             {
@@ -228,6 +278,23 @@ def totals_into(record: Record) -> None:
         totals.total_tax,
         totals.total,
     )
+
+
+def preview(
+    ctx: Ctx, element: Record, contact: Record | None, lines: list[Record], id_field: str
+) -> Record:
+    """The element as Xero echoes a failed one: what it sent, with the computed lines
+    (LineItemIDs, tax, LineAmount) and totals, and the contact it resolved to."""
+    shown = dict(element)
+    shown.setdefault(id_field, "00000000-0000-0000-0000-000000000000")
+    if contact is not None:
+        shown["Contact"] = contact
+    if lines:
+        draft: Record = {"LineItems": lines}
+        totals_into(draft)
+        shown["LineItems"] = render_lines(ctx, lines)
+        shown.update({k: draft[k] for k in ("SubTotal", "TotalTax", "Total")})
+    return shown
 
 
 def render_lines(ctx: Ctx, lines: list[Record]) -> list[Record]:

@@ -18,10 +18,12 @@ from .common import (
     page_of,
     render_dates,
 )
+from .currencies import document_currency
 from .documents import (
     NO_LINES,
     build_lines,
     contact_summary,
+    preview,
     render_lines,
     resolve_contact,
     totals_into,
@@ -125,8 +127,9 @@ def upsert(
         day = due = None
     if element.get("SentToContact") and status != "AUTHORISED":
         errors.append("Only approved invoices can be marked as sent.")  # [U]
+    currency, rate = document_currency(ctx, element, base, errors)
     if errors:
-        return None, errors
+        return preview(ctx, element, contact, lines, "InvoiceID"), errors
     created = existing is None
     record: Record = (
         existing
@@ -154,13 +157,14 @@ def upsert(
         number = _next_number(ctx)
     if number:
         record["InvoiceNumber"] = str(number)
-    for field in ("Reference", "Url", "BrandingThemeID", "CurrencyCode", "SentToContact"):
+    for field in ("Reference", "Url", "BrandingThemeID", "SentToContact"):
         if field in element and not (field == "Reference" and kind != "ACCREC"):
             record[field] = element[field]
     if day:
         record["Date"] = day.isoformat()
     if due:
         record["DueDate"] = due.isoformat()
+    record["CurrencyCode"], record["CurrencyRate"] = currency, rate
     totals_into(record)
     record["IsDiscounted"] = any(line.get("DiscountRate") for line in lines)
     record["AmountDue"] = record["Total"] - record["AmountPaid"] - record["AmountCredited"]
@@ -181,13 +185,13 @@ def _apply_status(ctx: Ctx, record: Record, status: str, event: str = "UPDATE") 
     record["UpdatedDateUTC"] = ctx.now_ms()
     if status in ("VOIDED", "DELETED"):
         record["AmountDue"] = 0
-    ctx.sb.emit(ctx.org, "INVOICE", event, record["InvoiceID"])
+    ctx.emit("INVOICE", event, record["InvoiceID"])
     return record
 
 
 def render(ctx: Ctx, record: Record, lines: bool = True) -> Record:
     out = {k: v for k, v in render_dates(record).items() if not k.startswith("_")}
-    out["UpdatedDateUTCString"] = wire.iso_utc(record["UpdatedDateUTC"])
+    out["UpdatedDateUTCString"] = wire.iso_utc_z(record["UpdatedDateUTC"])
     if lines:
         out["LineItems"] = render_lines(ctx, record["LineItems"])
     else:
@@ -221,7 +225,8 @@ def post_one(ctx: Ctx, key: str) -> Response:
     if isinstance(elements, Response):
         return elements
     for element in elements:
-        element["InvoiceID"] = existing["InvoiceID"]
+        if isinstance(element, dict):
+            element["InvoiceID"] = existing["InvoiceID"]
     return batch_write(
         ctx, "Invoices", "InvoiceID", elements, lambda e: existing, upsert, render, False
     )
@@ -246,7 +251,10 @@ def get_list(ctx: Ctx) -> Response:
         return rows
     if not req.q("order"):
         rows.sort(key=lambda r: r["UpdatedDateUTC"])
-    page, block = page_of(ctx, rows)
+    paged = page_of(ctx, rows)
+    if isinstance(paged, Response):
+        return paged
+    page, block = paged
     extra: dict[str, Any] = {"pagination": block} if block else {}
     return ok(ctx, "Invoices", [render(ctx, r, lines=block is not None) for r in page], extra)
 

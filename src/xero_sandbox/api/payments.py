@@ -62,7 +62,7 @@ def apply_payment(
         invoice["Status"] = "PAID"
         invoice["FullyPaidOnDate"] = day
     invoice["UpdatedDateUTC"] = ctx.now_ms()
-    ctx.sb.emit(ctx.org, "INVOICE", "UPDATE", invoice["InvoiceID"])
+    ctx.emit("INVOICE", "UPDATE", invoice["InvoiceID"])
     return payment
 
 
@@ -85,7 +85,7 @@ def upsert(
             invoice["Status"] = "AUTHORISED"
             invoice.pop("FullyPaidOnDate", None)
             invoice["UpdatedDateUTC"] = ctx.now_ms()
-            ctx.sb.emit(org, "INVOICE", "UPDATE", invoice["InvoiceID"])
+            ctx.emit("INVOICE", "UPDATE", invoice["InvoiceID"])
         return existing, []
     errors: list[str] = []
     ref: Any = element.get("Invoice") or {}
@@ -131,7 +131,7 @@ def upsert(
 
 def render(ctx: Ctx, record: Record) -> Record:
     out = render_dates(record)
-    out["UpdatedDateUTCString"] = wire.iso_utc(record["UpdatedDateUTC"])
+    out["UpdatedDateUTCString"] = wire.iso_utc_z(record["UpdatedDateUTC"])
     return out
 
 
@@ -158,7 +158,10 @@ def get_list(ctx: Ctx) -> Response:
     rows = filter_list(ctx, ctx.org.payments.values(), "PaymentID")
     if isinstance(rows, Response):
         return rows
-    page, block = page_of(ctx, rows)
+    paged = page_of(ctx, rows)
+    if isinstance(paged, Response):
+        return paged
+    page, block = paged
     extra: dict[str, Any] = {"pagination": block} if block else {}
     return ok(ctx, "Payments", [render(ctx, r) for r in page], extra)
 

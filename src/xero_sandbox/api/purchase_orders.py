@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from .. import wire
@@ -10,6 +9,7 @@ from ..core import Ctx
 from ..http import Response
 from .common import (
     Record,
+    bad_request,
     batch_write,
     elements_of,
     filter_list,
@@ -18,16 +18,31 @@ from .common import (
     page_of,
     render_dates,
 )
+from .currencies import document_currency
 from .documents import (
     NO_LINES,
     build_lines,
     contact_summary,
+    preview,
     render_lines,
     resolve_contact,
     totals_into,
 )
 
 STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED", "BILLED", "DELETED"}
+CREATE_STATUSES = {"DRAFT", "SUBMITTED", "AUTHORISED"}
+# Status changes [U] (Xero's PO statuses per the SPEC; BILLED and DELETED are final, as in Xero's
+# UI): drafts and submitted orders move freely, approved ones only to BILLED or DELETED.
+TRANSITIONS = {
+    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"SUBMITTED", "DRAFT", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"AUTHORISED", "BILLED", "DELETED"},
+    "BILLED": {"BILLED"},
+    "DELETED": set(),
+}
+BAD_STATUS = "Purchase order not of valid status for modification"  # [U] as invoices' text
+BILLED_EDIT = "Billed PurchaseOrders cannot be updated"  # [U] as the DELETED text
+SENT_WARNING = "Only AUTHORISED and BILLED purchase orders may have SentToContact updated."
 
 
 def find(ctx: Ctx, element: Record) -> Record | None:
@@ -70,7 +85,19 @@ def upsert(
     base = existing or {}
     status = str(element.get("Status") or base.get("Status") or "DRAFT")
     if status not in STATUSES:
-        errors.append(f"'{status}' is not a valid purchase order status.")  # [U]
+        return None, [f"'{status}' is not a valid purchase order status."]  # [U]
+    if existing is not None:
+        if existing["Status"] == "BILLED" and set(element) - {
+            "PurchaseOrderID",
+            "PurchaseOrderNumber",
+            "Status",
+            "SentToContact",
+        }:
+            return None, [BILLED_EDIT]
+        if status not in TRANSITIONS[existing["Status"]]:
+            return None, [BAD_STATUS]
+    elif status not in CREATE_STATUSES:
+        return None, [BAD_STATUS]
     contact = base.get("Contact")
     if "Contact" in element or existing is None:
         found = resolve_contact(ctx, element.get("Contact"), errors)
@@ -89,8 +116,11 @@ def upsert(
         )
     if not lines:
         errors.append(NO_LINES)
-    if element.get("SentToContact") and status not in ("AUTHORISED", "BILLED"):
-        errors.append("Only AUTHORISED and BILLED purchase orders may have SentToContact updated.")
+    sent = element.get("SentToContact")
+    if sent and status not in ("AUTHORISED", "BILLED"):
+        # [P] SPEC example (PUT/POST PurchaseOrders): a warning, not an error; the flag stays off.
+        ctx.warnings.append(SENT_WARNING)
+        sent = None
     if len(str(element.get("DeliveryInstructions") or "")) > 500:
         errors.append("Delivery Instructions must not be more than 500 characters long.")
     try:
@@ -102,8 +132,9 @@ def upsert(
     except ValueError:
         errors.append("The date is not valid.")
         dates = {}
+    currency, rate = document_currency(ctx, element, base, errors)
     if errors:
-        return None, errors
+        return preview(ctx, element, contact, lines, "PurchaseOrderID"), errors
     created = existing is None
     record: Record = (
         existing
@@ -131,8 +162,6 @@ def upsert(
     for field in (
         "Reference",
         "BrandingThemeID",
-        "CurrencyCode",
-        "SentToContact",
         "DeliveryAddress",
         "AttentionTo",
         "Telephone",
@@ -140,9 +169,12 @@ def upsert(
     ):
         if field in element:
             record[field] = element[field]
+    if sent is not None:
+        record["SentToContact"] = bool(sent)
     for key, day in dates.items():
         if day:
             record[key] = day.isoformat()
+    record["CurrencyCode"], record["CurrencyRate"] = currency, rate
     totals_into(record)
     ctx.org.purchase_orders[record["PurchaseOrderID"]] = record
     del created
@@ -203,16 +235,21 @@ def get_list(ctx: Ctx) -> Response:
     rows: Any = list(ctx.org.purchase_orders.values())
     if req.q("Status"):
         rows = [r for r in rows if r["Status"] == req.q("Status")]
+    elif ctx.sb.settings.po_list_hides_deleted:
+        rows = [r for r in rows if r["Status"] != "DELETED"]
     try:
-        start = dt.date.fromisoformat(req.q("DateFrom") or "0001-01-01").isoformat()
-        end = dt.date.fromisoformat(req.q("DateTo") or "9999-12-31").isoformat()
+        start = wire.parse_query_date(req.q("DateFrom") or "0001-01-01").isoformat()
+        end = wire.parse_query_date(req.q("DateTo") or "9999-12-31").isoformat()
     except ValueError:
-        start, end = "0001-01-01", "9999-12-31"
+        return bad_request("DateFrom and DateTo must be dates (yyyy-mm-dd).")  # [U] our words
     rows = [r for r in rows if start <= r["Date"] <= end]
     rows = filter_list(ctx, rows, "PurchaseOrderID")
     if isinstance(rows, Response):
         return rows
-    page, block = page_of(ctx, rows)
+    paged = page_of(ctx, rows)
+    if isinstance(paged, Response):
+        return paged
+    page, block = paged
     extra: dict[str, Any] = {"pagination": block} if block else {}
     return ok(ctx, "PurchaseOrders", [render(ctx, r) for r in page], extra)
 

@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import contacts, credit_notes, invoices, items, payments, purchase_orders, setup
+from . import (
+    contacts,
+    credit_notes,
+    currencies,
+    invoices,
+    items,
+    payments,
+    purchase_orders,
+    setup,
+)
 
 # (method, resource, shape) -> (scope family, handler); shape is "" for the collection,
 # "{}" for one record and "{}/Options" for tracking options.
 ROUTES: dict[tuple[str, str, str], tuple[str, Callable[..., Any]]] = {
     ("GET", "organisation", ""): ("settings", setup.organisation),
+    # [S] clients call the plural too (XERO-FACTS, added 2026-12-01); Xero answers it the same.
+    ("GET", "organisations", ""): ("settings", setup.organisation),
+    ("GET", "currencies", ""): ("settings", currencies.get_list),
+    ("PUT", "currencies", ""): ("settings", currencies.put),
     ("GET", "accounts", ""): ("settings", setup.accounts),
     ("GET", "accounts", "{}"): ("settings", setup.account),
     ("PUT", "accounts", ""): ("settings", setup.create_account),

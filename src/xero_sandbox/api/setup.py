@@ -9,7 +9,16 @@ from .. import wire
 from ..core import Ctx
 from ..http import Response
 from ..regions import REGIONS
-from .common import Record, bad_request, elements_of, filter_list, not_found, ok, validation_error
+from .common import (
+    NOT_AN_OBJECT,
+    Record,
+    bad_request,
+    elements_of,
+    filter_list,
+    not_found,
+    ok,
+    validation_error,
+)
 from .common import render_dates as _dates
 
 
@@ -74,6 +83,8 @@ def create_account(ctx: Ctx) -> Response:
     if isinstance(elements, Response):
         return elements
     element = elements[0]
+    if not isinstance(element, dict):
+        return bad_request(NOT_AN_OBJECT)
     errors = []
     code, name, kind = element.get("Code"), element.get("Name"), element.get("Type")
     if any(a["Code"] == code for a in ctx.org.accounts.values()):
@@ -134,6 +145,8 @@ def write_tax_rate(ctx: Ctx) -> Response:
     if isinstance(elements, Response):
         return elements
     element = elements[0]
+    if not isinstance(element, dict):
+        return bad_request(NOT_AN_OBJECT)
     org = ctx.org
     existing = org.tax_rates.get(str(element.get("TaxType") or "")) or next(
         (t for t in org.tax_rates.values() if t["Name"] == element.get("Name")), None
@@ -145,6 +158,14 @@ def write_tax_rate(ctx: Ctx) -> Response:
     components = element.get("TaxComponents")
     if existing is None and not components:
         return bad_request("At least one tax component is required.")
+    if components and not (
+        isinstance(components, list) and all(isinstance(c, dict) for c in components)
+    ):
+        return bad_request("TaxComponents must be a list of objects.")  # [U] our words
+    try:
+        rates = [wire.to_decimal(c.get("Rate"), Decimal(0)) or Decimal(0) for c in components or []]
+    except ValueError:
+        return bad_request("A tax component's Rate must be a number.")  # [U] our words
     record: Record = existing or {
         "TaxType": f"TAX{org.next_number('taxrate'):03d}",
         "Status": "ACTIVE",
@@ -162,11 +183,11 @@ def write_tax_rate(ctx: Ctx) -> Response:
         parts = [
             {
                 "Name": c.get("Name", ""),
-                "Rate": wire.to_decimal(c.get("Rate"), Decimal(0)),
+                "Rate": rate,
                 "IsCompound": bool(c.get("IsCompound")),
                 "IsNonRecoverable": False,
             }
-            for c in components
+            for c, rate in zip(components, rates, strict=True)
         ]
         total = sum((p["Rate"] for p in parts), Decimal(0)).quantize(Decimal("0.0001"))
         record["TaxComponents"] = parts
@@ -214,7 +235,7 @@ def active_categories(ctx: Ctx) -> int:
 
 
 def create_tracking_category(ctx: Ctx) -> Response:
-    body: Any = ctx.req.json() or {}
+    body: Any = ctx.req.data() or {}
     name = str(body.get("Name") or "").strip()
     if not name or len(name) > 100:
         return bad_request("Tracking Category Name must be between 1 and 100 characters.")
@@ -240,7 +261,7 @@ def update_tracking_category(ctx: Ctx, key: str) -> Response:
     record = ctx.org.tracking.get(key.lower())
     if record is None or record["Status"] == "DELETED":
         return not_found()
-    body: Any = ctx.req.json() or {}
+    body: Any = ctx.req.data() or {}
     status = body.get("Status")
     limit = ctx.sb.settings.max_active_tracking_categories
     if status == "ACTIVE" and record["Status"] != "ACTIVE" and active_categories(ctx) >= limit:
@@ -264,7 +285,7 @@ def create_options(ctx: Ctx, key: str) -> Response:
     record = ctx.org.tracking.get(key.lower())
     if record is None or record["Status"] == "DELETED":
         return not_found()
-    body: Any = ctx.req.json() or {}
+    body: Any = ctx.req.data() or {}
     wanted = body.get("Options") if isinstance(body.get("Options"), list) else [body]
     created = []
     for item in wanted:
