@@ -3,7 +3,12 @@
 from ninja import NinjaAPI
 
 from ledgerbridge.accounts.api import router as accounts_router
-from ledgerbridge.api_support import TokenAuth, install_error_handlers, login_or_token_required
+from ledgerbridge.api_support import (
+    JsonParser,
+    TokenAuth,
+    install_error_handlers,
+    login_or_token_required,
+)
 from ledgerbridge.billing.api import invoices_router, ready_router, recurring_router
 from ledgerbridge.catalog.api import (
     charge_rates_router,
@@ -30,10 +35,13 @@ change them. Billing users may also *read* tax rates and charge rates (invoices 
 every role may read charge rates (time entries need one). Product groups go with products:
 admin and billing read and change them. A role outside an area gets 403 naming the area.
 
-**Errors.** Every 4xx has one body: `{"detail": "...", "errors": [{"field": "lines[0].quantity",
-"message": "..."}]}`. 422: a value is wrong (the field says which); 409: a duplicate or a record
-still in use; 404: the record in the path does not exist (ids in a body give 422 naming the field).
-Nothing is half-saved: a request that fails changes nothing.
+**Errors.** Every error has one body: `{"detail": "...", "errors": [{"field":
+"lines[0].quantity", "message": "..."}]}`. 422: a value is wrong (the field says which); 409: a
+duplicate or a record still in use; 404: the record in the path does not exist (ids in a body
+give 422 naming the field); 413: the body is over the size limit; 415: the body is not sent as
+`application/json`; 500: an unexpected error, whose detail quotes an error id (also in the
+`X-Error-Id` header) to give when reporting it. Nothing is half-saved: a request that fails
+changes nothing.
 
 **Values.** Money and quantities are decimals, sent as strings or numbers (answered as strings):
 unit prices and quantities up to 4 decimal places, hours up to 2, no NaN or Infinity. Dates are
@@ -47,6 +55,7 @@ api = NinjaAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=TokenAuth(),
+    parser=JsonParser(),
     # The document needs a login too; no docs page (it would load third-party script).
     docs_url=None,
     docs_decorator=login_or_token_required,

@@ -23,3 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
+
+handler400 = "ledgerbridge.views.bad_request"
+handler404 = "ledgerbridge.views.not_found"
+handler500 = "ledgerbridge.views.server_error"
