@@ -45,7 +45,9 @@ changes nothing.
 
 **Values.** Money and quantities are decimals, sent as strings or numbers (answered as strings):
 unit prices and quantities up to 4 decimal places, hours up to 2, no NaN or Infinity. Dates are
-ISO (YYYY-MM-DD) between 1900-01-01 and 2999-12-31. Lists take `q` (search), `limit` (1-500) and
+ISO text (YYYY-MM-DD) between 1900-01-01 and 2999-12-31. Booleans are `true` or `false` (not 0,
+1 or text), integers are JSON numbers (not `false` or text), and email fields hold an email
+address or "" for none. Lists take `q` (search), `limit` (1-500) and
 `offset`, and answer `{"count": <all matches>, "items": [...]}`.
 """
 

@@ -16,10 +16,11 @@ import datetime as dt
 import logging
 import re
 import secrets
+import types
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -31,6 +32,7 @@ from django.core.exceptions import (
 from django.core.exceptions import (
     ValidationError as DjangoValidationError,
 )
+from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.db.models import Model, ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -40,11 +42,19 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from ledgerbridge.accounts.models import ApiToken, User, hash_token
 from ledgerbridge.accounts.permissions import can_use, check_area
 from ledgerbridge.billing.models import MAX_QUANTITY
+from ledgerbridge.deletion import IN_USE
 
 log = logging.getLogger("ledgerbridge.api")
 
@@ -142,7 +152,30 @@ def _date_in_range(value: dt.date) -> dt.date:
     return value
 
 
+def _email_or_empty(value: str) -> str:
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("Enter an email address such as accounts@example.com") from None
+    return value
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An email address, or "" for none (documented as exactly that).
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    AfterValidator(_email_or_empty),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "email", "maxLength": 254},
+                {"type": "string", "maxLength": 0},
+            ]
+        }
+    ),
+]
 Date = Annotated[dt.date, AfterValidator(_date_in_range)]
 Quantity = Annotated[
     Decimal, Field(gt=0, le=MAX_QUANTITY, max_digits=14, decimal_places=4, allow_inf_nan=False)
@@ -159,10 +192,46 @@ Percentage = Annotated[
 ]
 
 
+def _check_json_type(annotation: Any, value: Any) -> None:
+    """Refuse what the document does not allow where it says boolean, integer or date: pydantic's
+    lax mode otherwise takes 0/1/"true" for a boolean, false/"5" for an integer and a number
+    (of seconds since 1970) for a date."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        _check_json_type(get_args(annotation)[0], value)
+    elif origin in (Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        if value is not None and len(options) == 1:
+            _check_json_type(options[0], value)
+    elif origin is list and isinstance(value, list):
+        (item,) = get_args(annotation) or (Any,)
+        for element in value:
+            # Text that is no number at all is left to pydantic, which names the element.
+            if not (isinstance(element, str) and not element.strip().lstrip("+-").isdigit()):
+                _check_json_type(item, element)
+    elif annotation in (dt.date, dt.datetime) and not isinstance(value, str):
+        raise ValueError("Send the date as text, YYYY-MM-DD")
+    elif annotation is bool and not isinstance(value, bool):
+        raise ValueError("Send true or false")
+    elif annotation is int and (
+        isinstance(value, bool)
+        or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
+    ):
+        raise ValueError("Send a whole number")
+
+
 class Input(Schema):
-    """Base of every request body: unknown fields are refused, text is trimmed, no NUL bytes."""
+    """Base of every request body: unknown fields are refused, text is trimmed, no NUL bytes,
+    and booleans and integers are JSON's own (see `_check_json_type`)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_types(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None:
+            _check_json_type(cls.model_fields[info.field_name].annotation, value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -353,8 +422,9 @@ def _django_validation(
             codes.add(item.code)
             for message in item.messages:
                 errors.append((None, _sentence(message)))
-    # A duplicate (unique) value is a conflict with an existing record, not a malformed request.
-    status = 409 if codes and codes <= {"unique", "unique_together"} else 422
+    # A duplicate (unique) value, or a deletion refused because the record is in use, is a
+    # conflict with the stored records, not a malformed request.
+    status = 409 if codes and codes <= {"unique", "unique_together", IN_USE} else 422
     return api.create_response(request, error_body(_summary(errors), errors), status=status)
 
 

@@ -150,6 +150,6 @@ def test_ticket_with_invoiced_time_cannot_be_deleted(
     )
     assert billed.status_code == 201
     response = billing_api.delete(f"/tickets/{ticket.pk}")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "invoiced time" in response.json()["detail"]
     assert TimeEntry.objects.filter(pk=entry.pk, invoice_line__isnull=False).exists()
