@@ -30,10 +30,11 @@ token or a signed-in session.
 **Roles.** The roles and areas are those of the screens (one table, `accounts/permissions.py`):
 admin may use everything; billing uses customers, suppliers, products and product groups,
 invoices (with ready-for-invoicing and recurring invoices) and purchase orders; technicians use
-tickets and their own time (only admin and billing delete tickets). Tax rates, charge rates and users are configuration: only admin may
-change them. Billing users may also *read* tax rates and charge rates (invoices need them), and
-every role may read charge rates (time entries need one). Product groups go with products:
-admin and billing read and change them. A role outside an area gets 403 naming the area.
+tickets and their own time (only admin and billing delete tickets). Tax rates, charge rates and
+users are configuration: only admin may change them. Billing users may also *read* tax rates
+and charge rates (invoices need them), and every role may read charge rates (time entries need
+one). Product groups go with products: admin and billing read and change them. A role outside
+an area gets 403 naming the area.
 
 **Errors.** Every error has one body: `{"detail": "...", "errors": [{"field":
 "lines[0].quantity", "message": "..."}]}`. 422: a value is wrong (the field says which); 409: a

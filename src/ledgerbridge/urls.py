@@ -9,6 +9,7 @@ from ledgerbridge.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("configuration/", views.configuration, name="configuration"),

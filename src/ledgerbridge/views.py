@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
@@ -117,3 +118,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_server_error(request)
     return defaults.server_error(request)
+
+
+FAVICON = settings.BASE_DIR / "static" / "ledgerbridge" / "favicon.svg"
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The product's own icon (an SVG) where browsers look for one without being told."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
