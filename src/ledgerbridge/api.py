@@ -3,7 +3,12 @@
 from ninja import NinjaAPI
 
 from ledgerbridge.accounts.api import router as accounts_router
-from ledgerbridge.api_support import TokenAuth, install_error_handlers, login_or_token_required
+from ledgerbridge.api_support import (
+    JsonParser,
+    TokenAuth,
+    install_error_handlers,
+    login_or_token_required,
+)
 from ledgerbridge.billing.api import invoices_router, ready_router, recurring_router
 from ledgerbridge.catalog.api import (
     charge_rates_router,
@@ -25,19 +30,25 @@ token or a signed-in session.
 **Roles.** The roles and areas are those of the screens (one table, `accounts/permissions.py`):
 admin may use everything; billing uses customers, suppliers, products and product groups,
 invoices (with ready-for-invoicing and recurring invoices) and purchase orders; technicians use
-tickets and their own time. Tax rates, charge rates and users are configuration: only admin may
-change them. Billing users may also *read* tax rates and charge rates (invoices need them), and
-every role may read charge rates (time entries need one). Product groups go with products:
-admin and billing read and change them. A role outside an area gets 403 naming the area.
+tickets and their own time (only admin and billing delete tickets). Tax rates, charge rates and
+users are configuration: only admin may change them. Billing users may also *read* tax rates
+and charge rates (invoices need them), and every role may read charge rates (time entries need
+one). Product groups go with products: admin and billing read and change them. A role outside
+an area gets 403 naming the area.
 
-**Errors.** Every 4xx has one body: `{"detail": "...", "errors": [{"field": "lines[0].quantity",
-"message": "..."}]}`. 422: a value is wrong (the field says which); 409: a duplicate or a record
-still in use; 404: the record in the path does not exist (ids in a body give 422 naming the field).
-Nothing is half-saved: a request that fails changes nothing.
+**Errors.** Every error has one body: `{"detail": "...", "errors": [{"field":
+"lines[0].quantity", "message": "..."}]}`. 422: a value is wrong (the field says which); 409: a
+duplicate or a record still in use; 404: the record in the path does not exist (ids in a body
+give 422 naming the field); 413: the body is over the size limit; 415: the body is not sent as
+`application/json`; 500: an unexpected error, whose detail quotes an error id (also in the
+`X-Error-Id` header) to give when reporting it. Nothing is half-saved: a request that fails
+changes nothing.
 
 **Values.** Money and quantities are decimals, sent as strings or numbers (answered as strings):
 unit prices and quantities up to 4 decimal places, hours up to 2, no NaN or Infinity. Dates are
-ISO (YYYY-MM-DD) between 1900-01-01 and 2999-12-31. Lists take `q` (search), `limit` (1-500) and
+ISO text (YYYY-MM-DD) between 1900-01-01 and 2999-12-31. Booleans are `true` or `false` (not 0,
+1 or text), integers are JSON numbers (not `false` or text), and email fields hold an email
+address or "" for none. Lists take `q` (search), `limit` (1-500) and
 `offset`, and answer `{"count": <all matches>, "items": [...]}`.
 """
 
@@ -47,6 +58,7 @@ api = NinjaAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=TokenAuth(),
+    parser=JsonParser(),
     # The document needs a login too; no docs page (it would load third-party script).
     docs_url=None,
     docs_decorator=login_or_token_required,

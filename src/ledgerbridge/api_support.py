@@ -1,30 +1,38 @@
 """What every REST endpoint shares: token auth, the one error body, paging and checked value types.
 
-The error body is the same for every 4xx the API gives:
+The error body is the same for every error the API gives (4xx and 500):
 
     {"detail": "<one sentence>", "errors": [{"field": "lines[0].quantity", "message": "..."}]}
 
 `field` is null for a message about the whole request. The handlers that produce it are
-registered on the root API in `ledgerbridge/api.py` by `install_error_handlers`.
+registered on the root API in `ledgerbridge/api.py` by `install_error_handlers`; `json_error_page`
+gives the same body for what Django answers before the API is reached (an unknown path).
+An unexpected error is a 500 whose detail quotes an error id, logged with its traceback.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import secrets
+import types
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
+from django.conf import settings
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     ObjectDoesNotExist,
     PermissionDenied,
+    RequestDataTooBig,
 )
 from django.core.exceptions import (
     ValidationError as DjangoValidationError,
 )
+from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.db.models import Model, ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -32,12 +40,23 @@ from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from ledgerbridge.accounts.models import ApiToken, User, hash_token
 from ledgerbridge.accounts.permissions import can_use, check_area
 from ledgerbridge.billing.models import MAX_QUANTITY
+from ledgerbridge.deletion import IN_USE
+
+log = logging.getLogger("ledgerbridge.api")
 
 # Ids fit a 32-bit signed integer here, so no id can overflow SQLite or PostgreSQL columns.
 MAX_ID = 2_147_483_647
@@ -133,7 +152,30 @@ def _date_in_range(value: dt.date) -> dt.date:
     return value
 
 
+def _email_or_empty(value: str) -> str:
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("Enter an email address such as accounts@example.com") from None
+    return value
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An email address, or "" for none (documented as exactly that).
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    AfterValidator(_email_or_empty),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "email", "maxLength": 254},
+                {"type": "string", "maxLength": 0},
+            ]
+        }
+    ),
+]
 Date = Annotated[dt.date, AfterValidator(_date_in_range)]
 Quantity = Annotated[
     Decimal, Field(gt=0, le=MAX_QUANTITY, max_digits=14, decimal_places=4, allow_inf_nan=False)
@@ -150,10 +192,46 @@ Percentage = Annotated[
 ]
 
 
+def _check_json_type(annotation: Any, value: Any) -> None:
+    """Refuse what the document does not allow where it says boolean, integer or date: pydantic's
+    lax mode otherwise takes 0/1/"true" for a boolean, false/"5" for an integer and a number
+    (of seconds since 1970) for a date."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        _check_json_type(get_args(annotation)[0], value)
+    elif origin in (Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        if value is not None and len(options) == 1:
+            _check_json_type(options[0], value)
+    elif origin is list and isinstance(value, list):
+        (item,) = get_args(annotation) or (Any,)
+        for element in value:
+            # Text that is no number at all is left to pydantic, which names the element.
+            if not (isinstance(element, str) and not element.strip().lstrip("+-").isdigit()):
+                _check_json_type(item, element)
+    elif annotation in (dt.date, dt.datetime) and not isinstance(value, str):
+        raise ValueError("Send the date as text, YYYY-MM-DD")
+    elif annotation is bool and not isinstance(value, bool):
+        raise ValueError("Send true or false")
+    elif annotation is int and (
+        isinstance(value, bool)
+        or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
+    ):
+        raise ValueError("Send a whole number")
+
+
 class Input(Schema):
-    """Base of every request body: unknown fields are refused, text is trimmed, no NUL bytes."""
+    """Base of every request body: unknown fields are refused, text is trimmed, no NUL bytes,
+    and booleans and integers are JSON's own (see `_check_json_type`)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_types(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None:
+            _check_json_type(cls.model_fields[info.field_name].annotation, value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -239,8 +317,35 @@ ERRORS: dict[int, type[Schema]] = {
     403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
+    413: ErrorOut,
+    415: ErrorOut,
     422: ErrorOut,
+    500: ErrorOut,
 }
+
+
+class UnsupportedMediaType(HttpError):
+    def __init__(self, content_type: str) -> None:
+        super().__init__(
+            415,
+            f"Send the body as JSON with 'Content-Type: application/json' "
+            f"(not {content_type or 'no content type'}).",
+        )
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+class JsonParser(Parser):
+    """Bodies are JSON only: any other content type is a 415, never parsed as JSON anyway."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if not _is_json(request.content_type or ""):
+            raise UnsupportedMediaType(request.content_type or "")
+        return super().parse_body(request)
 
 
 def _field_path(loc: Iterable[Any]) -> str | None:
@@ -317,8 +422,9 @@ def _django_validation(
             codes.add(item.code)
             for message in item.messages:
                 errors.append((None, _sentence(message)))
-    # A duplicate (unique) value is a conflict with an existing record, not a malformed request.
-    status = 409 if codes and codes <= {"unique", "unique_together"} else 422
+    # A duplicate (unique) value, or a deletion refused because the record is in use, is a
+    # conflict with the stored records, not a malformed request.
+    status = 409 if codes and codes <= {"unique", "unique_together", IN_USE} else 422
     return api.create_response(request, error_body(_summary(errors), errors), status=status)
 
 
@@ -361,14 +467,52 @@ def _http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResp
         response = api.create_response(request, error_body(text, []), status=401)
         response["WWW-Authenticate"] = "Bearer"
         return response
+    # ninja wraps whatever the parser raises in a 400; a 415 from `JsonParser` is kept.
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        exc = exc.__cause__
     text = _sentence(str(exc))
     if exc.status_code == 400:
         text = "The request body is not valid JSON; send a JSON object."
     return api.create_response(request, error_body(text, []), status=exc.status_code)
 
 
+def _too_big(request: HttpRequest, exc: RequestDataTooBig, api: NinjaAPI) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    text = f"The request body is larger than the limit of {limit} bytes; send less at a time."
+    return api.create_response(request, error_body(text, []), status=413)
+
+
+def server_error(request: HttpRequest, exc: BaseException | None = None) -> JsonResponse:
+    """The 500 body: no detail of the failure (that is in the log), an id to quote instead."""
+    error_id = secrets.token_hex(6)
+    log.error(
+        "unexpected error %s on %s %s",
+        error_id,
+        request.method,
+        request.path,
+        exc_info=exc if exc is not None else True,
+    )
+    text = f"Something went wrong on our side; quote error id {error_id} when reporting it."
+    response = JsonResponse(error_body(text, []), status=500)
+    response["X-Error-Id"] = error_id
+    return response
+
+
+def _unexpected(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    return server_error(request, exc)
+
+
+def json_error_page(status: int, text: str) -> Callable[..., HttpResponse]:
+    """A Django error handler (handler404...) answering the API's JSON body under /api/."""
+
+    def handler(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return JsonResponse(error_body(text, []), status=status)
+
+    return handler
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Make every 4xx the API gives share one body (see the module docstring)."""
+    """Make every error the API gives share one body (see the module docstring)."""
 
     def bind(handler: Callable[[HttpRequest, Any, NinjaAPI], HttpResponse]) -> Any:
         return lambda request, exc: handler(request, exc, api)
@@ -381,3 +525,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ObjectDoesNotExist, bind(_not_found))
     api.add_exception_handler(PermissionDenied, bind(_denied))
     api.add_exception_handler(HttpError, bind(_http_error))
+    api.add_exception_handler(RequestDataTooBig, bind(_too_big))
+    api.add_exception_handler(Exception, bind(_unexpected))

@@ -7,6 +7,14 @@ from django.db import transaction
 from django.db.models import Model, ProtectedError
 
 SAMPLE = 5
+# The code of every refused deletion (the record is in use, or its state forbids it): the API
+# answers it 409 Conflict, as it answers duplicates; the screens show the message.
+IN_USE = "in_use"
+
+
+def refuse_deletion(message: str) -> ValidationError:
+    """The error to raise when a record may not be deleted as things stand."""
+    return ValidationError(message, code=IN_USE)
 
 
 def users_of(error: ProtectedError) -> str:
@@ -24,4 +32,4 @@ def delete_unless_used(record: Model, label: str, advice: str) -> None:
         with transaction.atomic():
             record.delete()
     except ProtectedError as exc:
-        raise ValidationError(f"{label} is still used by {users_of(exc)}; {advice}") from exc
+        raise refuse_deletion(f"{label} is still used by {users_of(exc)}; {advice}") from exc

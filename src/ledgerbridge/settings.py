@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ledgerbridge.billing",
     "ledgerbridge.purchasing",
     "ledgerbridge.xero",
+    "ledgerbridge.background",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,14 @@ TASKS = {
 
 # How often the worker enqueues periodic work (raising due recurring invoices), in seconds.
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "60"))
+# Dead-worker recovery (docs/decisions.md): each worker beats every WORKER_HEARTBEAT_SECONDS;
+# one silent for WORKER_DEAD_AFTER_SECONDS is dead, and every WORKER_RECOVERY_INTERVAL_SECONDS
+# a live worker queues again the tasks a dead one left running.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+WORKER_DEAD_AFTER_SECONDS = float(os.environ.get("WORKER_DEAD_AFTER_SECONDS", "60"))
+WORKER_RECOVERY_INTERVAL_SECONDS = float(os.environ.get("WORKER_RECOVERY_INTERVAL_SECONDS", "30"))
+# An import run whose progress has been silent this long was interrupted and may be taken over.
+IMPORT_STALE_AFTER_SECONDS = float(os.environ.get("IMPORT_STALE_AFTER_SECONDS", "120"))
 
 # The Xero sandbox that `make demo` starts beside the web app (see docs/sandbox.md).
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8700"))
@@ -206,7 +215,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"forbidden_as_info": {"()": "ledgerbridge.logfilters.ForbiddenAsInfo"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["forbidden_as_info"]},
+    },
 }

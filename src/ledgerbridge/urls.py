@@ -9,6 +9,7 @@ from ledgerbridge.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("configuration/", views.configuration, name="configuration"),
@@ -23,3 +24,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
+
+handler400 = "ledgerbridge.views.bad_request"
+handler404 = "ledgerbridge.views.not_found"
+handler500 = "ledgerbridge.views.server_error"

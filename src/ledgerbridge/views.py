@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views import defaults
 
 from ledgerbridge.accounts.models import ApiToken, User
 from ledgerbridge.accounts.permissions import area_required, can_use
+from ledgerbridge.api_support import json_error_page
+from ledgerbridge.api_support import server_error as api_server_error
 from ledgerbridge.billing.models import DocumentStatus, Invoice, RecurringInvoice
 from ledgerbridge.catalog.models import ChargeRate, ProductGroup, TaxRate
 from ledgerbridge.work.models import Ticket, TicketStatus, TimeEntry
@@ -87,3 +92,39 @@ def configuration(request: HttpRequest) -> HttpResponse:
             "xero_connections": Connection.objects.count(),
         },
     )
+
+
+def _api_or(
+    status: int, text: str, page: Callable[..., HttpResponse]
+) -> Callable[..., HttpResponse]:
+    """Django's error page for screens; the API's JSON error body under /api/."""
+    api_page = json_error_page(status, text)
+
+    def handler(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return api_page(request)
+        return page(request, *args, **kwargs)
+
+    return handler
+
+
+not_found = _api_or(
+    404, "There is no such API path; see /api/v1/openapi.json.", defaults.page_not_found
+)
+bad_request = _api_or(400, "The request is not valid.", defaults.bad_request)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return api_server_error(request)
+    return defaults.server_error(request)
+
+
+FAVICON = settings.BASE_DIR / "static" / "ledgerbridge" / "favicon.svg"
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The product's own icon (an SVG) where browsers look for one without being told."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,4 +1,5 @@
-"""The background worker: runs queued tasks and enqueues the periodic ones on schedule.
+"""The background worker: runs queued tasks, enqueues the periodic ones on schedule, and
+queues again the work of workers that died (see `background.recovery`).
 
 Any number of workers may run, on any machines sharing the database: tasks are claimed with
 row locks by django-tasks-db, and periodic work is idempotent, so a periodic task enqueued by
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -20,6 +22,7 @@ from django_tasks.base import Task
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from ledgerbridge.background import recovery
 from ledgerbridge.billing.tasks import raise_recurring_invoices
 from ledgerbridge.xero.tasks import sweep_sync
 
@@ -40,30 +43,41 @@ def enqueue_periodic(tasks: list[Task[[], int]] | None = None) -> int:
     return queued
 
 
-def _scheduler(stop: threading.Event, interval: float, tick: Callable[[], int]) -> None:
+def _housekeeping(stop: threading.Event, jobs: list[tuple[float, Callable[[], object]]]) -> None:
+    """Run each job every `interval` seconds (the first at once) until `stop` is set."""
+    due = [0.0] * len(jobs)
     while not stop.is_set():
-        try:
-            close_old_connections()
-            tick()
-        except Exception:  # keep scheduling through a transient database error
-            log.exception("could not enqueue periodic tasks")
-        finally:
-            close_old_connections()
-        stop.wait(interval)
+        for i, (interval, job) in enumerate(jobs):
+            if time.monotonic() < due[i]:
+                continue
+            due[i] = time.monotonic() + interval
+            try:
+                close_old_connections()
+                job()
+            except Exception:  # keep going through a transient database error
+                log.exception("background housekeeping (%s) failed", getattr(job, "__name__", job))
+            finally:
+                close_old_connections()
+        stop.wait(max(0.1, min(due) - time.monotonic()))
 
 
 def run_worker(*, batch: bool = False, interval: float = 1.0) -> None:
     """Run tasks until stopped (Ctrl-C, SIGTERM) or, with `batch`, until the queue is empty."""
-    worker_id = f"{socket.gethostname()}-{os.getpid()}"
+    # The random part keeps a restarted worker that reuses a pid from passing for a dead one.
+    worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
     stop = threading.Event()
+    recovery.register(worker_id)
     if batch:
+        recovery.recover_abandoned()
         enqueue_periodic()
     else:
+        jobs: list[tuple[float, Callable[[], object]]] = [
+            (settings.WORKER_HEARTBEAT_SECONDS, lambda: recovery.beat(worker_id)),
+            (settings.WORKER_RECOVERY_INTERVAL_SECONDS, recovery.recover_abandoned),
+            (settings.PERIODIC_INTERVAL_SECONDS, enqueue_periodic),
+        ]
         threading.Thread(
-            target=_scheduler,
-            args=(stop, settings.PERIODIC_INTERVAL_SECONDS, enqueue_periodic),
-            name="periodic",
-            daemon=True,
+            target=_housekeeping, args=(stop, jobs), name="housekeeping", daemon=True
         ).start()
     worker = Worker(
         queue_names=["*"],
@@ -78,11 +92,13 @@ def run_worker(*, batch: bool = False, interval: float = 1.0) -> None:
     log.info("worker %s started", worker_id)
     started = time.monotonic()
     try:
-        if batch:
-            worker.run()
-        else:
+        if not batch:
             worker.configure_signals()
-            worker.run()
+        worker.run()
     finally:
         stop.set()
+        try:
+            recovery.unregister(worker_id)
+        except Exception:  # the database is gone; its record goes stale and is cleared later
+            log.exception("worker %s could not remove its record", worker_id)
         log.info("worker %s stopped after %.0fs", worker_id, time.monotonic() - started)

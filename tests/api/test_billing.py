@@ -163,7 +163,7 @@ def test_paid_invoice_is_neither_changed_nor_deleted(
     del body["customer"]
     assert billing_api.put(f"/invoices/{invoice_id}", body).status_code == 422
     refused = billing_api.delete(f"/invoices/{invoice_id}")
-    assert refused.status_code == 422
+    assert refused.status_code == 409
     assert "paid" in refused.json()["detail"]
     assert Invoice.objects.filter(pk=invoice_id).exists()
 

@@ -77,7 +77,7 @@ def test_blank_account_numbers_may_repeat(billing_api: ApiClient) -> None:
 
 def test_customer_in_use_cannot_be_deleted(billing_api: ApiClient, ticket: Ticket) -> None:
     response = billing_api.delete(f"/customers/{ticket.customer_id}")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "inactive" in response.json()["detail"]
     assert Customer.objects.filter(pk=ticket.customer_id).exists()
 
@@ -114,7 +114,7 @@ def test_tax_rate_crud_and_the_zero_rate_stays(admin_api: ApiClient, no_tax: Tax
     assert admin_api.delete(f"/tax-rates/{rate_id}").status_code == 204
 
     refused = admin_api.delete(f"/tax-rates/{no_tax.pk}")
-    assert refused.status_code == 422
+    assert refused.status_code == 409
     assert "cannot be deleted" in refused.json()["detail"]
     assert TaxRate.objects.filter(pk=no_tax.pk).exists()
     changed = admin_api.put(f"/tax-rates/{no_tax.pk}", {"name": "No tax", "percentage": 5})
@@ -124,7 +124,7 @@ def test_tax_rate_crud_and_the_zero_rate_stays(admin_api: ApiClient, no_tax: Tax
 
 def test_tax_rate_in_use_cannot_be_deleted(admin_api: ApiClient, customer: Customer) -> None:
     response = admin_api.delete(f"/tax-rates/{customer.sales_tax_rate_id}")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert TaxRate.objects.filter(pk=customer.sales_tax_rate_id).exists()
 
 
@@ -178,8 +178,8 @@ def test_product_group_and_product_crud_with_parent(
     assert billing_api.get("/products/", q="m365").json()["count"] == 2
 
     in_use = admin_api.delete(f"/product-groups/{group_id}")
-    assert in_use.status_code == 422
-    assert billing_api.delete(f"/products/{parent.json()['id']}").status_code == 422
+    assert in_use.status_code == 409
+    assert billing_api.delete(f"/products/{parent.json()['id']}").status_code == 409
     assert billing_api.delete(f"/products/{child.json()['id']}").status_code == 204
     assert Product.objects.count() == 1
     assert ProductGroup.objects.filter(pk=group_id).exists()
@@ -212,3 +212,12 @@ def test_time_cannot_be_logged_on_a_closed_ticket(
     assert response.status_code == 422
     assert fields_of(response) == {"ticket"}
     assert ticket.time_entries.count() == 0
+
+
+def test_every_delete_documents_409_for_a_record_in_use(admin_api: ApiClient) -> None:
+    """Issue 9: a refused deletion (the record is in use) is a 409, and the document says so."""
+    paths = admin_api.get("/openapi.json").json()["paths"]
+    deletes = {p: ops["delete"] for p, ops in paths.items() if "delete" in ops}
+    assert deletes
+    for path, operation in deletes.items():
+        assert "409" in operation["responses"], path

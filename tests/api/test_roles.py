@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from ledgerbridge.accounts.models import Role
-from ledgerbridge.work.models import TimeEntry
+from ledgerbridge.accounts.permissions import ACTION_ROLES, TECHNICIAN
+from ledgerbridge.work.models import Ticket, TimeEntry
 
 from .conftest import ApiClient, token_for
 
@@ -130,15 +133,21 @@ def test_billing_manages_anyones_time(
     assert response.json()["agent"] == technician.pk
 
 
-def test_technician_deletes_a_ticket_only_when_all_its_time_is_theirs(
-    technician, billing_user, ticket, charge_rate, tech_api: ApiClient
+@pytest.mark.parametrize("own_time_only", [True, False])
+def test_ticket_deletion_follows_the_role_table_on_api_and_screens(
+    technician, billing_user, ticket, charge_rate, tech_api: ApiClient, own_time_only: bool
 ) -> None:
+    """Issue 9: one rule (ACTION_ROLES["delete_tickets"]) for the API and the screens."""
     _entry(ticket, technician, charge_rate)
-    other = _entry(ticket, billing_user, charge_rate)
+    if not own_time_only:
+        _entry(ticket, billing_user, charge_rate)
+    assert TECHNICIAN not in ACTION_ROLES["delete_tickets"]
     assert tech_api.delete(f"/tickets/{ticket.pk}").status_code == 403
-    assert TimeEntry.objects.filter(ticket=ticket).count() == 2
-    other.delete()
-    assert tech_api.delete(f"/tickets/{ticket.pk}").status_code == 204
+    screen = Client()
+    screen.force_login(technician)
+    assert screen.post(reverse("work:ticket_delete", args=[ticket.pk])).status_code == 403
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+    assert ApiClient(token_for(billing_user)).delete(f"/tickets/{ticket.pk}").status_code == 204
 
 
 def test_ticket_with_invoiced_time_cannot_be_deleted(
@@ -150,6 +159,6 @@ def test_ticket_with_invoiced_time_cannot_be_deleted(
     )
     assert billed.status_code == 201
     response = billing_api.delete(f"/tickets/{ticket.pk}")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "invoiced time" in response.json()["detail"]
     assert TimeEntry.objects.filter(pk=entry.pk, invoice_line__isnull=False).exists()

@@ -1,6 +1,7 @@
 """Issue 5, resumable imports: `ledgerbridge xero import customers` killed with SIGKILL in the
 middle of an import, then run again, ends with exactly one customer per Xero contact (no
-duplicate, no gap), having read each page once (plus at most the page in flight when killed)."""
+duplicate, no gap), having read each page once (plus at most the page in flight when killed).
+Issue 9: a worker killed mid-import is recovered by another worker, with no one touching it."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
+from ledgerbridge.background.models import WorkerBeat
+from ledgerbridge.background.recovery import DIED
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.xero import mapping
+from ledgerbridge.xero.imports import start_import
 from ledgerbridge.xero.imports.common import PAGE_SIZE, STALE_AFTER
-from ledgerbridge.xero.models import ImportRun, ImportStatus, ImportWatermark
+from ledgerbridge.xero.models import ImportKind, ImportRun, ImportStatus, ImportWatermark
+from ledgerbridge.xero.tasks import run_import_task
 
 from .helpers import admin_call, connect, fast_client
 from .links import in_tenant, pairs_in
@@ -155,3 +162,74 @@ def test_an_import_stopped_with_sigterm_is_resumable_at_once(big):
     assert again.returncode == 0, again.stderr
     assert f"Resuming import {run.pk} from page {run.next_page}" in again.stdout
     assert_complete(big, run)
+
+
+# --- issue 9: a worker killed mid-import; another worker finishes it with nobody touching it
+
+
+def start_worker(big: SimpleNamespace, log: Path) -> subprocess.Popen[bytes]:
+    """A real `ledgerbridge worker`, with recovery intervals of seconds instead of minutes."""
+    env = {
+        **big.env,
+        "WORKER_HEARTBEAT_SECONDS": "0.5",
+        "WORKER_DEAD_AFTER_SECONDS": "3",
+        "WORKER_RECOVERY_INTERVAL_SECONDS": "0.5",
+        "IMPORT_STALE_AFTER_SECONDS": "5",
+        "PERIODIC_INTERVAL_SECONDS": "3600",
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ledgerbridge.cli", "worker", "--interval", "0.2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {seconds}s; worker log:\n{log.read_text()}")
+
+
+def test_a_worker_killed_mid_import_is_recovered_by_another_worker(big, tmp_path: Path):
+    log = tmp_path / "workers.log"
+    run = start_import(big.connection, ImportKind.CUSTOMERS)  # queued for a worker
+    first = start_worker(big, log)
+    try:
+        wait_for(
+            lambda: ImportRun.objects.get(pk=run.pk).pages_done >= 1,
+            60,
+            "the first worker importing a page",
+            log,
+        )
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.RUNNING and run.pages_done < PAGES
+    imports = DBTaskResult.objects.filter(task_path=run_import_task.module_path)
+    abandoned = imports.get()
+    assert abandoned.status == "RUNNING"
+
+    second = start_worker(big, log)
+    try:
+        wait_for(
+            lambda: ImportRun.objects.get(pk=run.pk).status == ImportStatus.DONE,
+            180,
+            "the second worker finishing the import",
+            log,
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+    assert_complete(big, run)
+    abandoned.refresh_from_db()
+    assert abandoned.status == "FAILED" and abandoned.exception_class_path == DIED
+    assert "died" in abandoned.traceback
+    assert imports.filter(status="SUCCESSFUL").exists()
+    assert not DBTaskResult.objects.filter(status="RUNNING").exists()
+    assert not WorkerBeat.objects.exists()  # the dead one's record cleared, the live one's removed

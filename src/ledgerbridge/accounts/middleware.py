@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest, HttpResponseBase
 
-OPEN_PREFIXES = ("/api/", "/static/")
+OPEN_PREFIXES = ("/api/", "/static/", "/favicon.ico")
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):

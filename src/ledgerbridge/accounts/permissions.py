@@ -24,6 +24,21 @@ AREA_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+# Actions inside an area that not every role of the area may take; screens and API both ask
+# `may(user, action)`, so the two can never disagree.
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "delete_tickets": frozenset({ADMIN, BILLING}),
+}
+
+
+def may(user: Any, action: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return getattr(user, "role", None) in ACTION_ROLES[action]
+
+
 def can_use(user: Any, area: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False

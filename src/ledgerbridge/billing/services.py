@@ -18,6 +18,7 @@ from ledgerbridge.billing.models import (
     RecurringInvoice,
 )
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.deletion import refuse_deletion
 from ledgerbridge.work.models import TimeEntry
 
 INVOICE_PREFIX = "INV-"
@@ -108,7 +109,7 @@ def delete_invoice(invoice: Invoice) -> int:
     """
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status == DocumentStatus.PAID:
-        raise ValidationError(
+        raise refuse_deletion(
             f"Invoice {locked.number} is paid; remove its payment before deleting it."
         )
     released = TimeEntry.objects.filter(invoice_line__invoice=locked).update(invoice_line=None)

@@ -82,7 +82,7 @@ def update_tax_rate(request: HttpRequest, rate_id: Id, payload: TaxRateIn) -> Ta
 
 @tax_rates_router.delete("/{rate_id}", response={204: None, **ERRORS})
 def remove_tax_rate(request: HttpRequest, rate_id: Id) -> Status[None]:
-    """Delete a tax rate; the zero rate and rates still in use are refused (422, with why)."""
+    """Delete a tax rate; the zero rate and rates still in use are refused (409, with why)."""
     delete_tax_rate(fetch(TaxRate, rate_id, "Tax rate"))
     return Status(204, None)
 

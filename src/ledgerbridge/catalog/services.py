@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
-from ledgerbridge.deletion import delete_unless_used
+from ledgerbridge.deletion import delete_unless_used, refuse_deletion
 
 _M = TypeVar("_M", TaxRate, ChargeRate, ProductGroup, Product)
 
@@ -27,7 +27,7 @@ def zero_rate() -> TaxRate:
 def delete_tax_rate(rate: TaxRate) -> None:
     """Delete a tax rate; the zero rate and rates in use are refused with a reason."""
     if rate.is_zero_rate:
-        raise ValidationError("The zero tax rate always exists and cannot be deleted.")
+        raise refuse_deletion("The zero tax rate always exists and cannot be deleted.")
     delete_unless_used(rate, f"Tax rate {rate.name}", "change those first.")
 
 

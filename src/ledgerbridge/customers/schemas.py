@@ -7,14 +7,14 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from ledgerbridge.api_support import Id, Input
+from ledgerbridge.api_support import Email, Id, Input
 
 
 class PartyIn(Input):
     name: str = Field(..., min_length=1, max_length=255)
     account_number: str = Field("", max_length=50, description="Unique when set; blank for none.")
     active: bool = True
-    email: str = Field("", max_length=255)
+    email: Email = ""
     phone: str = Field("", max_length=50)
     postal_line1: str = Field("", max_length=500)
     postal_line2: str = Field("", max_length=500)
@@ -34,7 +34,7 @@ class PartyIn(Input):
 
 class CustomerIn(PartyIn):
     payment_terms_days: int = Field(30, ge=0, le=3650)
-    invoice_email: str = Field("", max_length=255)
+    invoice_email: Email = ""
     billing_notes: str = Field("", max_length=2000)
 
 

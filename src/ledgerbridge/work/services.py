@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from ledgerbridge.accounts.models import User
 from ledgerbridge.catalog.models import ChargeRate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.deletion import refuse_deletion
 from ledgerbridge.work.models import Ticket, TicketStatus, TimeEntry
 
 
@@ -92,7 +93,7 @@ def save_ticket(ticket: Ticket, *, customer: Customer, title: str, status: str) 
 def delete_ticket(ticket: Ticket) -> None:
     """Delete a ticket and its unbilled time; refused while any of its time is invoiced."""
     if ticket.time_entries.filter(invoice_line__isnull=False).exists():
-        raise ValidationError(
+        raise refuse_deletion(
             f"Ticket {ticket.reference} has invoiced time; delete those invoices first."
         )
     ticket.delete()

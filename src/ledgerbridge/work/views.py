@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from ledgerbridge.accounts.permissions import area_required, can_use, may_manage_time_of
+from ledgerbridge.accounts.permissions import area_required, can_use, may, may_manage_time_of
 from ledgerbridge.screens import (
     apply_errors,
     delete_page,
@@ -82,13 +82,15 @@ def ticket_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         back_url=reverse("work:ticket_detail", args=[pk]) if pk else reverse("work:ticket_list"),
         back_label="Ticket" if pk else "Tickets",
         submit="Save" if pk else "Create ticket",
-        delete_url=reverse("work:ticket_delete", args=[pk]) if pk and _manages_all(request) else "",
+        delete_url=reverse("work:ticket_delete", args=[pk])
+        if pk and may(request.user, "delete_tickets")
+        else "",
     )
 
 
 @area_required("tickets")
 def ticket_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _manages_all(request):
+    if not may(request.user, "delete_tickets"):
         raise PermissionDenied("Only admin and billing may delete tickets.")
     ticket = get_object_or_404(Ticket, pk=pk)
     return delete_page(

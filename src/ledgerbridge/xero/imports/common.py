@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,7 +20,8 @@ from ledgerbridge.xero.models import Connection, ImportRun
 XERO = "xero"
 PAGE_SIZE = 1000
 IDS_PER_CALL = 50  # Xero's IDs= filter is limited by URL length to about 50 GUIDs
-STALE_AFTER = dt.timedelta(minutes=2)
+# A running run silent this long was interrupted (its process died) and may be taken over.
+STALE_AFTER = dt.timedelta(seconds=settings.IMPORT_STALE_AFTER_SECONDS)
 # The watermark is Xero's own clock at the run's first answer, less a second; without that
 # answer (nothing was read), our clock less a margin for the two clocks' difference.
 XERO_CLOCK_MARGIN = dt.timedelta(seconds=1)
