@@ -200,6 +200,8 @@ XERO_IDENTITY_URL = os.environ.get(
     "XERO_IDENTITY_URL", "https://identity.xero.com" if _real else _sandbox
 )
 XERO_API_URL = os.environ.get("XERO_API_URL", "https://api.xero.com" if _real else _sandbox)
+# Where a synced record opens in Xero's own web app ("Open in Xero" links).
+XERO_WEB_URL = os.environ.get("XERO_WEB_URL", "https://go.xero.com")
 XERO_SCOPES = os.environ.get(
     "XERO_SCOPES",
     "openid profile email offline_access accounting.settings accounting.contacts "

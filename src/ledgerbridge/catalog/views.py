@@ -142,13 +142,15 @@ def product_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         section="Products",
         save=with_tracking(services.save_product),
         groups=PRODUCT_SETS,
-        after=_panels(RecordKind.PRODUCT, Product.objects.filter(pk=pk).first() if pk else None),
+        after=_panels(
+            RecordKind.PRODUCT, Product.objects.filter(pk=pk).first() if pk else None, request
+        ),
     )
 
 
-def _panels(kind: str, record: Model | None) -> str:
+def _panels(kind: str, record: Model | None, request: HttpRequest | None = None) -> str:
     """What integrations show with a saved record (e.g. PROD-4's organisation and its data)."""
-    return integrations.panels(kind, record) if record is not None else ""
+    return integrations.panels(kind, record, request) if record is not None else ""
 
 
 @area_required("products")
@@ -244,7 +246,9 @@ def taxrate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         save=services.save_tax_rate,
         list_name="catalog:taxrate_list",
         section="Configuration",
-        after=_panels(RecordKind.TAX_RATE, TaxRate.objects.filter(pk=pk).first() if pk else None),
+        after=_panels(
+            RecordKind.TAX_RATE, TaxRate.objects.filter(pk=pk).first() if pk else None, request
+        ),
         created_next=lambda rate: integrations.next_url(RecordKind.TAX_RATE, rate),
     )
 

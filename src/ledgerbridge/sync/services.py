@@ -39,8 +39,11 @@ __all__ = [
     "mark_deleted",
     "on_change",
     "organisation_for",
+    "reconsider",
     "record_remote",
     "remote_ids",
+    "send_again",
+    "send_failed_again",
     "unlink",
 ]
 
@@ -219,3 +222,40 @@ def record_remote(kind: str, organisation_id: int, states: Iterable[RemoteState]
         batch_size=500,
     )
     Link.objects.bulk_create(creates, batch_size=500)
+
+
+def send_again(kind: str, local_id: int) -> Link | None:
+    """ "Sync now": put the record's link back in its organisation's queue as it is (no new
+    version), ahead of any back-off. None when the record has no link (no organisation)."""
+    with transaction.atomic():
+        links = Link.objects.filter(kind=kind, local_id=local_id, deleted_at__isnull=True)
+        links.exclude(state=SyncState.IN_FLIGHT).update(
+            state=SyncState.PENDING, not_before=None, attempts=0, updated_at=timezone.now()
+        )
+        links.filter(state=SyncState.IN_FLIGHT).update(not_before=None)
+        for org_id in links.values_list("organisation_id", flat=True):
+            _notify(org_id)
+    return link_of(kind, local_id)
+
+
+def send_failed_again(organisation_id: int) -> int:
+    """ "Re-sync all failed": every failed record of the organisation back in its queue."""
+    with transaction.atomic():
+        count = Link.objects.filter(
+            organisation_id=organisation_id, state=SyncState.FAILED, deleted_at__isnull=True
+        ).update(state=SyncState.PENDING, not_before=None, attempts=0, updated_at=timezone.now())
+        if count:
+            _notify(organisation_id)
+    return count
+
+
+def reconsider() -> int:
+    """After the settings change, records kept out of sync are looked at again (the engine
+    decides afresh whether each may go)."""
+    with transaction.atomic():
+        found = Link.objects.filter(state=SyncState.NOT_ELIGIBLE, deleted_at__isnull=True)
+        orgs = set(found.values_list("organisation_id", flat=True))
+        count = found.update(state=SyncState.PENDING, updated_at=timezone.now())
+        for org_id in orgs:
+            _notify(org_id)
+    return count

@@ -16,6 +16,7 @@ from ledgerbridge import integrations
 from ledgerbridge.sync.models import Organisation, RecordKind
 from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero.models import Connection, ConnectionState
+from ledgerbridge.xero.sync_state import record_state
 
 RECORD_KINDS = (RecordKind.CUSTOMER, RecordKind.SUPPLIER, RecordKind.PRODUCT)
 
@@ -59,9 +60,34 @@ def xero_panel(kind: str, record: Model) -> SafeString:
     return SafeString(render_to_string("xero/import_record_panel.html", context))
 
 
-def _record_panel(sender: str, record: Any, **_: Any) -> SafeString | str:
+BADGES = {
+    "synced": "yes",
+    "failed": "no",
+    "pending": "SUBMITTED",
+    "in_flight": "SUBMITTED",
+    "not_eligible": "DRAFT",
+    "not_synced": "DRAFT",
+}
+AREAS = {RecordKind.CUSTOMER: "customers", RecordKind.SUPPLIER: "suppliers"}
+
+
+def sync_panel(kind: str, record: Model, request: Any) -> SafeString:
+    """The record's sync state in words, "Open in Xero", "Sync now", updated live (SYNC-2)."""
+    state = record_state(kind, record)
+    context = {
+        "state": state,
+        "badge": BADGES.get(state.state, "DRAFT"),
+        "state_url": reverse("xero:sync_state", args=[kind, record.pk]),
+        "sync_url": reverse("xero:sync_now", args=[kind, record.pk]),
+        "can_sync": getattr(record, "organisation_id", None) is not None,
+        "request_path": request.get_full_path() if request is not None else "",
+    }
+    return SafeString(render_to_string("xero/sync_panel.html", context, request=request))
+
+
+def _record_panel(sender: str, record: Any, request: Any = None, **_: Any) -> SafeString | str:
     if sender in RECORD_KINDS:
-        return xero_panel(sender, record)
+        return format_html("{}{}", sync_panel(sender, record, request), xero_panel(sender, record))
     if sender == RecordKind.TAX_RATE:
         return _tax_rate_panel(record)
     if sender == RecordKind.INVOICE:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ledgerbridge.xero import tax_links, views
+from ledgerbridge.xero import sync_views, tax_links, views
 
 app_name = "xero"
 urlpatterns = [
@@ -14,6 +14,12 @@ urlpatterns = [
     path("xero/<int:pk>/delete/", views.delete, name="delete"),
     path("xero/imports/", include("ledgerbridge.xero.import_urls")),
     path("xero/tracking/", include("ledgerbridge.xero.tracking_urls")),
+    path("xero/sync/", sync_views.settings_page, name="sync_settings"),
+    path("xero/<int:pk>/errors/", sync_views.errors_page, name="sync_errors"),
+    path("xero/<int:pk>/errors/<int:issue>/retry/", sync_views.retry_issue, name="sync_retry"),
+    path("xero/<int:pk>/errors/resync/", sync_views.resync_failed, name="sync_resync_failed"),
+    path("xero/records/<str:kind>/<int:local_id>/sync/", sync_views.sync_now, name="sync_now"),
+    path("xero/records/<str:kind>/<int:local_id>/state/", sync_views.state_json, name="sync_state"),
     path("xero/tax-rates/<int:pk>/link/", tax_links.taxrate_link, name="taxrate_link"),
     path(
         "xero/tax-rates/<int:pk>/link/<int:connection>/",

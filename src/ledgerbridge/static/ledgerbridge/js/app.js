@@ -139,3 +139,51 @@
     });
   });
 })();
+
+// A record's sync panel follows its state: after a save it polls the state JSON every 2 s
+// until the record is synced, failed or kept out, then shows the success message when the
+// setting asks for it (SYNC-2). Without the script the panel shows the state at page load.
+(function () {
+  "use strict";
+
+  var BADGES = {
+    synced: "yes", failed: "no", pending: "SUBMITTED", in_flight: "SUBMITTED",
+    not_eligible: "DRAFT", not_synced: "DRAFT"
+  };
+  var SETTLED = { synced: true, failed: true, not_eligible: true, not_synced: true };
+
+  function follow(panel) {
+    var url = panel.getAttribute("data-sync-state");
+    var waited = !SETTLED[panel.getAttribute("data-sync-state-now")];
+    if (!waited) return;
+    var tries = 0;
+    function poll() {
+      tries += 1;
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (state) {
+          if (!state) return;
+          var badge = panel.querySelector('[data-sync-field="label"]');
+          badge.textContent = state.label;
+          badge.className = "badge " + (BADGES[state.state] || "DRAFT");
+          panel.querySelector('[data-sync-field="words"]').textContent = state.words;
+          var link = panel.querySelector('[data-sync-field="xero_url"]');
+          if (state.xero_url) { link.href = state.xero_url; link.hidden = false; }
+          panel.setAttribute("data-sync-state-now", state.state);
+          if (SETTLED[state.state]) {
+            if (state.state === "synced" && state.success_message) {
+              panel.querySelector("[data-sync-message]").hidden = false;
+            }
+            return;
+          }
+          if (tries < 450) window.setTimeout(poll, 2000);
+        })
+        .catch(function () { if (tries < 450) window.setTimeout(poll, 5000); });
+    }
+    window.setTimeout(poll, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-sync-state]").forEach(follow);
+  });
+})();
