@@ -21,6 +21,8 @@ from ledgerbridge.purchasing.api import router as purchasing_router
 from ledgerbridge.suppliers.api import router as suppliers_router
 from ledgerbridge.work.api import tickets_router, time_router
 from ledgerbridge.xero.api import router as xero_router
+from ledgerbridge.xero.sync_api import records_router as sync_records_router
+from ledgerbridge.xero.sync_api import settings_router as sync_settings_router
 
 DESCRIPTION = """
 Every endpoint needs `Authorization: Bearer <token>` (an API token of an active user; only its
@@ -79,3 +81,5 @@ api.add_router("/ready-for-invoicing/", ready_router)
 api.add_router("/recurring-invoices/", recurring_router)
 api.add_router("/purchase-orders/", purchasing_router)
 api.add_router("/xero/", xero_router)
+api.add_router("/xero/", sync_settings_router)
+api.add_router("/sync/", sync_records_router)

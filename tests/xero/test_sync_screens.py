@@ -160,3 +160,69 @@ def test_the_sync_screens_are_for_admins_and_records_for_their_users(
     assert tech.get(reverse("xero:sync_state", args=["customer", customer.pk])).status_code == 403
     assert tech.post(reverse("xero:sync_now", args=["customer", customer.pk])).status_code == 403
     assert billing.get(reverse("xero:sync_state", args=["nothing", 1])).status_code == 404
+
+
+# --- the same through the REST API --------------------------------------------------------------
+
+
+@pytest.fixture
+def api(admin) -> Client:
+    from ledgerbridge.accounts.models import ApiToken
+
+    token = ApiToken.issue(admin, "tests")[1]
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def test_conn_1_sync_1_settings_through_the_api(api, nz, org):
+    assert api.get("/api/v1/xero/sync-settings").json()["sync_customers"] is False
+    body = {
+        "sync_customers": True,
+        "sync_suppliers": False,
+        "sync_products": True,
+        "sync_invoices": False,
+        "sync_purchase_orders": False,
+        "success_message": False,
+        "archive_inactive": True,
+        "default_organisation": org.pk,
+        "product_linking": False,
+        "generate_account_numbers": False,
+        "generate_product_codes": False,
+        "default_sales_account_code": "200",
+        "default_purchase_account_code": "",
+    }
+    answer = api.put("/api/v1/xero/sync-settings", body, content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    saved = SyncSettings.get()
+    assert saved.sync_customers and saved.sync_products and not saved.sync_suppliers
+    assert saved.archive_inactive and saved.default_organisation == org
+    assert saved.default_sales_account_code == "200"
+    wrong = api.put(
+        "/api/v1/xero/sync-settings",
+        {**body, "default_organisation": 999999},
+        content_type="application/json",
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "default_organisation"
+
+
+def test_sync_2_err_2_state_errors_and_retry_through_the_api(api, nz, org):
+    settings = SyncSettings.get()
+    settings.sync_customers = True
+    settings.save()
+    with fast_client(nz) as client:
+        taken = client.get("/Contacts", params={"page": 1})["Contacts"][0]["Name"]
+    clash = customer_in(org, name=taken, account_number="API-1")
+    assert api.get(f"/api/v1/sync/customer/{clash.pk}").json()["state"] == "pending"
+    push(nz, org)
+    state = api.get(f"/api/v1/sync/customer/{clash.pk}").json()
+    assert state["state"] == "failed" and "rename this record" in state["words"]
+    errors = api.get(f"/api/v1/xero/connections/{nz.pk}/sync-errors").json()
+    assert errors["count"] == 1 and errors["items"][0]["record_id"] == clash.pk
+    issue = errors["items"][0]["id"]
+    retried = api.post(f"/api/v1/xero/connections/{nz.pk}/sync-errors/{issue}/retry")
+    assert retried.status_code == 200
+    assert api.post(f"/api/v1/sync/customer/{clash.pk}/sync-now").json()["state"] == "pending"
+    nowhere = Customer.objects.create(name="No Org Ltd")
+    refused = api.post(f"/api/v1/sync/customer/{nowhere.pk}/sync-now")
+    assert refused.status_code == 422
+    assert api.get("/api/v1/sync/invoice/1").status_code == 422  # not a kind it knows
