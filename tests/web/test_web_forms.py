@@ -401,6 +401,7 @@ def test_recurring_invoice_form_and_raise_now(billing_client: Client, customer, 
         start_date=start.isoformat(),
         interval_count="1",
         interval_unit="month",
+        active="on",  # the form's checkbox, ticked by default; honoured on create as on edit
     )
     assert billing_client.post(url, good).status_code == 302
     response = billing_client.post(reverse("billing:recurring_raise"), follow=True)

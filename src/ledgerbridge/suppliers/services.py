@@ -13,12 +13,33 @@ from ledgerbridge.suppliers.models import Supplier
 
 
 @transaction.atomic
-def save_supplier(supplier: Supplier, fields: Mapping[str, Any]) -> Supplier:
-    """Create (unsaved `supplier`) or change a supplier; raises ValidationError per field."""
-    return save_party(supplier, fields)
+def create_supplier(fields: Mapping[str, Any]) -> Supplier:
+    """Create a supplier from `fields` (model field names) in one transaction.
+
+    Writes the supplier and marks it changed for sync. Refuses (ValidationError keyed by
+    field, nothing written): a duplicate account number in its organisation
+    (`account_number`, code "unique"), an unknown tax rate, a bad email, a missing name. Not
+    idempotent: each call creates another supplier.
+    """
+    supplier = save_party(Supplier(), fields)
+    # sync: record changed
+    return supplier
+
+
+@transaction.atomic
+def update_supplier(supplier: Supplier, fields: Mapping[str, Any]) -> Supplier:
+    """Change `fields` of a supplier in one transaction and mark it changed for sync.
+
+    Refuses as `create_supplier` does. Idempotent.
+    """
+    supplier = save_party(supplier, fields)
+    # sync: record changed
+    return supplier
 
 
 @transaction.atomic
 def delete_supplier(supplier: Supplier) -> None:
-    """Delete a supplier with no purchase orders; otherwise explain why not."""
+    """Delete a supplier with no purchase orders, in one transaction, and mark the deletion for
+    sync. Refuses (ValidationError, no field) a supplier still in use, naming what uses it."""
     delete_unless_used(supplier, f"Supplier {supplier.name}", "make it inactive instead.")
+    # sync: record changed
