@@ -148,10 +148,6 @@ def ensure_demo_admin() -> tuple[str, str]:
     return "admin", password
 
 
-def _money(rng: random.Random, low: int, high: int) -> Decimal:
-    return Decimal(rng.randint(low * 100, high * 100)) / 100
-
-
 @transaction.atomic
 def load_demo_data(seed: int = 1, today: dt.date | None = None) -> dict[str, int] | None:
     """Load the demo set into an empty database; returns counts, or None if data was there."""
