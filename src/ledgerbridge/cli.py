@@ -291,7 +291,7 @@ def _xero_import(args: argparse.Namespace) -> int:
             groups = ", ".join(ProductGroup.objects.values_list("name", flat=True)[:20])
             return _fail(
                 "--group: a products import needs --group NAME|ID, the product group imported "
-                "products join (PROD-3)"
+                "products join"
                 + (f"; the groups are {groups}." if groups else "; create a product group first.")
             )
         wanted = Q(name__iexact=args.group)
