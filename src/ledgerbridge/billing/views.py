@@ -6,18 +6,20 @@ refusal re-renders the page with the service's errors beside the fields they nam
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ledgerbridge import money
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.billing.forms import (
     BillForm,
@@ -143,6 +145,14 @@ def billed(request: HttpRequest) -> HttpResponse:
 # Invoices -----------------------------------------------------------------------------------
 
 
+def _money_total(invoices: QuerySet[Invoice]) -> Decimal | None:
+    """The invoices' total as money (cents). SQLite keeps and adds decimals as binary floats, so
+    its sum comes back as 93045.3400000001; every total is whole cents, so rounding the sum to
+    cents gives the exact figure (below 2**53 cents). PostgreSQL sums exactly anyway."""
+    total = invoices.aggregate(t=Sum("total"))["t"]
+    return None if total is None else money.round_money(Decimal(total))
+
+
 @area_required("invoices")
 def invoice_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
@@ -160,7 +170,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "status": status,
             "statuses": DocumentStatus.choices,
-            "total": rows.aggregate(t=Sum("total"))["t"],
+            "total": _money_total(rows),
         },
     )
 
