@@ -24,6 +24,7 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.billing.services import EDITABLE_STATUSES
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.screens import DecimalInput
 from ledgerbridge.xero import tracking
 from ledgerbridge.xero.models import TrackingOption
 
@@ -39,7 +40,7 @@ class LineForm(forms.Form):
         queryset=Product.objects.filter(active=True), required=False
     )
     description = forms.CharField(max_length=4000, required=False)
-    quantity = forms.DecimalField(
+    quantity = DecimalInput(
         max_digits=14,
         decimal_places=4,
         min_value=Decimal("0.0001"),
@@ -47,7 +48,7 @@ class LineForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    unit_price = forms.DecimalField(
+    unit_price = DecimalInput(
         max_digits=14,
         decimal_places=4,
         min_value=Decimal(0),

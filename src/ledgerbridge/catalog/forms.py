@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Model
 
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
+from ledgerbridge.screens import DecimalInput
 from ledgerbridge.xero import tracking
 from ledgerbridge.xero.models import Connection, ConnectionState, TrackingOption
 
@@ -100,6 +101,7 @@ class TaxRateForm(forms.ModelForm[TaxRate]):
     class Meta:
         model = TaxRate
         fields = ["name", "percentage"]
+        field_classes = {"percentage": DecimalInput}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
