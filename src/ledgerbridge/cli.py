@@ -176,28 +176,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     children: list[subprocess.Popen[bytes]] = []
     exe = [sys.executable, "-m", "ledgerbridge.cli"]
-    sandbox = _start_sandbox(exe, Path(settings.DATA_DIR), settings.SANDBOX_PORT)
-    if sandbox is not None:
-        process, info = sandbox
-        children.append(process)
-        if not settings.XERO_CLIENT_ID:  # no real Xero app configured: use the sandbox's
-            settings.XERO_CLIENT_ID = os.environ["XERO_CLIENT_ID"] = info["client_id"]
-            settings.XERO_CLIENT_SECRET = os.environ["XERO_CLIENT_SECRET"] = info["client_secret"]
-            os.environ["XERO_SANDBOX_URL"] = info["url"]  # the worker reads these
-    children.append(subprocess.Popen([*exe, "worker"]))  # noqa: S603
-    sandbox_url = sandbox[1]["url"] if sandbox else None
-    print()
-    print(f"  Ledgerbridge:  http://{args.host}:{args.port}/")
-    print(f"  Log in as:     {username} / {password}")
-    if sandbox is not None:
-        login = sandbox[1].get("login") or {}
-        print(
-            f"  Xero sandbox:  {sandbox_url}  (log in there as {login.get('email')} / "
-            f"{login.get('password')}; see docs/sandbox.md)"
-        )
-    print("  Stop with Ctrl-C.")
-    print(flush=True)
+    # SIGTERM stops the demo as Ctrl-C does: through the `finally` below, which stops the
+    # children, rather than ending this process alone and leaving them running.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        sandbox = _start_sandbox(exe, Path(settings.DATA_DIR), settings.SANDBOX_PORT, children)
+        if sandbox is not None:
+            info = sandbox[1]
+            if not settings.XERO_CLIENT_ID:  # no real Xero app configured: use the sandbox's
+                settings.XERO_CLIENT_ID = os.environ["XERO_CLIENT_ID"] = info["client_id"]
+                settings.XERO_CLIENT_SECRET = os.environ["XERO_CLIENT_SECRET"] = info[
+                    "client_secret"
+                ]
+                os.environ["XERO_SANDBOX_URL"] = info["url"]  # the worker reads these
+        children.append(_child([*exe, "worker"]))
+        sandbox_url = sandbox[1]["url"] if sandbox else None
+        print()
+        print(f"  Ledgerbridge:  http://{args.host}:{args.port}/")
+        print(f"  Log in as:     {username} / {password}")
+        if sandbox is not None:
+            login = sandbox[1].get("login") or {}
+            print(
+                f"  Xero sandbox:  {sandbox_url}  (log in there as {login.get('email')} / "
+                f"{login.get('password')}; see docs/sandbox.md)"
+            )
+        print("  Stop with Ctrl-C.")
+        print(flush=True)
         args.threads = 8
         return cmd_serve(args)
     except KeyboardInterrupt:
@@ -207,13 +211,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("Ledgerbridge stopped.")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _child(command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """Start one of the demo's processes in a session of its own: a terminal's Ctrl-C then
+    reaches the demo alone, which passes one signal on to each child (see `_stop`), so a child
+    is stopped the same way whether the whole group or the demo alone was signalled."""
+    return subprocess.Popen(command, start_new_session=True, **kwargs)  # noqa: S603
+
+
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
-    """Stop the demo's other processes. A terminal's Ctrl-C reached them too, so first give
-    them a moment to finish on their own (a second signal would make the worker abandon its
-    task); then SIGTERM, then kill."""
+    """Stop the demo's other processes: one SIGINT each, as Ctrl-C would (the worker then
+    finishes the task in hand; a second signal would make it abandon it), then SIGTERM for any
+    still running after a while, then kill. Further signals are ignored meanwhile, so a second
+    Ctrl-C cannot cut this short and leave a child behind; every wait is bounded."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
     for child in children:
         try:
-            child.wait(timeout=5)
+            child.wait(timeout=20)
         except subprocess.TimeoutExpired:
             child.send_signal(signal.SIGTERM)
     for child in children:
@@ -221,6 +242,7 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
+            child.wait()
 
 
 @command("xero", "Xero: list connections, import from an organisation (with a progress bar).")
@@ -447,15 +469,18 @@ def _xero_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _start_sandbox(
-    exe: list[str], data_dir: Path, port: int
+    exe: list[str], data_dir: Path, port: int, children: list[subprocess.Popen[bytes]]
 ) -> tuple[subprocess.Popen[bytes], dict[str, Any]] | None:
-    """Start the Xero sandbox beside the demo; returns it and its start-up line, or None."""
+    """Start the Xero sandbox beside the demo (added to `children` at once, so it is stopped
+    with them even if the demo is stopped while it starts); returns it and its start-up line,
+    or None."""
     if importlib.util.find_spec("xero_sandbox.cli") is None:
         return None
-    process = subprocess.Popen(  # noqa: S603
+    process = _child(
         [*exe, "sandbox", "--port", str(port), "--data", str(data_dir / "sandbox.json")],
         stdout=subprocess.PIPE,
     )
+    children.append(process)
     assert process.stdout is not None
     first = process.stdout.readline()
     try:

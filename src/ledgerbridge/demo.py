@@ -23,10 +23,11 @@ from ledgerbridge.billing.labour import bill_time
 from ledgerbridge.billing.recurring import create_recurring, raise_due_invoices
 from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
-from ledgerbridge.catalog.services import zero_rate
+from ledgerbridge.catalog.services import create_product, create_tax_rate, zero_rate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.customers.services import create_customer
 from ledgerbridge.purchasing.services import raise_purchase_order
-from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.suppliers.services import create_supplier
 from ledgerbridge.work.models import Ticket
 from ledgerbridge.work.services import log_time
 
@@ -148,10 +149,6 @@ def ensure_demo_admin() -> tuple[str, str]:
     return "admin", password
 
 
-def _money(rng: random.Random, low: int, high: int) -> Decimal:
-    return Decimal(rng.randint(low * 100, high * 100)) / 100
-
-
 @transaction.atomic
 def load_demo_data(seed: int = 1, today: dt.date | None = None) -> dict[str, int] | None:
     """Load the demo set into an empty database; returns counts, or None if data was there."""
@@ -159,8 +156,11 @@ def load_demo_data(seed: int = 1, today: dt.date | None = None) -> dict[str, int
         return None
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     today = today or timezone.localdate()
-    gst = TaxRate.objects.get_or_create(name="GST 15%", defaults={"percentage": Decimal(15)})[0]
-    TaxRate.objects.get_or_create(name="GST on imports", defaults={"percentage": Decimal(15)})
+    gst = TaxRate.objects.filter(name="GST 15%").first() or create_tax_rate(
+        {"name": "GST 15%", "percentage": Decimal(15)}
+    )
+    if not TaxRate.objects.filter(name="GST on imports").exists():
+        create_tax_rate({"name": "GST on imports", "percentage": Decimal(15)})
     no_tax = zero_rate()
 
     staff = {
@@ -195,59 +195,67 @@ def load_demo_data(seed: int = 1, today: dt.date | None = None) -> dict[str, int
         group = ProductGroup.objects.create(name=group_name)
         for code, name, price, cost in items:
             products.append(
-                Product.objects.create(
-                    name=name[:50],
-                    code=code,
-                    group=group,
-                    sales_account_code="200",
-                    purchase_account_code="300",
-                    sales_tax_rate=gst,
-                    purchase_tax_rate=gst,
-                    unit_price=Decimal(price),
-                    unit_cost=Decimal(cost),
+                create_product(
+                    {
+                        "name": name[:50],
+                        "code": code,
+                        "group": group,
+                        "sales_account_code": "200",
+                        "purchase_account_code": "300",
+                        "sales_tax_rate": gst,
+                        "purchase_tax_rate": gst,
+                        "unit_price": Decimal(price),
+                        "unit_cost": Decimal(cost),
+                    }
                 )
             )
     dock = next(p for p in products if p.code == "HW-DOCK")
-    Product.objects.create(
-        name="USB-C dock power supply",
-        code="HW-DOCK-PSU",
-        group=dock.group,
-        parent=dock,
-        sales_tax_rate=gst,
-        purchase_tax_rate=gst,
-        unit_price=Decimal("49.00"),
+    create_product(
+        {
+            "name": "USB-C dock power supply",
+            "code": "HW-DOCK-PSU",
+            "group": dock.group,
+            "parent": dock,
+            "sales_tax_rate": gst,
+            "purchase_tax_rate": gst,
+            "unit_price": Decimal("49.00"),
+        }
     )
 
     customers = []
     for i, (name, city) in enumerate(CUSTOMERS, start=1):
         slug = "".join(ch for ch in name.lower() if ch.isalpha())[:12]
         customers.append(
-            Customer.objects.create(
-                name=name,
-                account_number=None if i == 24 else f"C{i:04d}",
-                email=f"accounts@{slug}.example",
-                phone=f"+64 9 555 {1000 + i:04d}",
-                postal_line1=f"PO Box {100 + i}",
-                postal_city=city,
-                postal_country="New Zealand",
-                street_line1=f"{rng.randint(1, 300)} {rng.choice(STREETS)} Street",
-                street_city=city,
-                street_country="New Zealand",
-                sales_tax_rate=gst,
-                purchase_tax_rate=gst,
-                payment_terms_days=rng.choice([7, 14, 20, 30]),
+            create_customer(
+                {
+                    "name": name,
+                    "account_number": None if i == 24 else f"C{i:04d}",
+                    "email": f"accounts@{slug}.example",
+                    "phone": f"+64 9 555 {1000 + i:04d}",
+                    "postal_line1": f"PO Box {100 + i}",
+                    "postal_city": city,
+                    "postal_country": "New Zealand",
+                    "street_line1": f"{rng.randint(1, 300)} {rng.choice(STREETS)} Street",
+                    "street_city": city,
+                    "street_country": "New Zealand",
+                    "sales_tax_rate": gst,
+                    "purchase_tax_rate": gst,
+                    "payment_terms_days": rng.choice([7, 14, 20, 30]),
+                }
             )
         )
     suppliers = [
-        Supplier.objects.create(
-            name=name,
-            account_number=f"S{i:03d}",
-            email=f"orders@supplier{i}.example",
-            postal_line1=f"{10 * i} Industrial Way",
-            postal_city=city,
-            postal_country="New Zealand",
-            purchase_tax_rate=gst,
-            sales_tax_rate=gst,
+        create_supplier(
+            {
+                "name": name,
+                "account_number": f"S{i:03d}",
+                "email": f"orders@supplier{i}.example",
+                "postal_line1": f"{10 * i} Industrial Way",
+                "postal_city": city,
+                "postal_country": "New Zealand",
+                "purchase_tax_rate": gst,
+                "sales_tax_rate": gst,
+            }
         )
         for i, (name, city) in enumerate(SUPPLIERS, start=1)
     ]

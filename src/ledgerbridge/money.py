@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-UNIT_QUANTUM = Decimal("0.0001")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 
@@ -33,11 +32,6 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def round_unit(value: Decimal) -> Decimal:
-    """Round a unit price or quantity to Xero's 4 decimals."""
-    return value.quantize(UNIT_QUANTUM, rounding=ROUND_HALF_UP)
-
-
 @dataclass(frozen=True, slots=True)
 class LineInput:
     quantity: Decimal
@@ -52,8 +46,11 @@ class LineTotals:
     line_amount: Decimal
     tax_amount: Decimal
 
-    @property
-    def net(self) -> Decimal:
+    def amount_excluding_tax(self, amount_type: AmountType) -> Decimal:
+        """The line's amount before tax: its line amount less its tax on an Inclusive
+        document, its line amount otherwise."""
+        if amount_type is AmountType.INCLUSIVE:
+            return self.line_amount - self.tax_amount
         return self.line_amount
 
 
@@ -84,8 +81,6 @@ def document_totals(lines: Iterable[LineInput], amount_type: AmountType) -> Docu
     the sum of the (tax-inclusive) line amounts, so total == subtotal + total_tax always holds.
     """
     computed = tuple(line_totals(line, amount_type) for line in lines)
-    amounts = sum((c.line_amount for c in computed), ZERO)
+    subtotal = sum((c.amount_excluding_tax(amount_type) for c in computed), ZERO)
     tax = sum((c.tax_amount for c in computed), ZERO)
-    if amount_type is AmountType.INCLUSIVE:
-        return DocumentTotals(amounts - tax, tax, amounts, computed)
-    return DocumentTotals(amounts, tax, amounts + tax, computed)
+    return DocumentTotals(subtotal, tax, subtotal + tax, computed)

@@ -27,6 +27,26 @@ LINE_KEY = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 M = TypeVar("M", bound=Model)
 
 
+class DecimalInput(forms.DecimalField):
+    """A decimal field that gives one message: Django's checks each add theirs, so a huge number
+    was told both "at most 1000000000" and "no more than 14 digits", and 12.123456 "no more
+    than 7 digits in total" where the hint says "up to 4 decimals". Too many decimals is said
+    as such; otherwise the range; otherwise Django's first message."""
+
+    def run_validators(self, value: Any) -> None:
+        try:
+            super().run_validators(value)
+        except ValidationError as exc:
+            errors = exc.error_list
+            exponent = value.as_tuple().exponent if value is not None else 0
+            places = self.decimal_places
+            if places is not None and isinstance(exponent, int) and -exponent > places:
+                message = f"Ensure that there are no more than {places} decimal places."
+                raise ValidationError(message, code="max_decimal_places") from None
+            ranged = [e for e in errors if e.code in {"max_value", "min_value"}]
+            raise ValidationError((ranged or errors)[:1]) from None
+
+
 def search(queryset: QuerySet[M], query: str, fields: Sequence[str]) -> QuerySet[M]:
     """Rows where any of `fields` contains every word of `query` (case-insensitive)."""
     for word in query[:MAX_QUERY].split():

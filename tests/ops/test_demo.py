@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def free_port() -> int:
@@ -94,3 +95,59 @@ def test_demo_serves_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
     finally:
         ctrl_c(again)
     assert again.returncode == 0
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """The live processes whose parent is `pid`, with their command lines (from /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdecimal():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so split after its closing ")".
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def alive(pid: int, cmdline: str) -> bool:
+    """Whether `pid` is still the same running process (not a zombie, not a reused pid)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        now = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return now == cmdline and stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_to_the_demo_process_alone_stops_web_worker_and_sandbox(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    port, sandbox_port = free_port(), free_port()
+    proc = start_demo(tmp_path, port, sandbox_port)
+    children: dict[int, str] = {}
+    try:
+        wait_until_serving(proc, port)
+        children = children_of(proc.pid)
+        kinds = sorted(c.split(" ledgerbridge.cli ")[1].split()[0] for c in children.values())
+        assert kinds == ["sandbox", "worker"], children
+        assert port_open(port) and port_open(sandbox_port)
+        os.kill(proc.pid, signum)  # the demo's process only, not its group
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        left = {pid: cmd for pid, cmd in children.items() if alive(pid, cmd)}
+        for pid in left:  # a failing run must not leave them behind either
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"orphans left running: {left}"
+    assert proc.returncode == 0, out
+    assert "Ledgerbridge stopped." in out
+    assert not port_open(port) and not port_open(sandbox_port)

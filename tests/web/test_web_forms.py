@@ -401,6 +401,7 @@ def test_recurring_invoice_form_and_raise_now(billing_client: Client, customer, 
         start_date=start.isoformat(),
         interval_count="1",
         interval_unit="month",
+        active="on",  # the form's checkbox, ticked by default; honoured on create as on edit
     )
     assert billing_client.post(url, good).status_code == 302
     response = billing_client.post(reverse("billing:recurring_raise"), follow=True)
@@ -481,3 +482,35 @@ def test_ids_beyond_any_integer_are_refused_not_500(admin_client: Client, custom
     data = {**CUSTOMER_OK, "sales_tax_rate": big}
     refused(admin_client.post(reverse("customers:create"), data), "Default sales tax rate")
     assert Customer.objects.count() == 1 and not Invoice.objects.exists()
+
+
+def test_an_invoice_with_no_lines_says_so_once(billing_client: Client, customer, gst) -> None:
+    page = refused(
+        billing_client.post(reverse("billing:invoice_create"), invoice_post(customer, []))
+    )
+    assert page.count("Add at least one line") == 1, page
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"quantity": "99999999999999999"}, "Quantity"), ({"unit_price": "1e30"}, "Unit price")],
+)
+def test_a_huge_number_gets_one_message(billing_client: Client, customer, gst, change, field):
+    page = refused(
+        billing_client.post(
+            reverse("billing:invoice_create"), invoice_post(customer, [line(gst, **change)])
+        ),
+        f"Line 1: {field}",
+    )
+    summary = page[page.index("Nothing was saved") :]
+    assert summary.count(f"Line 1: {field}") == 1, summary[:3000]
+
+
+def test_a_percentage_with_too_many_decimals_says_what_the_hint_says(admin_client: Client):
+    answer = admin_client.post(
+        reverse("catalog:taxrate_create"), {"name": "Odd", "percentage": "12.123456"}
+    )
+    page = refused(answer, "<strong>Percentage</strong>")
+    assert "up to 4 decimals" in page  # the hint
+    assert "no more than 4 decimal places" in page
+    assert "digits in total" not in page

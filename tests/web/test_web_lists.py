@@ -78,3 +78,17 @@ def test_product_and_supplier_lists_search(billing_client: Client, product, supp
     assert "No products match" in missing
     found = billing_client.get(reverse("suppliers:list"), {"q": "ingram"}).content.decode()
     assert "Ingram Micro" in found
+
+
+def test_the_invoice_lists_total_is_exact_decimal_money(billing_client: Client, customer, no_tax):
+    # 0.1 + 0.2 is 0.30000000000000004 in binary floating point; summed as Decimal it is 0.30.
+    # Many such totals once showed as 93045.3400000001.
+    for price in ("0.10", "0.20", "93045.04"):
+        issue_invoice(
+            customer,
+            [LineData("Work", Decimal(1), Decimal(price), no_tax.pk)],
+            date=dt.date(2026, 11, 2),
+        )
+    page = billing_client.get(reverse("billing:invoice_list")).content.decode()
+    assert '<td class="num">93045.34</td>' in page
+    assert "93045.340" not in page

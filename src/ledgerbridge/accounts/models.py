@@ -18,13 +18,6 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.TECHNICIAN)
 
-    @property
-    def is_admin_role(self) -> bool:
-        return self.role == Role.ADMIN or self.is_superuser
-
-    def has_role(self, *roles: str) -> bool:
-        return self.is_superuser or self.role in roles
-
 
 TOKEN_PREFIX = "lb_"
 

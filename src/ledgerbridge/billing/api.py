@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -176,12 +175,6 @@ def create_recurring_invoice(
     request: HttpRequest, payload: RecurringIn
 ) -> Status[RecurringInvoice]:
     customer = resolve_required(Customer, payload.customer, "customer", "Customer")
-    with transaction.atomic():  # created inactive, or not at all
-        schedule = _create_recurring(customer, payload)
-    return Status(201, _schedules().get(pk=schedule.pk))
-
-
-def _create_recurring(customer: Customer, payload: RecurringIn) -> RecurringInvoice:
     schedule = create_recurring(
         customer.pk,
         payload.line_data(),
@@ -192,10 +185,9 @@ def _create_recurring(customer: Customer, payload: RecurringIn) -> RecurringInvo
         reference=payload.reference,
         status=payload.status,
         amount_type=payload.amount_type,
+        active=payload.active,
     )
-    if not payload.active:
-        schedule = update_recurring(schedule, payload.line_data(), active=False)
-    return schedule
+    return Status(201, _schedules().get(pk=schedule.pk))
 
 
 @recurring_router.post("/raise-due", response={200: RaisedOut, **ERRORS})

@@ -1,13 +1,21 @@
 """Lines and totals of billing documents (invoices, recurring invoices, purchase orders).
 
-One code path writes a document's lines and recomputes its totals through `money`, so the
-stored amounts are always what Xero would compute for the same lines.
+One code path writes a document's lines: it fills what a line leaves blank from its product
+(`apply_product_defaults`), checks every line (`validate_lines`), writes the rows and their
+tracking options, and recomputes the totals through `money`, so the stored amounts are always
+what Xero would compute for the same lines, and a screen and the API given the same input
+store the same record.
+
+Every refusal is one `ValidationError` keyed by field, `lines[i].field` for a line's field
+(`lines[i].tracking_options[j]` for its j-th tracking option): screens put each message beside
+its field, the API returns the same keys and messages.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence as Seq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from ledgerbridge import money
+from ledgerbridge.billing import tracking
 from ledgerbridge.billing.models import (
     MAX_DOCUMENT_AMOUNT,
     MAX_LINE_AMOUNT,
@@ -26,19 +35,35 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 
 
+class Side(enum.Enum):
+    """Which of a product's defaults a line takes: an invoice sells, a purchase order buys."""
+
+    SALES = "sales"
+    PURCHASES = "purchases"
+
+
 @dataclass(frozen=True)
 class LineData:
-    """A line as a form, an API call or a service wants it written."""
+    """A line as a form, an API call or a service wants it written.
+
+    A line with a product may leave its description, unit price, tax rate and item code blank
+    (empty text, None): `apply_product_defaults` fills them from the product.
+    """
 
     description: str
     quantity: Decimal
-    unit_price: Decimal
-    tax_rate_id: int
+    unit_price: Decimal | None
+    tax_rate_id: int | None
     product_id: int | None = None
     item_code: str = ""
     charge_rate_id: int | None = None
     # The existing line this one keeps (its id); None: matched as `write_lines` says.
     line_id: int | None = None
+    # The line's own tracking options (invoice lines only; TRK-4). None: a kept line keeps
+    # its options and a new line has none. A tuple: exactly these, in the categories
+    # `tracking_categories` names (None: in every category); options of other categories stay.
+    tracking_option_ids: tuple[int, ...] | None = None
+    tracking_categories: frozenset[int] | None = None
 
 
 def next_number(name: str, prefix: str) -> str:
@@ -68,13 +93,50 @@ def _decimal_error(value: object, places: int, minimum: Decimal, strict_min: boo
     return None
 
 
+def apply_product_defaults(lines: Seq[LineData], side: Side = Side.SALES) -> list[LineData]:
+    """Fill what each line leaves blank from its product: description (the product's, else its
+    name), unit price (sales: unit price; purchases: unit cost), tax rate (the product's sales
+    or purchase rate) and item code. What the line gives wins; a line with no product, or an
+    unknown one (refused by `validate_lines`), is left as it is. Reads only; idempotent."""
+    wanted = {ln.product_id for ln in lines if ln.product_id}
+    products = Product.objects.in_bulk(list(wanted)) if wanted else {}
+    filled: list[LineData] = []
+    for line in lines:
+        product = products.get(line.product_id) if line.product_id else None
+        if product is None:
+            filled.append(line)
+            continue
+        sales = side is Side.SALES
+        tax_rate_id = product.sales_tax_rate_id if sales else product.purchase_tax_rate_id
+        filled.append(
+            replace(
+                line,
+                description=line.description
+                if line.description and line.description.strip()
+                else (product.description or product.name),
+                unit_price=line.unit_price
+                if line.unit_price is not None
+                else (product.unit_price if sales else product.unit_cost),
+                tax_rate_id=line.tax_rate_id if line.tax_rate_id is not None else tax_rate_id,
+                item_code=line.item_code if line.item_code.strip() else product.code,
+            )
+        )
+    return filled
+
+
 def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
-    """Check every line; raise one ValidationError naming each bad field as `lines[i].field`."""
+    """Check every line; raise one ValidationError naming each bad field as `lines[i].field`.
+
+    Call after `apply_product_defaults`: a blank description, unit price or tax rate left then
+    is refused with a message saying what to enter.
+    """
     errors: dict[str, list[str]] = {}
     if require_lines and not lines:
         errors["lines"] = ["Add at least one line."]
     tax_ids = set(
-        TaxRate.objects.filter(pk__in={ln.tax_rate_id for ln in lines}).values_list("pk", flat=True)
+        TaxRate.objects.filter(
+            pk__in={ln.tax_rate_id for ln in lines if ln.tax_rate_id is not None}
+        ).values_list("pk", flat=True)
     )
     product_ids = set(
         Product.objects.filter(pk__in={ln.product_id for ln in lines if ln.product_id}).values_list(
@@ -90,14 +152,18 @@ def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
     for i, line in enumerate(lines):
         key = f"lines[{i}]"
         if not line.description or not line.description.strip():
-            errors[f"{key}.description"] = ["Enter a description."]
+            errors[f"{key}.description"] = ["Enter a description (or pick a product)."]
         elif len(line.description) > 4000:
             errors[f"{key}.description"] = ["Shorten the description to 4000 characters or fewer."]
         if problem := _decimal_error(line.quantity, 4, Decimal(0), strict_min=True):
             errors[f"{key}.quantity"] = [f"Quantity {problem}."]
-        if problem := _decimal_error(line.unit_price, 4, Decimal(0), strict_min=False):
+        if line.unit_price is None:
+            errors[f"{key}.unit_price"] = ["Enter a unit price of 0 or more."]
+        elif problem := _decimal_error(line.unit_price, 4, Decimal(0), strict_min=False):
             errors[f"{key}.unit_price"] = [f"Unit price {problem}."]
-        if line.tax_rate_id not in tax_ids:
+        if line.tax_rate_id is None:
+            errors[f"{key}.tax_rate"] = ["Pick a tax rate."]
+        elif line.tax_rate_id not in tax_ids:
             errors[f"{key}.tax_rate"] = [f"Tax rate {line.tax_rate_id} does not exist; pick one."]
         if line.product_id and line.product_id not in product_ids:
             errors[f"{key}.product"] = [f"Product {line.product_id} does not exist; pick one."]
@@ -105,7 +171,9 @@ def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
             errors[f"{key}.charge_rate"] = [f"Charge rate {line.charge_rate_id} does not exist."]
         if len(line.item_code) > 30:
             errors[f"{key}.item_code"] = ["Item codes have at most 30 characters."]
-        if not {f"{key}.quantity", f"{key}.unit_price"} & errors.keys():
+        if line.unit_price is not None and not {f"{key}.quantity", f"{key}.unit_price"} & (
+            errors.keys()
+        ):
             amount = Decimal(line.quantity) * Decimal(line.unit_price)
             if amount > MAX_LINE_AMOUNT:
                 errors[f"{key}.quantity"] = [
@@ -167,15 +235,34 @@ def _pair_rows(
 
 
 def write_lines(
-    document: Totals, line_model: type[LineBase], parent_field: str, lines: Seq[LineData]
+    document: Totals,
+    line_model: type[LineBase],
+    parent_field: str,
+    lines: Seq[LineData],
+    *,
+    side: Side = Side.SALES,
 ) -> list[LineBase]:
     """Replace a document's lines with `lines` (in this order) and recompute its totals.
 
-    Existing rows are kept where a line is the same line (see `_pair_rows`), so a kept labour
-    line keeps the time entries it billed; rows no line keeps are deleted, which makes the time
-    they billed ready for invoicing again.
+    Blank fields are filled from each line's product first (`apply_product_defaults`), then
+    every line is checked (`validate_lines`) and, on invoice lines, its tracking options
+    (known, active, one per category, the customer's organisation). Existing rows are kept
+    where a line is the same line (see `_pair_rows`), so a kept labour line keeps the time
+    entries it billed; rows no line keeps are deleted, which makes the time they billed ready
+    for invoicing again. Call inside the caller's transaction: a refusal raised after some
+    rows were written must undo them.
     """
+    lines = apply_product_defaults(lines, side)
     validate_lines(lines)
+    tracked = tracking.takes_tracking(line_model)
+    if not tracked:
+        refused = {
+            f"lines[{i}].tracking_options": ["Only invoice lines take tracking options."]
+            for i, line in enumerate(lines)
+            if line.tracking_option_ids
+        }
+        if refused:
+            raise ValidationError(refused)
     manager: Any = line_model._default_manager  # a concrete line model's manager
     existing = list(manager.filter(**{parent_field: document}).order_by("position", "id"))
     billed: set[int] = set()
@@ -192,6 +279,7 @@ def write_lines(
             stale.delete()
     written: list[LineBase] = []
     for position, (data, found) in enumerate(zip(lines, paired, strict=True)):
+        assert data.unit_price is not None and data.tax_rate_id is not None  # validated above
         row = found or line_model(**{parent_field: document})
         row.position = position
         row.description = data.description.strip()
@@ -204,6 +292,8 @@ def write_lines(
             row.charge_rate_id = data.charge_rate_id
         row.save()
         written.append(row)
+    if tracked:
+        tracking.write_line_tracking(written, lines)
     recalculate(document, written)
     return written
 

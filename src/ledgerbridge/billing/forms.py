@@ -24,6 +24,7 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.billing.services import EDITABLE_STATUSES
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.screens import DecimalInput
 from ledgerbridge.tracking import services as tracking
 from ledgerbridge.tracking.models import TrackingOption
 
@@ -33,13 +34,13 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class LineForm(forms.Form):
-    """One line. Picking a product fills what is left blank from it (name, price, tax, code)."""
+    """One line. With a product, what is left blank comes from it (name, price, tax, code)."""
 
     product: forms.ModelChoiceField[Product] = forms.ModelChoiceField(
         queryset=Product.objects.filter(active=True), required=False
     )
     description = forms.CharField(max_length=4000, required=False)
-    quantity = forms.DecimalField(
+    quantity = DecimalInput(
         max_digits=14,
         decimal_places=4,
         min_value=Decimal("0.0001"),
@@ -47,7 +48,7 @@ class LineForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    unit_price = forms.DecimalField(
+    unit_price = DecimalInput(
         max_digits=14,
         decimal_places=4,
         min_value=Decimal(0),
@@ -65,26 +66,11 @@ class LineForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
+        # What a picked product fills in (description, price, tax rate, item code) is left to
+        # the billing service, as for the API, so both store the same line for the same input.
         data = super().clean() or {}
-        product: Product | None = data.get("product")
-        if product is not None:
-            if not data.get("description"):
-                data["description"] = product.description or product.name
-            if data.get("unit_price") is None and "unit_price" not in self.errors:
-                data["unit_price"] = product.unit_price
-            if data.get("tax_rate") is None and "tax_rate" not in self.errors:
-                data["tax_rate"] = product.sales_tax_rate
-            if not data.get("item_code"):
-                data["item_code"] = product.code
-        needed = {
-            "description": "Enter a description (or pick a product).",
-            "quantity": "Enter a quantity greater than 0.",
-            "unit_price": "Enter a unit price of 0 or more.",
-            "tax_rate": "Pick a tax rate.",
-        }
-        for name, message in needed.items():
-            if name not in self.errors and data.get(name) in (None, ""):
-                self.add_error(name, message)
+        if "quantity" not in self.errors and data.get("quantity") is None:
+            self.add_error("quantity", "Enter a quantity greater than 0.")
         return data
 
 
@@ -214,7 +200,8 @@ InvoiceLineFormSet = formset_factory(
 
 def lines_from(formset: Any) -> tuple[list[LineData], list[forms.Form]]:
     """The lines a valid formset holds (deleted and untouched blank rows left out), in order,
-    with the form each came from."""
+    with the form each came from. An invoice line with tracking selects says which options it
+    picked in the categories it offered (options of other categories stay as they are)."""
     lines: list[LineData] = []
     used: list[forms.Form] = []
     for form in formset.forms:
@@ -223,19 +210,41 @@ def lines_from(formset: Any) -> tuple[list[LineData], list[forms.Form]]:
             continue
         product = data.get("product")
         rate = data.get("charge_rate")
+        tax_rate = data.get("tax_rate")
+        option_ids: tuple[int, ...] | None = None
+        categories: frozenset[int] | None = None
+        if isinstance(form, InvoiceLineForm) and form.tracking_names:
+            shown, chosen = form.tracking_choice()
+            option_ids = tuple(option.pk for option in chosen)
+            categories = frozenset(shown)
         lines.append(
             LineData(
-                description=data["description"],
+                description=data.get("description") or "",
                 quantity=data["quantity"],
-                unit_price=data["unit_price"],
-                tax_rate_id=data["tax_rate"].pk,
+                unit_price=data.get("unit_price"),
+                tax_rate_id=tax_rate.pk if tax_rate else None,
                 product_id=product.pk if product else None,
                 item_code=data.get("item_code") or "",
                 charge_rate_id=rate.pk if rate else None,
+                tracking_option_ids=option_ids,
+                tracking_categories=categories,
             )
         )
         used.append(form)
     return lines, used
+
+
+def tracking_error_keys(line_forms: list[forms.Form]) -> dict[str, str]:
+    """Where the service's `lines[i].tracking_options[j]` refusals go: the select the j-th
+    option of line i came from (see `lines_from`)."""
+    keys: dict[str, str] = {}
+    for i, form in enumerate(line_forms):
+        if not isinstance(form, InvoiceLineForm):
+            continue
+        picked = [name for name in form.tracking_names if form.cleaned_data.get(name)]
+        for j, name in enumerate(picked):
+            keys[f"lines[{i}].tracking_options[{j}]"] = f"lines[{i}].{name}"
+    return keys
 
 
 class InvoiceForm(forms.Form):

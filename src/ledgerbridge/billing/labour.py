@@ -23,6 +23,13 @@ def bill_time(entry_ids: Iterable[int], *, date: dt.date) -> list[Invoice]:
     Each labour line carries its charge rate's Accounts ID / nominal code as item code and
     links the entries it billed. The entries are locked first, so two people billing the same
     time at once can never bill it twice: the second is told which entries are already billed.
+
+    Writes, in one transaction: the invoices (through `issue_invoice`, so each is marked
+    changed for sync there) and each entry's link to the line that bills it. Refuses
+    (ValidationError keyed `time_entries`, nothing written): no entries, unknown entries,
+    entries already invoiced, entries not billable; and whatever `issue_invoice` refuses (an
+    inactive customer). Not idempotent, but safe to repeat: a second call with the same entries
+    is refused because they are billed.
     """
     ids = sorted(set(entry_ids))
     if not ids:

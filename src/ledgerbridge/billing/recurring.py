@@ -71,7 +71,16 @@ def create_recurring(
     reference: str = "",
     status: str = "",
     amount_type: str = "Exclusive",
+    active: bool = True,
 ) -> RecurringInvoice:
+    """Create a recurring invoice (a schedule and its lines), in one transaction.
+
+    Writes the schedule, its first date (`next_date` = `start_date`), its lines (blanks filled
+    from each line's product) and totals. Raises nothing itself: `raise_due_invoices` does.
+    Refuses (ValidationError, nothing written): an end before the start (`end_date`), a bad
+    schedule field (keyed by its name), bad lines (`lines`, `lines[i].<field>`). Not
+    idempotent: each call creates another schedule.
+    """
     _check_schedule(start_date, end_date)
     schedule = RecurringInvoice(
         customer_id=customer_id,
@@ -83,6 +92,7 @@ def create_recurring(
         reference=reference,
         status=status,
         amount_type=amount_type,
+        active=active,
     )
     schedule.full_clean()
     schedule.save()
@@ -94,8 +104,12 @@ def create_recurring(
 def update_recurring(
     schedule: RecurringInvoice, lines: Seq[LineData], **fields: object
 ) -> RecurringInvoice:
-    """Change a schedule; the next date is re-based on the new schedule, after the latest date
-    ever raised, so no date is raised twice."""
+    """Change a schedule's `fields` and replace its lines, under a row lock, in one transaction.
+
+    The next date is re-based on the new schedule, after the latest date ever raised, so no
+    date is raised twice. Invoices already raised are not changed. Refuses as
+    `create_recurring` does. Idempotent.
+    """
     locked = RecurringInvoice.objects.select_for_update().get(pk=schedule.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -111,7 +125,14 @@ def update_recurring(
 
 
 def raise_due_invoices(today: dt.date) -> list[Invoice]:
-    """Raise every invoice that is due on or before `today`; returns the invoices raised."""
+    """Raise every invoice that is due on or before `today`; returns the invoices raised.
+
+    Each invoice is issued through `issue_invoice` in its own transaction with the schedule
+    locked, so one that is refused (an inactive customer, say) records its reason on the
+    schedule (`last_error`) and stops that schedule only. Idempotent and safe to run from any
+    number of workers at once: a date is raised once at most (a database constraint), and a
+    date whose invoice was deleted is never raised again.
+    """
     raised: list[Invoice] = []
     due_ids = list(
         RecurringInvoice.objects.filter(active=True, next_date__lte=today).values_list(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Literal
 
@@ -10,6 +11,7 @@ from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
 from ledgerbridge.api_support import Date, Id, Input, ListQuery, Quantity, UnitAmount
+from ledgerbridge.billing import tracking
 from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import MAX_DOCUMENT_AMOUNT, MAX_LINE_AMOUNT, InvoiceLine
 from ledgerbridge.work.schemas import TimeEntryOut
@@ -21,11 +23,17 @@ EditableStatus = Literal["DRAFT", "SUBMITTED", "AUTHORISED"]
 
 
 class LineIn(Input):
-    product: Id | None = Field(None, description="Product id, if the line sells one.")
-    description: str = Field(..., min_length=1, max_length=4000)
+    product: Id | None = Field(
+        None,
+        description="Product id, if the line sells one. What the line leaves out (description, "
+        "unit price, tax rate, item code) comes from the product, as on the screens.",
+    )
+    description: str = Field("", max_length=4000, description="Required without a product.")
     quantity: Quantity = Field(..., description="Greater than 0, up to 4 decimal places.")
-    unit_price: UnitAmount = Field(..., description="0 or more, up to 4 decimal places.")
-    tax_rate: Id
+    unit_price: UnitAmount | None = Field(
+        None, description="0 or more, up to 4 decimal places; required without a product."
+    )
+    tax_rate: Id | None = Field(None, description="Tax rate id; required without a product.")
     item_code: str = Field("", max_length=30)
     charge_rate: Id | None = Field(None, description="Charge rate id of a labour line.")
     id: Id | None = Field(
@@ -37,7 +45,7 @@ class LineIn(Input):
 
     @model_validator(mode="after")
     def _amount_in_range(self) -> LineIn:
-        if self.quantity * self.unit_price > MAX_LINE_AMOUNT:
+        if self.unit_price is not None and self.quantity * self.unit_price > MAX_LINE_AMOUNT:
             raise ValueError(
                 f"Quantity x unit price may be at most {MAX_LINE_AMOUNT:,}; lower one of them"
             )
@@ -56,6 +64,21 @@ class LineIn(Input):
         )
 
 
+class InvoiceLineIn(LineIn):
+    tracking_options: list[Id] | None = Field(
+        None,
+        max_length=10,
+        description="Ids of the line's own tracking options: at most one per category, each "
+        "active and of the customer's organisation. Left out: a kept line keeps its options, a "
+        "new line has none; [] removes them. A product's and its group's options apply where "
+        "the line has none of that category (see `resolved_tracking` on the line).",
+    )
+
+    def to_data(self) -> LineData:
+        options = None if self.tracking_options is None else tuple(self.tracking_options)
+        return replace(super().to_data(), tracking_option_ids=options)
+
+
 class DocumentIn(Input):
     """What every billing document's body shares: its reference, amount type and lines."""
 
@@ -66,7 +89,8 @@ class DocumentIn(Input):
     @field_validator("lines", mode="after")
     @classmethod
     def _total_in_range(cls, lines: list[LineIn]) -> list[LineIn]:
-        if sum((ln.quantity * ln.unit_price for ln in lines), Decimal(0)) > MAX_DOCUMENT_AMOUNT:
+        amounts = (ln.quantity * ln.unit_price for ln in lines if ln.unit_price is not None)
+        if sum(amounts, Decimal(0)) > MAX_DOCUMENT_AMOUNT:
             raise ValueError(
                 f"The lines may add up to at most {MAX_DOCUMENT_AMOUNT:,}; split the document"
             )
@@ -77,6 +101,7 @@ class DocumentIn(Input):
 
 
 class InvoiceUpdateIn(DocumentIn):
+    lines: list[InvoiceLineIn] = Field(..., max_length=MAX_LINES)  # type: ignore[assignment]
     date: Date
     due_date: Date | None = Field(None, description="Defaults to date + the payment terms.")
     status: EditableStatus = "DRAFT"
@@ -99,13 +124,38 @@ class LineOut(Schema):
     tax_amount: Decimal
 
 
+class ResolvedTrackingOut(Schema):
+    placeholder: str
+    option: int
+    option_name: str
+
+
 class InvoiceLineOut(LineOut):
     charge_rate: int | None = Field(None, validation_alias="charge_rate_id")
     time_entries: list[int] = Field(default_factory=list, description="Time this line bills.")
+    tracking_options: list[int] = Field(
+        default_factory=list, description="The line's own tracking options (ids)."
+    )
+    resolved_tracking: list[ResolvedTrackingOut] = Field(
+        default_factory=list,
+        description="The option per tracking placeholder that applies to the line: its own, "
+        "else its product's, else the product group's (empty when tracking is off).",
+    )
 
     @staticmethod
     def resolve_time_entries(obj: InvoiceLine) -> list[int]:
         return sorted(entry.pk for entry in obj.time_entries.all())
+
+    @staticmethod
+    def resolve_tracking_options(obj: InvoiceLine) -> list[int]:
+        return tracking.line_option_ids(obj)
+
+    @staticmethod
+    def resolve_resolved_tracking(obj: InvoiceLine) -> list[dict[str, object]]:
+        return [
+            {"placeholder": name, "option": option.pk, "option_name": option.name}
+            for name, option in tracking.resolved_tracking(obj)
+        ]
 
 
 class InvoiceSummaryOut(Schema):

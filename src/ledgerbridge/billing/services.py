@@ -1,4 +1,10 @@
-"""Invoice use cases: issue, change and delete invoices (deletion rolls billing back)."""
+"""Invoice use cases: issue, change and delete invoices (deletion rolls billing back).
+
+Every screen, REST endpoint, CLI command and task that changes an invoice calls one of these;
+each runs in its own transaction and refuses with one `ValidationError` keyed by field
+(`customer`, `due_date`, `lines[i].quantity`, `lines[i].tracking_options[j]`…), which screens
+show beside the field and the API returns as `{"field", "message"}` pairs.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from ledgerbridge.billing.models import (
 )
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.deletion import refuse_deletion
+from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 from ledgerbridge.work.models import TimeEntry
 
 INVOICE_PREFIX = "INV-"
@@ -48,7 +55,17 @@ def issue_invoice(
     recurring: RecurringInvoice | None = None,
     recurring_date: dt.date | None = None,
 ) -> Invoice:
-    """Create an invoice with its lines and totals, numbered, in one transaction."""
+    """Create an invoice with its lines, their tracking options and its totals, numbered.
+
+    Writes: the invoice (the next number of the "invoice" sequence), its lines (blanks filled
+    from each line's product, see `documents.apply_product_defaults`), the lines' own tracking
+    options, and the totals, all in one transaction; the record is marked changed for sync.
+    Refuses (ValidationError, nothing written, no number used): a status other than DRAFT,
+    SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a due date before
+    the date (`due_date`); bad lines (`lines`, `lines[i].<field>`); refused tracking options
+    (`lines[i].tracking_options[j]`). Not idempotent: each call issues a new invoice (a
+    recurring schedule's date can be raised once only: the database refuses a second).
+    """
     if status not in EDITABLE_STATUSES:
         raise ValidationError(
             {"status": ["A new invoice starts as DRAFT, SUBMITTED or AUTHORISED."]}
@@ -67,6 +84,7 @@ def issue_invoice(
         recurring_date=recurring_date,
     )
     write_lines(invoice, InvoiceLine, "invoice", lines)
+    mark_changed(RecordKind.INVOICE, invoice.pk, customer.organisation_id)
     return invoice
 
 
@@ -81,7 +99,16 @@ def update_invoice(
     reference: str,
     amount_type: str,
 ) -> Invoice:
-    """Change an invoice's header and lines; paid and voided invoices are refused."""
+    """Change an invoice's header and replace its lines (see `documents.write_lines`).
+
+    Writes the header, the lines (kept rows keep the time they billed; removed rows release
+    it), their tracking options and the totals in one transaction, under a row lock; the
+    record is marked changed for sync. The customer never changes. Refuses (ValidationError,
+    nothing written): a paid or voided invoice (no field); a status other than DRAFT,
+    SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a due date before
+    the date (`due_date`); bad lines or tracking options, keyed as for `issue_invoice`.
+    Idempotent: the same call again leaves the same invoice.
+    """
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status not in EDITABLE_STATUSES:
         raise ValidationError(
@@ -97,6 +124,7 @@ def update_invoice(
     locked.amount_type = amount_type
     locked.save()
     write_lines(locked, InvoiceLine, "invoice", lines)
+    mark_changed(RecordKind.INVOICE, locked.pk, locked.customer.organisation_id)
     return locked
 
 
@@ -104,8 +132,11 @@ def update_invoice(
 def delete_invoice(invoice: Invoice) -> int:
     """Delete an invoice and roll its billing back: the time it billed is ready again.
 
-    Refuses a paid invoice (its payment must be removed first). Returns how many time entries
-    became ready for invoicing again. All of it happens in one transaction.
+    Writes, in one transaction: the time entries it billed become ready for invoicing again,
+    the invoice and its lines are deleted, and the deletion is marked for sync (the sync
+    record outlives the invoice). Refuses a paid invoice (ValidationError with no field: its
+    payment must be removed first). Returns how many time entries became ready again. Not
+    idempotent: a second call finds no invoice (Invoice.DoesNotExist).
     """
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status == DocumentStatus.PAID:
@@ -113,11 +144,14 @@ def delete_invoice(invoice: Invoice) -> int:
             f"Invoice {locked.number} is paid; remove its payment before deleting it."
         )
     released = TimeEntry.objects.filter(invoice_line__invoice=locked).update(invoice_line=None)
+    pk = locked.pk
     locked.delete()
+    mark_deleted(RecordKind.INVOICE, pk)
     return released
 
 
 @transaction.atomic
 def delete_recurring_invoice(schedule: RecurringInvoice) -> None:
-    """Delete a recurring invoice; invoices it already raised stay, unlinked from it."""
+    """Delete a recurring invoice and its lines; invoices it already raised stay, unlinked
+    from it. Refuses nothing; idempotent (deleting one already gone does nothing)."""
     RecurringInvoice.objects.filter(pk=schedule.pk).delete()

@@ -6,27 +6,25 @@ refusal re-renders the page with the service's errors beside the fields they nam
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ledgerbridge import integrations
+from ledgerbridge import integrations, money
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.billing.forms import (
     ANY_ORGANISATION,
     BillForm,
     InvoiceForm,
-    InvoiceLineForm,
     InvoiceLineFormSet,
     LineFormSet,
     RecurringForm,
@@ -34,6 +32,7 @@ from ledgerbridge.billing.forms import (
     line_initial,
     line_tracking_specs,
     lines_from,
+    tracking_error_keys,
 )
 from ledgerbridge.billing.labour import bill_time
 from ledgerbridge.billing.models import DocumentStatus, Invoice, InvoiceLine, RecurringInvoice
@@ -44,10 +43,9 @@ from ledgerbridge.billing.services import (
     issue_invoice,
     update_invoice,
 )
+from ledgerbridge.billing.tracking import resolved_tracking
 from ledgerbridge.screens import apply_errors, error_summary, paginate, posted, search
 from ledgerbridge.sync.models import RecordKind
-from ledgerbridge.tracking.models import TrackingOption, TrackingSettings
-from ledgerbridge.tracking.services import resolve_tracking, set_tracking_options
 from ledgerbridge.work.models import TimeEntry
 from ledgerbridge.work.services import ready_by_customer
 
@@ -149,30 +147,12 @@ def billed(request: HttpRequest) -> HttpResponse:
 # Invoices -----------------------------------------------------------------------------------
 
 
-def save_line_tracking(invoice: Invoice, line_forms: list[forms.Form]) -> None:
-    """Store each line's tracking selects (TRK-4) on the lines just written, in order.
-
-    Call inside the transaction that wrote the lines, so a refusal (keyed
-    `lines[i].tracking_<slot>`) undoes the whole save. Options of categories a line did not
-    offer (a placeholder switched off since) are kept.
-    """
-    rows = list(invoice.lines.order_by("position", "id"))
-    for i, (row, form) in enumerate(zip(rows, line_forms, strict=True)):
-        if not isinstance(form, InvoiceLineForm) or not form.tracking_names:
-            continue
-        shown, chosen = form.tracking_choice()
-        kept = [o for o in row.tracking_options.all() if o.category_id not in shown]
-        slots = {o.pk: name for name in form.tracking_names if (o := form.cleaned_data.get(name))}
-        set_tracking_options(row, [*kept, *chosen], field=_line_key(i, slots))
-
-
-def _line_key(index: int, slots: dict[int, str]) -> Callable[[TrackingOption], str]:
-    """Where an option's refusal goes: the select it came from on line `index`."""
-
-    def key(option: TrackingOption) -> str:
-        return f"lines[{index}].{slots.get(option.pk, 'tracking')}"
-
-    return key
+def _money_total(invoices: QuerySet[Invoice]) -> Decimal | None:
+    """The invoices' total as money (cents). SQLite keeps and adds decimals as binary floats, so
+    its sum comes back as 93045.3400000001; every total is whole cents, so rounding the sum to
+    cents gives the exact figure (below 2**53 cents). PostgreSQL sums exactly anyway."""
+    total = invoices.aggregate(t=Sum("total"))["t"]
+    return None if total is None else money.round_money(Decimal(total))
 
 
 @area_required("invoices")
@@ -192,7 +172,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "status": status,
             "statuses": DocumentStatus.choices,
-            "total": rows.aggregate(t=Sum("total"))["t"],
+            "total": _money_total(rows),
         },
     )
 
@@ -209,11 +189,9 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    names = dict(TrackingSettings.get().placeholders())
-    for line in invoice.lines.all() if names else ():
+    for line in invoice.lines.all():
         # TRK-4's outcome per line, shown under its description (nothing when tracking is off).
-        chosen = sorted(resolve_tracking(line).items())
-        line.resolved_tracking = [(names[s], option) for s, option in chosen]  # type: ignore[attr-defined]
+        line.resolved_tracking = resolved_tracking(line)  # type: ignore[attr-defined]
     panels = integrations.panels(RecordKind.INVOICE, invoice, request)
     return render(request, "billing/invoice_detail.html", {"invoice": invoice, "panels": panels})
 
@@ -233,19 +211,17 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
         if ok:
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    invoice = issue_invoice(
-                        data["customer"],
-                        lines,
-                        date=data["date"],
-                        due_date=data["due_date"],
-                        status=data["status"],
-                        reference=data["reference"],
-                        amount_type=data["amount_type"],
-                    )
-                    save_line_tracking(invoice, line_forms)
+                invoice = issue_invoice(
+                    data["customer"],
+                    lines,
+                    date=data["date"],
+                    due_date=data["due_date"],
+                    status=data["status"],
+                    reference=data["reference"],
+                    amount_type=data["amount_type"],
+                )
             except ValidationError as exc:
-                apply_errors(form, exc, line_forms)
+                apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
             else:
                 messages.success(request, f"Invoice {invoice.number} created.")
                 return redirect("billing:invoice_detail", pk=invoice.pk)
@@ -282,19 +258,17 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if ok:
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    update_invoice(
-                        invoice,
-                        lines,
-                        date=data["date"],
-                        due_date=data["due_date"],
-                        status=data["status"],
-                        reference=data["reference"],
-                        amount_type=data["amount_type"],
-                    )
-                    save_line_tracking(invoice, line_forms)
+                update_invoice(
+                    invoice,
+                    lines,
+                    date=data["date"],
+                    due_date=data["due_date"],
+                    status=data["status"],
+                    reference=data["reference"],
+                    amount_type=data["amount_type"],
+                )
             except ValidationError as exc:
-                apply_errors(form, exc, line_forms)
+                apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
             else:
                 messages.success(request, f"Invoice {invoice.number} saved.")
                 return redirect("billing:invoice_detail", pk=invoice.pk)
@@ -398,7 +372,12 @@ def recurring_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             data = form.cleaned_data
             try:
                 if schedule is None:
-                    saved = create_recurring(data["customer"].pk, lines, **_recurring_fields(data))
+                    saved = create_recurring(
+                        data["customer"].pk,
+                        lines,
+                        active=data["active"],
+                        **_recurring_fields(data),
+                    )
                 else:
                     saved = update_recurring(
                         schedule,

@@ -20,6 +20,7 @@ from ledgerbridge.api_support import (
     paged,
     resolve,
 )
+from ledgerbridge.catalog import services
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
 from ledgerbridge.catalog.schemas import (
     ChargeRateIn,
@@ -34,16 +35,6 @@ from ledgerbridge.catalog.schemas import (
     TaxRateIn,
     TaxRateOut,
     TaxRatePage,
-)
-from ledgerbridge.catalog.services import (
-    delete_charge_rate,
-    delete_product,
-    delete_product_group,
-    delete_tax_rate,
-    save_charge_rate,
-    save_product,
-    save_product_group,
-    save_tax_rate,
 )
 
 CONFIGURATION = "configuration"
@@ -67,7 +58,7 @@ def list_tax_rates(request: HttpRequest, params: Query[ListQuery]) -> dict[str, 
 
 @tax_rates_router.post("/", response={201: TaxRateOut, **ERRORS})
 def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> Status[TaxRate]:
-    return Status(201, fresh(save_tax_rate(TaxRate(), payload.model_dump())))
+    return Status(201, fresh(services.create_tax_rate(payload.model_dump())))
 
 
 @tax_rates_router.get("/{rate_id}", response={200: TaxRateOut, **ERRORS})
@@ -77,13 +68,15 @@ def get_tax_rate(request: HttpRequest, rate_id: Id) -> TaxRate:
 
 @tax_rates_router.put("/{rate_id}", response={200: TaxRateOut, **ERRORS})
 def update_tax_rate(request: HttpRequest, rate_id: Id, payload: TaxRateIn) -> TaxRate:
-    return fresh(save_tax_rate(fetch(TaxRate, rate_id, "Tax rate"), payload.model_dump()))
+    return fresh(
+        services.update_tax_rate(fetch(TaxRate, rate_id, "Tax rate"), payload.model_dump())
+    )
 
 
 @tax_rates_router.delete("/{rate_id}", response={204: None, **ERRORS})
 def remove_tax_rate(request: HttpRequest, rate_id: Id) -> Status[None]:
     """Delete a tax rate; the zero rate and rates still in use are refused (409, with why)."""
-    delete_tax_rate(fetch(TaxRate, rate_id, "Tax rate"))
+    services.delete_tax_rate(fetch(TaxRate, rate_id, "Tax rate"))
     return Status(204, None)
 
 
@@ -105,7 +98,7 @@ def list_charge_rates(request: HttpRequest, params: Query[ListQuery]) -> dict[st
 
 @charge_rates_router.post("/", response={201: ChargeRateOut, **ERRORS})
 def create_charge_rate(request: HttpRequest, payload: ChargeRateIn) -> Status[ChargeRate]:
-    return Status(201, fresh(save_charge_rate(ChargeRate(), payload.model_dump())))
+    return Status(201, fresh(services.save_charge_rate(ChargeRate(), payload.model_dump())))
 
 
 @charge_rates_router.get("/{rate_id}", response={200: ChargeRateOut, **ERRORS})
@@ -115,12 +108,14 @@ def get_charge_rate(request: HttpRequest, rate_id: Id) -> ChargeRate:
 
 @charge_rates_router.put("/{rate_id}", response={200: ChargeRateOut, **ERRORS})
 def update_charge_rate(request: HttpRequest, rate_id: Id, payload: ChargeRateIn) -> ChargeRate:
-    return fresh(save_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"), payload.model_dump()))
+    return fresh(
+        services.save_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"), payload.model_dump())
+    )
 
 
 @charge_rates_router.delete("/{rate_id}", response={204: None, **ERRORS})
 def remove_charge_rate(request: HttpRequest, rate_id: Id) -> Status[None]:
-    delete_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"))
+    services.delete_charge_rate(fetch(ChargeRate, rate_id, "Charge rate"))
     return Status(204, None)
 
 
@@ -143,7 +138,7 @@ def list_product_groups(request: HttpRequest, params: Query[ListQuery]) -> dict[
 
 @product_groups_router.post("/", response={201: ProductGroupOut, **ERRORS})
 def create_product_group(request: HttpRequest, payload: ProductGroupIn) -> Status[ProductGroup]:
-    return Status(201, fresh(save_product_group(ProductGroup(), payload.model_dump())))
+    return Status(201, fresh(services.save_product_group(ProductGroup(), payload.model_dump())))
 
 
 @product_groups_router.get("/{group_id}", response={200: ProductGroupOut, **ERRORS})
@@ -155,12 +150,14 @@ def get_product_group(request: HttpRequest, group_id: Id) -> ProductGroup:
 def update_product_group(
     request: HttpRequest, group_id: Id, payload: ProductGroupIn
 ) -> ProductGroup:
-    return save_product_group(fetch(ProductGroup, group_id, "Product group"), payload.model_dump())
+    return services.save_product_group(
+        fetch(ProductGroup, group_id, "Product group"), payload.model_dump()
+    )
 
 
 @product_groups_router.delete("/{group_id}", response={204: None, **ERRORS})
 def remove_product_group(request: HttpRequest, group_id: Id) -> Status[None]:
-    delete_product_group(fetch(ProductGroup, group_id, "Product group"))
+    services.delete_product_group(fetch(ProductGroup, group_id, "Product group"))
     return Status(204, None)
 
 
@@ -195,7 +192,7 @@ def list_products(request: HttpRequest, params: Query[ListQuery]) -> dict[str, o
 
 @products_router.post("/", response={201: ProductOut, **ERRORS})
 def create_product(request: HttpRequest, payload: ProductIn) -> Status[Product]:
-    return Status(201, fresh(save_product(Product(), _product_fields(payload))))
+    return Status(201, fresh(services.create_product(_product_fields(payload))))
 
 
 @products_router.get("/{product_id}", response={200: ProductOut, **ERRORS})
@@ -206,10 +203,10 @@ def get_product(request: HttpRequest, product_id: Id) -> Product:
 @products_router.put("/{product_id}", response={200: ProductOut, **ERRORS})
 def update_product(request: HttpRequest, product_id: Id, payload: ProductIn) -> Product:
     product = fetch(Product, product_id, "Product")
-    return fresh(save_product(product, _product_fields(payload)))
+    return fresh(services.update_product(product, _product_fields(payload)))
 
 
 @products_router.delete("/{product_id}", response={204: None, **ERRORS})
 def remove_product(request: HttpRequest, product_id: Id) -> Status[None]:
-    delete_product(fetch(Product, product_id, "Product"))
+    services.delete_product(fetch(Product, product_id, "Product"))
     return Status(204, None)

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Model
 
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
+from ledgerbridge.screens import DecimalInput
 from ledgerbridge.tracking import services as tracking
 from ledgerbridge.tracking.models import TrackingOption
 
@@ -103,6 +104,7 @@ class TaxRateForm(forms.ModelForm[TaxRate]):
     class Meta:
         model = TaxRate
         fields = ["name", "percentage"]
+        field_classes = {"percentage": DecimalInput}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -37,26 +36,45 @@ from ledgerbridge.screens import (
 )
 from ledgerbridge.sync.models import RecordKind
 from ledgerbridge.sync.services import links_of
-from ledgerbridge.tracking.services import organisation_names, set_tracking_options
+from ledgerbridge.tracking.services import organisation_names
+
+Save = Callable[[Any, dict[str, Any]], Model]
 
 
-def with_tracking(save: Callable[[Any, Any], Model]) -> Callable[[Any, Any], Model]:
-    """A save service that also stores the form's tracking selects (TRK-4), all or nothing.
+def _tracked(
+    create: Callable[..., Model], update: Callable[..., Model]
+) -> Callable[[Any, dict[str, Any]], Model]:
+    """Call the create or update service with the form's fields and its tracking selects (TRK-4):
+    the options picked, in the categories the form showed (others are kept as they were)."""
 
-    Options of categories the form did not show (another organisation's, a placeholder no
-    longer enabled) are kept as they were.
-    """
-
-    def run(instance: Any, data: Any) -> Model:
-        fields, shown, chosen = tracking_choice(dict(data))
-        with transaction.atomic():
-            saved = save(instance, fields)
-            if shown:
-                kept = [o for o in saved.tracking_options.all() if o.category_id not in shown]  # type: ignore[attr-defined]
-                set_tracking_options(saved, [*kept, *chosen])  # type: ignore[arg-type]
-        return saved
+    def run(instance: Any, data: dict[str, Any]) -> Model:
+        fields, shown, chosen = tracking_choice(data)
+        tracking: dict[str, Any] = (
+            {"tracking_options": chosen, "tracking_categories": shown} if shown else {}
+        )
+        if instance is None:
+            return create(fields, **tracking)
+        return update(instance, fields, **tracking)
 
     return run
+
+
+def _group_save(instance: Any, data: dict[str, Any]) -> Model:
+    fields, shown, chosen = tracking_choice(data)
+    tracking: dict[str, Any] = (
+        {"tracking_options": chosen, "tracking_categories": shown} if shown else {}
+    )
+    return services.save_product_group(instance or ProductGroup(), fields, **tracking)
+
+
+def _tax_rate_save(instance: Any, data: dict[str, Any]) -> Model:
+    if instance is None:
+        return services.create_tax_rate(data)
+    return services.update_tax_rate(instance, data)
+
+
+def _charge_rate_save(instance: Any, data: dict[str, Any]) -> Model:
+    return services.save_charge_rate(instance or ChargeRate(), data)
 
 
 def _edit(
@@ -68,12 +86,13 @@ def _edit(
     kind: str,
     list_name: str,
     section: str,
-    save: Callable[[Any, Any], Model],
+    save: Save,
     groups: tuple[tuple[str, tuple[str, ...]], ...] = (),
     created_next: Callable[[Model], str | None] | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """Create (pk None) or edit one catalog record: the form parses, the `save` service writes.
+    """Create (pk None) or edit one catalog record: the form parses, `save` calls the one
+    service that writes (given None for a new record, else the record, and the form's data).
 
     After a create, `created_next` may name the page to go on to (else the list).
     """
@@ -83,7 +102,7 @@ def _edit(
         groups = (*groups, ("Tracking", tuple(form.tracking_fields)))  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save(form.instance, form.cleaned_data)
+            saved = save(instance, dict(form.cleaned_data))
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -140,7 +159,7 @@ def product_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         kind="product",
         list_name="catalog:product_list",
         section="Products",
-        save=with_tracking(services.save_product),
+        save=_tracked(services.create_product, services.update_product),
         groups=PRODUCT_SETS,
         after=_panels(
             RecordKind.PRODUCT, Product.objects.filter(pk=pk).first() if pk else None, request
@@ -189,7 +208,7 @@ def group_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         ProductGroupForm,
         pk,
         kind="product group",
-        save=with_tracking(services.save_product_group),
+        save=_group_save,
         list_name="catalog:group_list",
         section="Products",
     )
@@ -243,7 +262,7 @@ def taxrate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         TaxRateForm,
         pk,
         kind="tax rate",
-        save=services.save_tax_rate,
+        save=_tax_rate_save,
         list_name="catalog:taxrate_list",
         section="Configuration",
         after=_panels(
@@ -284,7 +303,7 @@ def chargerate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
         ChargeRateForm,
         pk,
         kind="charge rate",
-        save=services.save_charge_rate,
+        save=_charge_rate_save,
         list_name="catalog:chargerate_list",
         section="Configuration",
     )

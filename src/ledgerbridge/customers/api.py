@@ -7,9 +7,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from ledgerbridge.api_support import ERRORS, Id, ListQuery, TokenAuth, fetch, paged
+from ledgerbridge.customers import services
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.customers.schemas import CustomerIn, CustomerOut, CustomerPage, party_fields
-from ledgerbridge.customers.services import delete_customer, save_customer
 
 AREA = "customers"
 router = Router(tags=["customers"], auth=TokenAuth(AREA))
@@ -30,7 +30,7 @@ def list_customers(request: HttpRequest, params: Query[ListQuery]) -> dict[str, 
 
 @router.post("/", response={201: CustomerOut, **ERRORS})
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
-    return Status(201, save_customer(Customer(), party_fields(payload)))
+    return Status(201, services.create_customer(party_fields(payload)))
 
 
 @router.get("/{customer_id}", response={200: CustomerOut, **ERRORS})
@@ -40,11 +40,11 @@ def get_customer(request: HttpRequest, customer_id: Id) -> Customer:
 
 @router.put("/{customer_id}", response={200: CustomerOut, **ERRORS})
 def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerIn) -> Customer:
-    return save_customer(fetch(Customer, customer_id, "Customer"), party_fields(payload))
+    return services.update_customer(fetch(Customer, customer_id, "Customer"), party_fields(payload))
 
 
 @router.delete("/{customer_id}", response={204: None, **ERRORS})
 def remove_customer(request: HttpRequest, customer_id: Id) -> Status[None]:
     """Delete a customer with no tickets, invoices or schedules."""
-    delete_customer(fetch(Customer, customer_id, "Customer"))
+    services.delete_customer(fetch(Customer, customer_id, "Customer"))
     return Status(204, None)

@@ -1,4 +1,7 @@
-"""Use cases for customers: create, change and delete them (shared party rules for suppliers)."""
+"""Use cases for customers: create, change and delete them (shared party rules for suppliers).
+
+Screens, the REST API and the CLI call these and nothing else to change a customer.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from django.db import transaction
 
 from ledgerbridge.customers.models import Customer, Party
 from ledgerbridge.deletion import delete_unless_used
+from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 
 P = TypeVar("P", bound=Party)
 
@@ -46,12 +50,36 @@ def save_party(party: P, fields: Mapping[str, Any]) -> P:
 
 
 @transaction.atomic
-def save_customer(customer: Customer, fields: Mapping[str, Any]) -> Customer:
-    """Create (unsaved `customer`) or change a customer; see `save_party` for the rules."""
-    return save_party(customer, fields)
+def create_customer(fields: Mapping[str, Any]) -> Customer:
+    """Create a customer from `fields` (model field names) in one transaction.
+
+    Writes the customer and marks it changed for sync. Refuses (ValidationError keyed by
+    field, nothing written): a duplicate account number in its organisation
+    (`account_number`, code "unique"), an unknown tax rate, a bad email, a missing name. Not
+    idempotent: each call creates another customer.
+    """
+    customer = save_party(Customer(), fields)
+    mark_changed(RecordKind.CUSTOMER, customer.pk, customer.organisation_id)
+    return customer
+
+
+@transaction.atomic
+def update_customer(customer: Customer, fields: Mapping[str, Any]) -> Customer:
+    """Change `fields` of a customer in one transaction; the rest stays as stored.
+
+    Writes the customer and marks it changed for sync. Refuses as `create_customer` does.
+    Idempotent: the same fields again leave the same record.
+    """
+    customer = save_party(customer, fields)
+    mark_changed(RecordKind.CUSTOMER, customer.pk, customer.organisation_id)
+    return customer
 
 
 @transaction.atomic
 def delete_customer(customer: Customer) -> None:
-    """Delete a customer with no tickets, invoices or schedules; otherwise explain why not."""
+    """Delete a customer with no tickets, invoices or schedules, in one transaction, and mark
+    the deletion for sync. Refuses (ValidationError, no field) a customer still in use, naming
+    what uses it. Not idempotent: the record must exist."""
+    pk = customer.pk
     delete_unless_used(customer, f"Customer {customer.name}", "make it inactive instead.")
+    mark_deleted(RecordKind.CUSTOMER, pk)

@@ -21,7 +21,7 @@ from ledgerbridge.customers.forms import (
     NewCustomerForm,
 )
 from ledgerbridge.customers.models import Customer
-from ledgerbridge.customers.services import delete_customer, save_customer
+from ledgerbridge.customers.services import create_customer, delete_customer, update_customer
 from ledgerbridge.screens import (
     apply_errors,
     delete_page,
@@ -52,11 +52,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 def _save(request: HttpRequest, form: ModelForm[Customer], message: str) -> Customer | None:
-    """Save through `save_customer`; its refusal goes onto the form (the caller re-renders)."""
+    """Save through `create_customer` (a new form) or `update_customer`; a refusal goes onto
+    the form (the caller re-renders)."""
     if not (request.method == "POST" and form.is_valid()):
         return None
     try:
-        customer = save_customer(form.instance, form.cleaned_data)
+        if form.instance.pk:
+            customer = update_customer(form.instance, form.cleaned_data)
+        else:
+            customer = create_customer(form.cleaned_data)
     except ValidationError as exc:
         apply_errors(form, exc)
         return None

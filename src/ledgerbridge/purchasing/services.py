@@ -1,4 +1,8 @@
-"""Purchase-order use cases: raise, change and delete purchase orders."""
+"""Purchase-order use cases: raise, change and delete purchase orders.
+
+Each runs in its own transaction and refuses with one `ValidationError` keyed by field
+(`supplier`, `delivery_date`, `status`, `lines[i].quantity`…), as the billing services do.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from collections.abc import Sequence as Seq
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ledgerbridge.billing.documents import LineData, next_number, write_lines
+from ledgerbridge.billing.documents import LineData, Side, next_number, write_lines
 from ledgerbridge.billing.models import DocumentStatus
 from ledgerbridge.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 
 PO_PREFIX = "PO-"
 
@@ -37,6 +42,15 @@ def raise_purchase_order(
     delivery_instructions: str = "",
     amount_type: str = "Exclusive",
 ) -> PurchaseOrder:
+    """Raise a purchase order with its lines and totals, numbered, in one transaction.
+
+    Lines with a product take what they leave blank from the product's purchase side (its
+    description or name, unit cost, purchase tax rate, code). The record is marked changed
+    for sync. Refuses (ValidationError, nothing written, no number used): an inactive supplier
+    (`supplier`), a delivery date before the order date (`delivery_date`), a status other than
+    DRAFT, SUBMITTED or AUTHORISED (`status`), bad lines (`lines`, `lines[i].<field>`). Not
+    idempotent: each call raises a new purchase order.
+    """
     _check(supplier, date, delivery_date, status)
     order = PurchaseOrder.objects.create(
         number=next_number("purchase_order", PO_PREFIX),
@@ -48,7 +62,8 @@ def raise_purchase_order(
         delivery_instructions=delivery_instructions,
         amount_type=amount_type,
     )
-    write_lines(order, PurchaseOrderLine, "purchase_order", lines)
+    write_lines(order, PurchaseOrderLine, "purchase_order", lines, side=Side.PURCHASES)
+    mark_changed(RecordKind.PURCHASE_ORDER, order.pk, supplier.organisation_id)
     return order
 
 
@@ -56,15 +71,23 @@ def raise_purchase_order(
 def update_purchase_order(
     order: PurchaseOrder, lines: Seq[LineData], **fields: object
 ) -> PurchaseOrder:
+    """Change a purchase order's header `fields` (supplier, dates, status, reference, delivery
+    instructions, amount type) and replace its lines, under a row lock, in one transaction;
+    the record is marked changed for sync. Refuses as `raise_purchase_order` does. Idempotent.
+    """
     locked = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
     _check(locked.supplier, locked.date, locked.delivery_date, locked.status)
     locked.save()
-    write_lines(locked, PurchaseOrderLine, "purchase_order", lines)
+    write_lines(locked, PurchaseOrderLine, "purchase_order", lines, side=Side.PURCHASES)
+    mark_changed(RecordKind.PURCHASE_ORDER, locked.pk, locked.supplier.organisation_id)
     return locked
 
 
 @transaction.atomic
 def delete_purchase_order(order: PurchaseOrder) -> None:
-    PurchaseOrder.objects.filter(pk=order.pk).delete()
+    """Delete a purchase order and its lines; the deletion is marked for sync (the sync
+    record outlives the order). Refuses nothing; idempotent (one already gone: nothing)."""
+    if PurchaseOrder.objects.filter(pk=order.pk).delete()[0]:
+        mark_deleted(RecordKind.PURCHASE_ORDER, order.pk)

@@ -8,9 +8,9 @@ from ninja import Query, Router, Status
 
 from ledgerbridge.api_support import ERRORS, Id, ListQuery, TokenAuth, fetch, paged
 from ledgerbridge.customers.schemas import party_fields
+from ledgerbridge.suppliers import services
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.suppliers.schemas import SupplierIn, SupplierOut, SupplierPage
-from ledgerbridge.suppliers.services import delete_supplier, save_supplier
 
 AREA = "suppliers"
 router = Router(tags=["suppliers"], auth=TokenAuth(AREA))
@@ -31,7 +31,7 @@ def list_suppliers(request: HttpRequest, params: Query[ListQuery]) -> dict[str, 
 
 @router.post("/", response={201: SupplierOut, **ERRORS})
 def create_supplier(request: HttpRequest, payload: SupplierIn) -> Status[Supplier]:
-    return Status(201, save_supplier(Supplier(), party_fields(payload)))
+    return Status(201, services.create_supplier(party_fields(payload)))
 
 
 @router.get("/{supplier_id}", response={200: SupplierOut, **ERRORS})
@@ -41,11 +41,11 @@ def get_supplier(request: HttpRequest, supplier_id: Id) -> Supplier:
 
 @router.put("/{supplier_id}", response={200: SupplierOut, **ERRORS})
 def update_supplier(request: HttpRequest, supplier_id: Id, payload: SupplierIn) -> Supplier:
-    return save_supplier(fetch(Supplier, supplier_id, "Supplier"), party_fields(payload))
+    return services.update_supplier(fetch(Supplier, supplier_id, "Supplier"), party_fields(payload))
 
 
 @router.delete("/{supplier_id}", response={204: None, **ERRORS})
 def remove_supplier(request: HttpRequest, supplier_id: Id) -> Status[None]:
     """Delete a supplier with no purchase orders."""
-    delete_supplier(fetch(Supplier, supplier_id, "Supplier"))
+    services.delete_supplier(fetch(Supplier, supplier_id, "Supplier"))
     return Status(204, None)

@@ -10,15 +10,38 @@ from django.db import transaction
 from ledgerbridge.customers.services import save_party
 from ledgerbridge.deletion import delete_unless_used
 from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 
 
 @transaction.atomic
-def save_supplier(supplier: Supplier, fields: Mapping[str, Any]) -> Supplier:
-    """Create (unsaved `supplier`) or change a supplier; raises ValidationError per field."""
-    return save_party(supplier, fields)
+def create_supplier(fields: Mapping[str, Any]) -> Supplier:
+    """Create a supplier from `fields` (model field names) in one transaction.
+
+    Writes the supplier and marks it changed for sync. Refuses (ValidationError keyed by
+    field, nothing written): a duplicate account number in its organisation
+    (`account_number`, code "unique"), an unknown tax rate, a bad email, a missing name. Not
+    idempotent: each call creates another supplier.
+    """
+    supplier = save_party(Supplier(), fields)
+    mark_changed(RecordKind.SUPPLIER, supplier.pk, supplier.organisation_id)
+    return supplier
+
+
+@transaction.atomic
+def update_supplier(supplier: Supplier, fields: Mapping[str, Any]) -> Supplier:
+    """Change `fields` of a supplier in one transaction and mark it changed for sync.
+
+    Refuses as `create_supplier` does. Idempotent.
+    """
+    supplier = save_party(supplier, fields)
+    mark_changed(RecordKind.SUPPLIER, supplier.pk, supplier.organisation_id)
+    return supplier
 
 
 @transaction.atomic
 def delete_supplier(supplier: Supplier) -> None:
-    """Delete a supplier with no purchase orders; otherwise explain why not."""
+    """Delete a supplier with no purchase orders, in one transaction, and mark the deletion for
+    sync. Refuses (ValidationError, no field) a supplier still in use, naming what uses it."""
+    pk = supplier.pk
     delete_unless_used(supplier, f"Supplier {supplier.name}", "make it inactive instead.")
+    mark_deleted(RecordKind.SUPPLIER, pk)

@@ -21,7 +21,7 @@ from ledgerbridge.screens import (
 )
 from ledgerbridge.suppliers.forms import SUPPLIER_SETS, SupplierForm
 from ledgerbridge.suppliers.models import Supplier
-from ledgerbridge.suppliers.services import delete_supplier, save_supplier
+from ledgerbridge.suppliers.services import create_supplier, delete_supplier, update_supplier
 from ledgerbridge.sync.models import RecordKind
 
 SEARCH_FIELDS = ("name", "account_number", "email", "phone", "postal_city")
@@ -40,7 +40,10 @@ def supplier_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = SupplierForm(posted(request), instance=supplier)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save_supplier(form.instance, form.cleaned_data)
+            if supplier is None:
+                saved = create_supplier(form.cleaned_data)
+            else:
+                saved = update_supplier(supplier, form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -163,7 +163,10 @@ def linked_ids(kind: str) -> Any:
 def local_ids_for(kind: str, organisation_id: int, remote: Iterable[str]) -> dict[str, int]:
     """remote id -> local id, within one organisation."""
     found = Link.objects.filter(
-        kind=kind, organisation_id=organisation_id, remote_id__in=list(remote)
+        kind=kind,
+        organisation_id=organisation_id,
+        remote_id__in=list(remote),
+        deleted_at__isnull=True,
     )
     return dict(found.values_list("remote_id", "local_id"))
 
@@ -189,6 +192,13 @@ def record_remote(kind: str, organisation_id: int, states: Iterable[RemoteState]
             kind=kind, organisation_id=organisation_id, local_id__in=list(wanted)
         )
     }
+    # A record deleted here but brought back by the remote (an import) replaces its tombstone.
+    Link.objects.filter(
+        kind=kind,
+        organisation_id=organisation_id,
+        remote_id__in=[s.remote_id for s in wanted.values()],
+        deleted_at__isnull=False,
+    ).delete()
     now = timezone.now()
     creates: list[Link] = []
     for local_id, state in wanted.items():

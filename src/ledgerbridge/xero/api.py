@@ -47,7 +47,7 @@ class ModuleIn(Input):
 class ModuleOut(Schema):
     enabled: bool
     general_settings_unlocked: bool = Field(
-        description="CONN-1: true once at least one organisation is connected and saved."
+        description="True once at least one organisation is connected and saved."
     )
 
 

@@ -196,6 +196,7 @@ def waiting(organisation_id: int, now: dt.datetime | None = None) -> Any:
     now = now or timezone.now()
     return Link.objects.filter(
         organisation_id=organisation_id,
+        kind__in=ORDER,
         deleted_at__isnull=True,
         state__in=[SyncState.PENDING, SyncState.IN_FLIGHT],
     ).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
@@ -446,6 +447,8 @@ def organisations_waiting(now: dt.datetime | None = None) -> list[int]:
     """Organisations with something to send now (the periodic sweep enqueues each)."""
     now = now or timezone.now()
     ready = Link.objects.filter(
-        deleted_at__isnull=True, state__in=[SyncState.PENDING, SyncState.IN_FLIGHT]
+        kind__in=ORDER,
+        deleted_at__isnull=True,
+        state__in=[SyncState.PENDING, SyncState.IN_FLIGHT],
     ).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
     return sorted(set(ready.values_list("organisation_id", flat=True)))

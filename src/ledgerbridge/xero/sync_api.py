@@ -28,19 +28,19 @@ Kind = Literal["customer", "supplier", "product"]
 
 
 class SyncSettingsBody(Schema):
-    sync_customers: bool = Field(description="SYNC-1: customers are synced.")
+    sync_customers: bool = Field(description="Customers are synced.")
     sync_suppliers: bool
     sync_products: bool
     sync_invoices: bool
     sync_purchase_orders: bool
-    success_message: bool = Field(description="SYNC-2: a message after each successful sync.")
+    success_message: bool = Field(description="A message after each successful sync.")
     archive_inactive: bool = Field(
-        description="SYNC-3: archive the Xero contact of an inactive customer or supplier."
+        description="Archive the Xero contact of an inactive customer or supplier."
     )
     default_organisation: int | None = Field(
-        description="GEN-1: the organisation (id) new customers, suppliers and products get."
+        description="The organisation (id) new customers, suppliers and products get."
     )
-    product_linking: bool = Field(description="GEN-3: child products use their parent's codes.")
+    product_linking: bool = Field(description="Child products use their parent's codes.")
     generate_account_numbers: bool
     generate_product_codes: bool
     default_sales_account_code: str = Field(max_length=10)

@@ -142,7 +142,7 @@
 
 // A record's sync panel follows its state: after a save it polls the state JSON every 2 s
 // until the record is synced, failed or kept out, then shows the success message when the
-// setting asks for it (SYNC-2). Without the script the panel shows the state at page load.
+// setting asks for it. Without the script the panel shows the state at page load.
 (function () {
   "use strict";
 
