@@ -21,11 +21,12 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.billing.tasks import raise_recurring_invoices
+from ledgerbridge.xero.tasks import prune_request_log
 
 log = logging.getLogger("ledgerbridge.worker")
 
 # The tasks enqueued every PERIODIC_INTERVAL_SECONDS.
-PERIODIC: list[Task[[], int]] = [raise_recurring_invoices]
+PERIODIC: list[Task[[], int]] = [raise_recurring_invoices, prune_request_log]
 
 
 def enqueue_periodic(tasks: list[Task[[], int]] | None = None) -> int:

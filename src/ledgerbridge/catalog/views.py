@@ -322,7 +322,7 @@ def taxrate_link_pick(request: HttpRequest, pk: int, connection: int) -> HttpRes
         return render(request, "catalog/taxrate_link.html", context, status=400)
     try:
         # A person is waiting: one retry at most, then say what Xero answered.
-        with XeroClient(org, max_attempts=2) as client:
+        with XeroClient.interactive(org) as client:
             rates = xero_imports.xero_tax_rates(client)
     except XeroError as exc:
         return _xero_failed(request, context, exc)

@@ -40,6 +40,7 @@ from ledgerbridge.xero.models import (
     ImportStatus,
     ImportWatermark,
 )
+from ledgerbridge.xero.views import xero_unavailable
 
 SECTION = "Configuration"
 PER_PAGE = 100  # Xero's default page of contacts; items are paged here the same way
@@ -218,8 +219,9 @@ def _items_page(client: XeroClient, q: str, page: int) -> Preview:
 
 def preview(connection: Connection, kind: ImportKind, q: str, page: int) -> Preview:
     """One page of the organisation's Xero records, each with what importing it would do.
-    Calls Xero once and writes nothing; raises XeroError when Xero cannot answer."""
-    with XeroClient(connection, max_attempts=2) as client:
+    Calls Xero once and writes nothing; raises XeroError when Xero cannot answer, XeroBusy
+    when it cannot before XERO_DEADLINE_SECONDS (a person is waiting)."""
+    with XeroClient.interactive(connection) as client:
         if kind == ImportKind.PRODUCTS:
             result = _items_page(client, q, page)
         else:
@@ -341,11 +343,14 @@ def importer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         ).first(),
         "section": SECTION,
     }
+    status = 400 if form.errors else 200
     try:
         context["preview"] = preview(connection, chosen, q, page)
     except XeroError as exc:
-        context["xero_error"] = exc.message
-    status = 400 if form.errors else 200
+        unavailable = xero_unavailable(request, exc, "Xero could not list the records")
+        context["unavailable"] = unavailable
+        if unavailable["busy"]:
+            status = unavailable["status"]
     return render(request, "xero/import_records.html", context, status=status)
 
 
