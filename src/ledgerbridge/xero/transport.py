@@ -71,13 +71,15 @@ def client(
     """An httpx client for Xero whose every attempt is recorded against `connection`.
 
     `timeout` defaults to XERO_TIMEOUT (a single call may pass a shorter one)."""
-    inner: httpx.BaseTransport = httpx.HTTPTransport()
+    network = httpx.HTTPTransport()
+    inner: httpx.BaseTransport = network
     with _wrappers_lock:
         wrappers = list(_wrappers)
     for wrap in wrappers:
         inner = wrap(inner)
     recording = RecordingTransport(
         inner,
+        network=network,
         connection_id=connection.pk if connection is not None else None,
         tenant_id=connection.tenant_id if connection is not None else "",
     )
@@ -144,9 +146,15 @@ class RecordingTransport(httpx.BaseTransport):
     """Passes each request on and records the attempt in the request log."""
 
     def __init__(
-        self, inner: httpx.BaseTransport, *, connection_id: int | None, tenant_id: str
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        network: httpx.BaseTransport | None = None,
+        connection_id: int | None,
+        tenant_id: str,
     ) -> None:
         self.inner = inner
+        self.network = network  # closed too, whether or not a wrapper passes close() on
         self.connection_id = connection_id
         self.tenant_id = tenant_id
 
@@ -177,6 +185,8 @@ class RecordingTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+        if self.network is not None and self.network is not self.inner:
+            self.network.close()
 
     def _record(
         self,
