@@ -368,9 +368,7 @@ REQUEST_FILTERS: dict[str, tuple[str, models.Q]] = {
 }
 
 
-def filtered_requests(
-    connection: Connection, status: str = "all"
-) -> models.QuerySet[RequestLog]:
+def filtered_requests(connection: Connection, status: str = "all") -> models.QuerySet[RequestLog]:
     """The connection's request log, newest first, filtered by one of REQUEST_FILTERS (an
     unknown name raises KeyError)."""
     return RequestLog.objects.filter(connection=connection).filter(REQUEST_FILTERS[status][1])
