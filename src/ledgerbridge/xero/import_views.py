@@ -28,7 +28,7 @@ from ledgerbridge.accounts.models import User
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.catalog.models import ProductGroup
 from ledgerbridge.screens import MAX_QUERY, apply_errors
-from ledgerbridge.xero import mapping
+from ledgerbridge.xero import endpoints, mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
 from ledgerbridge.xero.imports import linked_model, open_run, start_import, wanted_contact
@@ -159,7 +159,7 @@ def _contacts_page(client: XeroClient, kind: str, q: str, page: int) -> Preview:
     params: dict[str, Any] = {"page": page, "pageSize": PER_PAGE}
     if q:
         params["searchTerm"] = q
-    body = client.get("/Contacts", params=params)
+    body = client.get(endpoints.CONTACTS, params=params)
     raw = list(body.get("Contacts") or [])
     rows = []
     for contact in raw:
@@ -198,7 +198,7 @@ def _contacts_page(client: XeroClient, kind: str, q: str, page: int) -> Preview:
 
 def _items_page(client: XeroClient, q: str, page: int) -> Preview:
     # GET /Items has no paging: one call, then search and page here.
-    body = client.get("/Items")
+    body = client.get(endpoints.ITEMS)
     items = [mapping.item_data(i) for i in body.get("Items") or []]
     for word in q.lower().split():
         items = [i for i in items if word in f"{i.code} {i.name} {i.description}".lower()]
