@@ -210,6 +210,11 @@ XERO_SCOPES = os.environ.get(
 # Seconds before expiry at which an access token is refreshed.
 XERO_REFRESH_LEEWAY = int(os.environ.get("XERO_REFRESH_LEEWAY", "120"))
 XERO_TIMEOUT = float(os.environ.get("XERO_TIMEOUT", "30"))
+# A call a person waits for (the importer's list, the tax-rate picker) gives up after this many
+# seconds, saying Xero is busy, rather than wait out a rate limit or Retry-After.
+XERO_DEADLINE_SECONDS = float(os.environ.get("XERO_DEADLINE_SECONDS", "10"))
+# Days the request log (every attempt to reach Xero) is kept before the worker prunes it.
+XERO_REQUEST_LOG_DAYS = int(os.environ.get("XERO_REQUEST_LOG_DAYS", "30"))
 # Seconds in a rate-limit "minute" (shorter only against a time-scaled sandbox, for benchmarks).
 XERO_MINUTE_SECONDS = float(os.environ.get("XERO_MINUTE_SECONDS", "60"))
 

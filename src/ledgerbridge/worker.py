@@ -24,12 +24,12 @@ from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.background import recovery
 from ledgerbridge.billing.tasks import raise_recurring_invoices
-from ledgerbridge.xero.tasks import sweep_sync
+from ledgerbridge.xero.tasks import prune_request_log, sweep_sync
 
 log = logging.getLogger("ledgerbridge.worker")
 
 # The tasks enqueued every PERIODIC_INTERVAL_SECONDS.
-PERIODIC: list[Task[[], int]] = [raise_recurring_invoices, sweep_sync]
+PERIODIC: list[Task[[], int]] = [raise_recurring_invoices, sweep_sync, prune_request_log]
 
 
 def enqueue_periodic(tasks: list[Task[[], int]] | None = None) -> int:

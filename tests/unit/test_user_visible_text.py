@@ -9,7 +9,9 @@ from pathlib import Path
 
 import ledgerbridge
 
-REQUIREMENT_ID = re.compile(r"\b(?:CONN|CUST|SUP|PROD|TRK|CHG|SYNC|GEN|REQ|INV|PO|WH|ERR|TAX)-\d+\b")
+REQUIREMENT_ID = re.compile(
+    r"\b(?:CONN|CUST|SUP|PROD|TRK|CHG|SYNC|GEN|REQ|INV|PO|WH|ERR|TAX)-\d+\b"
+)
 ROOT = Path(ledgerbridge.__file__).parent
 
 
@@ -17,8 +19,7 @@ def _sources() -> list[Path]:
     return [
         path
         for path in sorted(ROOT.rglob("*"))
-        if path.suffix in {".py", ".html", ".js", ".txt"}
-        and "migrations" not in path.parts
+        if path.suffix in {".py", ".html", ".js", ".txt"} and "migrations" not in path.parts
     ]
 
 

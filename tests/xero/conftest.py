@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
 from ledgerbridge import crypto
+from ledgerbridge.xero.transport import install_transport_wrapper
 from xero_sandbox.server import SandboxHandle, start
+
+from .spec import SpecCheckingTransport
 
 
 @pytest.fixture
@@ -34,24 +38,16 @@ def xero_settings(settings: Any, sandbox: SandboxHandle) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _every_request_to_xero_checked_against_the_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+def spec_checked() -> Iterator[list[str]]:
     """Whatever sends it (the client, connections.py, an import run, a screen), every request to
     the Accounting API or to /connections in these tests must pass the official spec first.
 
-    This wraps httpx's own send (third-party code, the one seam where requests leave); it checks
-    and then sends for real, so it is an oracle, not a mock.
-    """
-    import httpx
-
-    from .spec import check_request
-
-    send = httpx.Client.send
-
-    def checked_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        check_request(request)
-        return send(self, request, **kwargs)
-
-    monkeypatch.setattr(httpx.Client, "send", checked_send)
+    The checker is plugged into the one transport (`transport.install_transport_wrapper`),
+    between the client and the network; it checks and then sends for real, so it is an oracle,
+    not a mock. The fixture's value lists what it checked ("GET /connections", ...)."""
+    checked: list[str] = []
+    with install_transport_wrapper(partial(SpecCheckingTransport, checked=checked)):
+        yield checked
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,9 @@
 """The official Xero OpenAPI specs as the oracle for every request Ledgerbridge sends to Xero.
 
-`SpecCheckedHttp` is an httpx client whose every request to the Accounting API or to
-/connections is validated (path, query, headers and body) against ../shared/xero-openapi before it
-leaves; a mismatch fails the test that sent it. Token and revocation calls are not in these
+`SpecCheckingTransport` wraps Ledgerbridge's transport (see `transport.install_transport_wrapper`
+and the `spec_checked` fixture): every request to the Accounting API or to /connections is
+validated (path, query, headers and body) against ../shared/xero-openapi before it leaves; a
+mismatch fails the test that sent it. Token and revocation calls are not in these
 specs (XERO-FACTS 1 documents them) and are not checked here.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
 
 import httpx
 from openapi_core import Config, OpenAPI
@@ -86,15 +86,18 @@ def check_request(request: httpx.Request) -> str | None:
     return name
 
 
-class SpecCheckedHttp(httpx.Client):
-    """An httpx client that refuses to send a request the official spec would not accept."""
+class SpecCheckingTransport(httpx.BaseTransport):
+    """A transport that refuses to send a request the official spec would not accept; what it
+    checked goes in `checked` ("GET /connections")."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        self.checked: list[str] = []
-        hooks = kwargs.pop("event_hooks", {})
-        hooks.setdefault("request", []).append(self._check)
-        super().__init__(event_hooks=hooks, **kwargs)
+    def __init__(self, inner: httpx.BaseTransport, *, checked: list[str]) -> None:
+        self.inner = inner
+        self.checked = checked
 
-    def _check(self, request: httpx.Request) -> None:
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
         if check_request(request):
             self.checked.append(f"{request.method} {request.url.path}")
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()

@@ -17,7 +17,7 @@ from ledgerbridge.xero.errors import (
 from ledgerbridge.xero.models import Connection, TokenSet
 
 from .helpers import FakeClock, admin_call, connect, fast_client
-from .spec import SpecCheckedHttp, SpecViolation, check_request
+from .spec import SpecViolation, check_request
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_injected_faults_never_lose_or_duplicate_a_write(xero_settings, sandbox,
         sandbox, "POST", "faults", kind=fault, count=2, tenant_id=connection.tenant_id, seconds=1
     )
     clock = FakeClock()
-    with fast_client(connection, clock, http=SpecCheckedHttp(timeout=0.5)) as client:
+    with fast_client(connection, clock, timeout=0.5) as client:
         answer = client.put(
             "/Contacts",
             {"Contacts": [{"Name": f"Fault {fault} Ltd"}]},
@@ -108,11 +108,13 @@ def test_validation_errors_carry_each_elements_messages(xero_settings, sandbox):
         assert [c["StatusAttributeString"] for c in mixed["Contacts"]] == ["ERROR", "OK"]
 
 
-def test_every_write_carries_an_idempotency_key_and_the_quota_is_recorded(xero_settings, sandbox):
+def test_every_write_carries_an_idempotency_key_and_the_quota_is_recorded(
+    xero_settings, sandbox, spec_checked
+):
     connection = connect(sandbox, "Books")
     sent: list[httpx.Request] = []
-    http = SpecCheckedHttp(timeout=10, event_hooks={"request": [sent.append]})
-    with fast_client(connection, http=http) as client:
+    with fast_client(connection) as client:
+        client.http.event_hooks["request"].append(sent.append)
         client.post("/Contacts", {"Contacts": [{"Name": "Keyed"}]})
         client.get("/Organisation")
     writes = [r for r in sent if r.method in {"PUT", "POST"} and "/api.xro/" in r.url.path]
@@ -120,7 +122,8 @@ def test_every_write_carries_an_idempotency_key_and_the_quota_is_recorded(xero_s
     connection = Connection.objects.get(pk=connection.pk)
     assert connection.minute_remaining is not None and connection.minute_remaining < 60
     assert connection.day_remaining is not None and connection.last_call_at is not None
-    assert len(http.checked) >= 2
+    assert "POST /api.xro/2.0/Contacts" in spec_checked
+    assert "GET /api.xro/2.0/Organisation" in spec_checked
 
 
 def test_reads_stream_page_by_page_with_if_modified_since(xero_settings, sandbox):

@@ -157,8 +157,10 @@ def test_tax_2_a_xero_error_shows_a_clear_message_never_a_500(web, nz, rate, san
         admin_call(sandbox, "DELETE", "faults")
         admin_call(sandbox, "POST", "settings", day_limit=5000)
     page = text(answer)
-    assert answer.status_code == 502, page[:3000]
-    assert "Xero could not be reached" in page and "Nothing was linked" in page
+    # Xero failing is a 502; its limits reached while a person waits, "busy" (503).
+    assert answer.status_code in (502, 503), page[:3000]
+    assert "Nothing was changed" in page and "Try again" in page
+    assert "Xero did not answer with the tax rates" in page or "Xero is busy" in page
     rate.refresh_from_db()
     assert tax_type(rate) == ""
 

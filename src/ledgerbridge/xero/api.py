@@ -35,7 +35,15 @@ from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.connections import AuthorisationFailed
 from ledgerbridge.xero.errors import XeroError
 from ledgerbridge.xero.imports.tax_rates import xero_tax_rates as read_tax_rates
-from ledgerbridge.xero.models import Connection, ImportKind, ImportRun, ImportStatus, XeroModule
+from ledgerbridge.xero.models import (
+    REQUEST_FILTERS,
+    Connection,
+    ImportKind,
+    ImportRun,
+    ImportStatus,
+    XeroModule,
+    filtered_requests,
+)
 
 router = Router(tags=["xero"], auth=TokenAuth("configuration"))
 
@@ -157,6 +165,54 @@ def delete(request: HttpRequest, connection_id: Id) -> Status[None]:
     return Status(204, None)
 
 
+# --- the request log --------------------------------------------------------------------------
+
+STATUS_FILTERS = ", ".join(REQUEST_FILTERS)
+
+
+class RequestLogQuery(ListQuery):
+    status: str = Field("all", max_length=20, description=f"Which requests: {STATUS_FILTERS}.")
+
+    @field_validator("status", mode="after")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        if value not in REQUEST_FILTERS:
+            raise ValueError(f"Choose one of {STATUS_FILTERS}")
+        return value
+
+
+class RequestLogOut(Schema):
+    id: int
+    at: dt.datetime
+    tenant_id: str
+    method: str
+    host: str
+    path: str
+    idempotency_key: str
+    status: int | None = Field(description="Xero's status; null when no answer came (`error`).")
+    error: str
+    duration_ms: int
+    correlation_id: str = Field(description="Xero's xero-correlation-id, for Xero's support.")
+    request_excerpt: str = Field(description="Query and body sent, tokens and secrets removed.")
+    response_excerpt: str = Field(description="Body received, tokens and secrets removed.")
+
+
+class RequestLogPage(Schema):
+    count: int
+    items: list[RequestLogOut]
+
+
+@router.get("/connections/{connection_id}/requests", response={200: RequestLogPage, **ERRORS})
+def list_requests(
+    request: HttpRequest, connection_id: Id, params: Query[RequestLogQuery]
+) -> dict[str, object]:
+    """The connection's recent requests to Xero, newest first (`q` searches the path)."""
+    rows = filtered_requests(fetch(Connection, connection_id, "Connection"), params.status)
+    if params.q:
+        rows = rows.filter(path__icontains=params.q)
+    return paged(rows, params)
+
+
 # --- imports (issue 5) and tax-rate links (TAX-2) --------------------------------------------
 
 KINDS = ", ".join(ImportKind.values)
@@ -267,7 +323,8 @@ def _connected(connection_id: int) -> Connection:
 
 def _live_tax_rates(connection: Connection) -> list[Any]:
     try:
-        with XeroClient(connection) as client:
+        # The caller waits for this answer: XERO_DEADLINE_SECONDS, then "Xero is busy".
+        with XeroClient.interactive(connection) as client:
             return list(read_tax_rates(client))
     except XeroError as exc:
         raise ValidationError(f"Xero did not give the tax rates: {exc.message}") from exc

@@ -7,10 +7,11 @@ class XeroConfig(AppConfig):
     verbose_name = "Xero integration"
 
     def ready(self) -> None:
-        # Imported here, not at module level: models must be ready first.
+        # Django's place for wiring a plug-in: models are ready only from here on.
         from ledgerbridge.sync import services as sync
         from ledgerbridge.xero import imports, panels, tasks
 
-        panels.connect()
-        imports.set_queue(tasks.queue_import)
-        sync.on_change(tasks.queue_sync)
+        panels.connect()  # the panels and actions on the product's screens
+        imports.set_queue(tasks.queue_import)  # import runs reach the worker
+        sync.on_change(tasks.queue_sync)  # a committed change queues its organisation's sync
+        # Importing `tasks` also registers its `connections.connection_ready` receiver.

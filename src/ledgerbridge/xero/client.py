@@ -9,7 +9,12 @@ Contract of `XeroClient.request`:
   exponentially with jitter (capped); a minute 429 waits `Retry-After`; a 401 refreshes once;
 - a day 429 pauses the organisation (visible on its page) and raises DailyLimitReached at once,
   holding up no other organisation;
-- records the quota Xero reports on the connection after every answer.
+- records the quota Xero reports on the connection after every answer;
+- with a `deadline` (seconds, for a call a person waits for: `XeroClient.interactive`), never
+  waits past it: a budget wait, a Retry-After or a back-off that would end later raises XeroBusy
+  at once, and each attempt's timeout is cut to the time left.
+
+Every attempt leaves through `transport.client` and so is in the request log.
 """
 
 from __future__ import annotations
@@ -27,21 +32,23 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from ledgerbridge.xero import connections
+from ledgerbridge.xero import connections, transport
+from ledgerbridge.xero.endpoints import XeroApp
 from ledgerbridge.xero.errors import (
     DailyLimitReached,
     RateLimited,
     ReauthorisationNeeded,
     TransientError,
+    XeroBusy,
     XeroError,
     classify,
+    transport_failure,
 )
 from ledgerbridge.xero.limits import Budgets, Limits
 from ledgerbridge.xero.models import Connection
 
 log = logging.getLogger(__name__)
 
-ACCOUNTING = "/api.xro/2.0"
 MAX_PAGE_SIZE = 1000
 # Xero keeps an Idempotency-Key's answer for about 6 minutes (XERO-FACTS 3): a write is not
 # retried after this long, because a retry could then make a duplicate.
@@ -81,24 +88,40 @@ class XeroClient:
         self,
         connection: Connection,
         *,
-        app: connections.XeroApp | None = None,
-        http: httpx.Client | None = None,
+        app: XeroApp | None = None,
         budget_pool: Budgets | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = 6,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
+        timeout: float | None = None,
+        deadline: float | None = None,
     ) -> None:
+        """`timeout`: seconds one attempt may take (XERO_TIMEOUT); `deadline`: seconds from now
+        within which every call of this client must be answered, or XeroBusy."""
         if not connection.tenant_id or connection.token_set_id is None:
             raise ReauthorisationNeeded(f"{connection.name} is not connected to Xero.")
         self.connection = connection
-        self.app = app or connections.XeroApp.from_settings()
-        self.http = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
+        self.app = app or XeroApp.from_settings()
+        self.timeout = settings.XERO_TIMEOUT if timeout is None else timeout
+        self.http = transport.client(connection=connection, timeout=self.timeout)
         self.budget = (budget_pool or budgets()).for_tenant(connection.tenant_id)
         self.sleep = sleep
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.gives_up_at = None if deadline is None else self.budget.clock() + deadline
+
+    @classmethod
+    def interactive(cls, connection: Connection) -> XeroClient:
+        """A client for a call a person waits for: XERO_DEADLINE_SECONDS, one retry at most."""
+        return cls(connection, max_attempts=2, deadline=settings.XERO_DEADLINE_SECONDS)
+
+    def time_left(self) -> float | None:
+        """Seconds until the deadline (None: no deadline)."""
+        if self.gives_up_at is None:
+            return None
+        return max(0.0, self.gives_up_at - self.budget.clock())
 
     def close(self) -> None:
         self.http.close()
@@ -180,7 +203,7 @@ class XeroClient:
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Send one logical call, retrying as the module docstring says; returns Xero's JSON."""
-        url = f"{self.app.api_url}{ACCOUNTING}{path}"
+        url = self.app.accounting_url(path)
         headers = {"xero-tenant-id": self.connection.tenant_id, "Accept": "application/json"}
         if method in {"PUT", "POST"}:
             headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
@@ -206,7 +229,7 @@ class XeroClient:
                 )
             self._check_paused()
             try:
-                self.budget.acquire()
+                self.budget.acquire(max_wait=self.time_left())
             except DailyLimitReached as exc:  # Xero's headers said the day is used up
                 self._pause(exc.retry_after, exc.message)
                 raise
@@ -215,18 +238,18 @@ class XeroClient:
                 token = connections.access_token(
                     self.connection.token_set_id or 0, stale=stale, app=self.app, http=self.http
                 )
+                left = self.time_left()
                 response = self.http.request(
                     method,
                     url,
                     params=params,
                     json=json,
                     headers={**headers, "Authorization": f"Bearer {token}"},
+                    timeout=self.timeout if left is None else max(0.5, min(self.timeout, left)),
                 )
                 error = classify(response.status_code, response.headers, response.content)
-            except httpx.TimeoutException as exc:
-                error = TransientError(f"Xero did not answer in time ({exc.__class__.__name__}).")
             except httpx.TransportError as exc:
-                error = TransientError(f"The connection to Xero failed ({exc.__class__.__name__}).")
+                error = transport_failure(exc)
             finally:
                 self.budget.release()
             if response is not None:
@@ -242,7 +265,7 @@ class XeroClient:
                 waits += 1
                 if waits > 20:
                     raise error
-                self.budget.wait_minute(error.retry_after)
+                self.budget.wait_minute(error.retry_after)  # acquire() waits, or says busy
                 continue
             if isinstance(error, ReauthorisationNeeded) and not refreshed and response is not None:
                 refreshed, stale = True, token
@@ -250,7 +273,15 @@ class XeroClient:
             if error.retryable and failures + 1 < self.max_attempts:
                 failures += 1
                 delay = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
-                self.sleep(delay / 2 + random.random() * delay / 2)  # noqa: S311 - jitter
+                delay = delay / 2 + random.random() * delay / 2  # noqa: S311 - jitter
+                left = self.time_left()
+                if left is not None and delay > left:
+                    raise XeroBusy(
+                        f"Xero is not answering well right now ({error.message}).",
+                        retry_after=delay,
+                        status=error.status,
+                    ) from error
+                self.sleep(delay)
                 continue
             self._record_error(error)
             raise error

@@ -6,6 +6,10 @@ Refreshing is single-flight per token set across threads (a lock) and processes 
 the same transaction that stores the rotated refresh token), so N callers at once make one
 refresh call. `invalid_grant` marks the token set and its connections "needs re-authorisation"
 and raises ReauthorisationNeeded; nothing queued is dropped.
+
+Every request goes through `transport.client` (recorded in the request log); what an answer
+means is decided in `errors`. When a connection becomes usable again (saved, or reconnected)
+`connection_ready` is sent; `tasks` answers it by queueing the work that waited for it (CONN-6).
 """
 
 from __future__ import annotations
@@ -15,10 +19,8 @@ import datetime as dt
 import json
 import logging
 import threading
-from dataclasses import dataclass
-from functools import partial
+from contextlib import ExitStack
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from authlib.common.security import generate_token
@@ -26,11 +28,25 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from ledgerbridge import crypto
 from ledgerbridge.accounts.models import User
-from ledgerbridge.xero.errors import ReauthorisationNeeded, TransientError, XeroError, classify
+from ledgerbridge.xero import transport
+from ledgerbridge.xero.endpoints import XeroApp
+from ledgerbridge.xero.errors import (
+    GrantRevoked,
+    ReauthorisationNeeded,
+    TokenRefused,
+    TransientError,
+    XeroError,
+    classify,
+    removal_problem,
+    revocation_problem,
+    token_answer,
+    transport_failure,
+)
 from ledgerbridge.xero.models import (
     AuthorisationAttempt,
     Connection,
@@ -44,6 +60,9 @@ log = logging.getLogger(__name__)
 ATTEMPT_LIFETIME = dt.timedelta(minutes=15)
 TOKEN_TIMEOUT = 10.0  # seconds; well under SQLite's busy timeout (settings.py)
 
+# Sent (keyword `connection`) when a saved connection can be used again: saved, or reconnected.
+connection_ready = Signal()
+
 
 class AuthorisationFailed(Exception):
     """The authorisation could not complete; `message` says why and what to do."""
@@ -54,71 +73,23 @@ class AuthorisationFailed(Exception):
         self.connection = connection
 
 
-@dataclass(frozen=True)
-class XeroApp:
-    """Where Xero (or the sandbox) is, and who we are to it."""
+def token_request(app: XeroApp, http: httpx.Client, form: dict[str, str]) -> dict[str, Any]:
+    """POST the token endpoint (client credentials in the body, as Xero's SDK sends them).
 
-    client_id: str
-    client_secret: str
-    login_url: str
-    identity_url: str
-    api_url: str
-    scopes: str
-
-    @classmethod
-    def from_settings(cls) -> XeroApp:
-        return cls(
-            settings.XERO_CLIENT_ID,
-            settings.XERO_CLIENT_SECRET,
-            settings.XERO_LOGIN_URL.rstrip("/"),
-            settings.XERO_IDENTITY_URL.rstrip("/"),
-            settings.XERO_API_URL.rstrip("/"),
-            settings.XERO_SCOPES,
+    Returns the token; raises TokenRefused (GrantRevoked) with Xero's `error` code, or
+    TransientError."""
+    data = {**form, "client_id": app.client_id, "client_secret": app.client_secret}
+    try:
+        response = http.post(
+            app.token_url,
+            data=data,
+            headers={"Accept": "application/json"},
+            # Short: on SQLite a refresh holds the write lock while it waits (`access_token`).
+            timeout=min(settings.XERO_TIMEOUT, TOKEN_TIMEOUT),
         )
-
-    @property
-    def token_url(self) -> str:
-        return f"{self.identity_url}/connect/token"
-
-    def token_request(self, http: httpx.Client | None, form: dict[str, str]) -> dict[str, Any]:
-        """POST the token endpoint (client credentials in the body, as Xero's SDK sends them).
-
-        Returns the token; raises TokenRefused with Xero's `error` code, or TransientError.
-        """
-        # Short: on SQLite a refresh holds the write lock while it waits (see `access_token`).
-        client = http or httpx.Client(timeout=min(settings.XERO_TIMEOUT, TOKEN_TIMEOUT))
-        data = {**form, "client_id": self.client_id, "client_secret": self.client_secret}
-        try:
-            response = client.post(
-                self.token_url, data=data, headers={"Accept": "application/json"}
-            )
-        except httpx.HTTPError as exc:
-            raise TransientError(f"Could not reach Xero's token service ({exc}).") from exc
-        finally:
-            if http is None:
-                client.close()
-        if response.status_code >= 500:
-            raise TransientError(f"Xero's token service had a problem ({response.status_code}).")
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
-            code = body.get("error") if isinstance(body, dict) else None
-            raise TokenRefused(str(code or f"HTTP {response.status_code}"))
-        return body
-
-
-class TokenRefused(Exception):
-    """Xero's token service refused a grant; `error` is its code (invalid_grant, …)."""
-
-    def __init__(self, error: str) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-class GrantRevoked(TokenRefused):
-    """The refresh token is no longer valid: a person must connect again."""
+    except httpx.TransportError as exc:
+        raise transport_failure(exc) from exc
+    return token_answer(response.status_code, response.content)
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
@@ -164,7 +135,7 @@ def start_authorisation(
     )
     return str(
         prepare_grant_uri(
-            f"{app.login_url}/identity/connect/authorize",
+            app.authorize_url,
             app.client_id,
             "code",
             redirect_uri=redirect_uri,
@@ -206,7 +177,6 @@ def complete_authorisation(
     params: dict[str, str],
     redirect_uri: str,
     app: XeroApp | None = None,
-    http: httpx.Client | None = None,
     user: User | None = None,
 ) -> list[Connection]:
     """Finish the flow from Xero's redirect (`user`, who is back, must be who started it).
@@ -233,8 +203,15 @@ def complete_authorisation(
         "redirect_uri": redirect_uri,
         "code_verifier": crypto.decrypt(attempt.code_verifier_enc),
     }
+    with transport.client(connection=connection) as http:
+        return _finish(app, http, connection, form)
+
+
+def _finish(
+    app: XeroApp, http: httpx.Client, connection: Connection, form: dict[str, str]
+) -> list[Connection]:
     try:
-        token = app.token_request(http, form)
+        token = token_request(app, http, form)
     except TokenRefused as exc:
         raise AuthorisationFailed(
             f"Xero refused the authorisation code ({exc.error}): it may have been used already "
@@ -254,7 +231,7 @@ def complete_authorisation(
     linked = _link_tenants(connection, token, claims, event_id, tenants)
     for target in linked:
         if target.saved:  # reconnected: work that waited for it carries on (CONN-6)
-            resume_waiting_work(target)
+            connection_ready.send(sender=Connection, connection=target)
     if connection not in linked:
         names = ", ".join(c.name for c in linked)
         if connection.tenant_id:
@@ -269,21 +246,18 @@ def complete_authorisation(
 
 
 def _granted_tenants(
-    app: XeroApp, access_token: str, event_id: str, http: httpx.Client | None
+    app: XeroApp, access_token: str, event_id: str, http: httpx.Client
 ) -> list[dict[str, Any]]:
     params = {"authEventId": event_id} if event_id else {}
-    client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
     try:
-        response = client.get(
-            f"{app.api_url}/connections",
+        response = http.get(
+            app.connections_url,
             params=params,
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
         )
-    except httpx.HTTPError as exc:
-        raise AuthorisationFailed(f"Could not reach Xero ({exc}); try again.") from exc
-    finally:
-        if http is None:
-            client.close()
+    except httpx.TransportError as exc:
+        failure = transport_failure(exc)
+        raise AuthorisationFailed(f"{failure.message} Try again.") from exc
     if error := classify(response.status_code, response.headers, response.content):
         raise AuthorisationFailed(f"Xero did not list the organisations: {error.message}")
     data = response.json()
@@ -341,23 +315,6 @@ def _drop_unused_token_set(token_set_id: int) -> None:
         TokenSet.objects.filter(pk=token_set_id).delete()
 
 
-def resume_waiting_work(connection: Connection) -> int:
-    """Queue again the imports of this organisation that wait for its connection (CONN-6)."""
-    from ledgerbridge.xero.models import ImportRun, ImportStatus
-    from ledgerbridge.xero.tasks import run_import_task
-
-    waiting = list(
-        ImportRun.objects.filter(
-            xero_tenant_id=connection.tenant_id,
-            status=ImportStatus.WAITING,
-            resume_after__isnull=True,  # a day-limit wait resumes by itself at its time
-        ).values_list("pk", flat=True)
-    )
-    for run_id in waiting:
-        transaction.on_commit(partial(run_import_task.enqueue, run_id))
-    return len(waiting)
-
-
 def save_connection(connection: Connection) -> Connection:
     """Save a connection that finished the flow (CONN-4); until then it stays disconnected."""
     if not connection.tenant_id or connection.token_set_id is None:
@@ -370,7 +327,7 @@ def save_connection(connection: Connection) -> Connection:
     )
     connection.save(update_fields=["saved", "state"])
     if connection.state == ConnectionState.CONNECTED:
-        resume_waiting_work(connection)
+        connection_ready.send(sender=Connection, connection=connection)
     return connection
 
 
@@ -416,9 +373,12 @@ def access_token(
         raise ReauthorisationNeeded("The Xero connection needs re-authorisation: connect it again.")
     if not current.expires_within(leeway) and (stale is None or current.access_token != stale):
         return current.access_token
-    with _lock_for(token_set_id):
+    with _lock_for(token_set_id), ExitStack() as stack:
+        if http is None:
+            http = stack.enter_context(transport.client(connection=_owner(token_set_id)))
         try:
-            with transaction.atomic():
+            # The refresh's log row is written after this transaction, even if it rolls back.
+            with transport.deferred_log(), transaction.atomic():
                 row = TokenSet.objects.select_for_update().get(pk=token_set_id)
                 if row.needs_reauth_since:
                     raise ReauthorisationNeeded(
@@ -435,23 +395,29 @@ def access_token(
             ) from exc
 
 
-def _refresh(row: TokenSet, app: XeroApp, http: httpx.Client | None) -> str:
+def _owner(token_set_id: int) -> Connection | None:
+    """The connection a token set serves, when it serves exactly one (for the request log)."""
+    owners = list(Connection.objects.filter(token_set_id=token_set_id)[:2])
+    return owners[0] if len(owners) == 1 else None
+
+
+def _refresh(row: TokenSet, app: XeroApp, http: httpx.Client) -> str:
     if not row.refresh_token:
         raise ReauthorisationNeeded("This connection has no refresh token; connect it again.")
     try:
         # A lost answer leaves the old refresh token valid for 30 minutes: TransientError
         # propagates and the next caller retries with it.
-        body = app.token_request(
-            http, {"grant_type": "refresh_token", "refresh_token": row.refresh_token}
+        body = token_request(
+            app, http, {"grant_type": "refresh_token", "refresh_token": row.refresh_token}
         )
+    except GrantRevoked:
+        raise
     except TokenRefused as exc:
         if exc.error == "invalid_client":
             raise XeroError(
                 "Xero refused the app's credentials (invalid_client): check XERO_CLIENT_ID and "
                 "XERO_CLIENT_SECRET. The connection itself is still good."
             ) from exc
-        if exc.error in {"invalid_grant", "unauthorized_client"}:
-            raise GrantRevoked(exc.error) from exc
         raise XeroError(f"Xero refused to refresh the token ({exc.error}).") from exc
     now = timezone.now()
     row.store(body, now)
@@ -491,9 +457,7 @@ def rotate_secrets() -> int:
 # --- disconnect and delete --------------------------------------------------------------------
 
 
-def disconnect(
-    connection: Connection, app: XeroApp | None = None, http: httpx.Client | None = None
-) -> Connection:
+def disconnect(connection: Connection, app: XeroApp | None = None) -> Connection:
     """Remove Xero's connection and forget the tokens (CONN-5). Linked records are untouched.
 
     The refresh token is revoked only when no other connection belongs to the same Xero user:
@@ -508,38 +472,8 @@ def disconnect(
             "remove Ledgerbridge under Settings > Connected apps in Xero"
         )
     elif token_set is not None:
-        client = http or httpx.Client(timeout=settings.XERO_TIMEOUT)
-        try:
-            token = access_token(token_set.pk, app=app, http=client)
-            if connection.xero_connection_id:
-                answer = client.delete(
-                    f"{app.api_url}/connections/{quote(connection.xero_connection_id)}",
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                if answer.status_code not in (204, 200, 404):
-                    problems.append(f"Xero answered {answer.status_code} to the removal")
-            # Revoking removes EVERY connection this Xero user gave the app, whichever token set
-            # holds it (XERO-FACTS 1), so revoke only when the user has no other connection here.
-            others = Connection.objects.exclude(pk=connection.pk)
-            same_user = (
-                others.filter(token_set__xero_user_id=token_set.xero_user_id)
-                if token_set.xero_user_id
-                else others.filter(token_set=token_set)
-            )
-            fresh = TokenSet.objects.get(pk=token_set.pk)  # access_token() may have rotated it
-            if not same_user.exists() and fresh.refresh_token:
-                revoked = client.post(
-                    f"{app.identity_url}/connect/revocation",
-                    data={"token": fresh.refresh_token, "client_id": app.client_id,
-                          "client_secret": app.client_secret},
-                )  # fmt: skip
-                if revoked.status_code != 200:
-                    problems.append(f"Xero answered {revoked.status_code} to the revocation")
-        except (XeroError, httpx.HTTPError) as exc:
-            problems.append(str(exc))
-        finally:
-            if http is None:
-                client.close()
+        with transport.client(connection=connection) as http:
+            problems.extend(_remove_from_xero(connection, token_set, app, http))
     with transaction.atomic():
         now = timezone.now()
         connection.state = ConnectionState.DISCONNECTED
@@ -555,10 +489,46 @@ def disconnect(
     return connection
 
 
-def delete_connection(
-    connection: Connection, app: XeroApp | None = None, http: httpx.Client | None = None
-) -> None:
+def _remove_from_xero(
+    connection: Connection, token_set: TokenSet, app: XeroApp, http: httpx.Client
+) -> list[str]:
+    """Remove Xero's connection and, when nothing else needs the login, revoke its token."""
+    problems: list[str] = []
+    try:
+        token = access_token(token_set.pk, app=app, http=http)
+        if connection.xero_connection_id:
+            answer = http.delete(
+                app.connection_url(connection.xero_connection_id),
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            if problem := removal_problem(answer.status_code):
+                problems.append(problem)
+        # Revoking removes EVERY connection this Xero user gave the app, whichever token set
+        # holds it (XERO-FACTS 1), so revoke only when the user has no other connection here.
+        others = Connection.objects.exclude(pk=connection.pk)
+        same_user = (
+            others.filter(token_set__xero_user_id=token_set.xero_user_id)
+            if token_set.xero_user_id
+            else others.filter(token_set=token_set)
+        )
+        fresh = TokenSet.objects.get(pk=token_set.pk)  # access_token() may have rotated it
+        if not same_user.exists() and fresh.refresh_token:
+            revoked = http.post(
+                app.revocation_url,
+                data={"token": fresh.refresh_token, "client_id": app.client_id,
+                      "client_secret": app.client_secret},
+            )  # fmt: skip
+            if problem := revocation_problem(revoked.status_code):
+                problems.append(problem)
+    except XeroError as exc:
+        problems.append(exc.message)
+    except httpx.TransportError as exc:
+        problems.append(transport_failure(exc).message)
+    return problems
+
+
+def delete_connection(connection: Connection, app: XeroApp | None = None) -> None:
     """Disconnect if needed, then delete the connection. Records linked to it keep their data."""
     if connection.token_set_id is not None:
-        disconnect(connection, app, http)
+        disconnect(connection, app)
     connection.delete()

@@ -2,6 +2,7 @@
 
     XeroError
     +-- TransientError           5xx, timeouts, dropped connections: back off, retry (capped)
+    |   +-- XeroBusy             a wait would pass the deadline of a call a person waits for
     +-- RateLimited              429 minute (or concurrent/app): wait Retry-After, retry
     |   +-- DailyLimitReached    429 day: pause this organisation until its reset
     +-- ReauthorisationNeeded    401 after one refresh, or invalid_grant: a person reconnects
@@ -10,8 +11,13 @@
     +-- ValidationFailed         400 ValidationException: each element's messages, for a person
     +-- PermanentError           any other 4xx: retrying cannot help
 
-`classify` turns a response into one of these (or None for success); nothing else in the code
-looks at status codes.
+`classify` turns an Accounting API or /connections answer into one of these (or None for
+success); `token_answer`, `removal_problem` and `revocation_problem` do the same for the identity
+service and disconnecting, and `transport_failure` for an answer that never came. Nothing else in
+the code looks at status codes.
+
+    TokenRefused                 the token service refused a grant (its `error` code)
+    +-- GrantRevoked             invalid_grant / unauthorized_client: a person must connect again
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 
 class XeroError(Exception):
@@ -36,6 +44,15 @@ class XeroError(Exception):
 
 class TransientError(XeroError):
     retryable = True
+
+
+class XeroBusy(TransientError):
+    """Xero cannot answer before the deadline of a call a person is waiting for (its limit for
+    the organisation is used up, or it asked us to wait): try again in `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
 
 
 class RateLimited(XeroError):
@@ -218,3 +235,56 @@ def in_words(messages: Sequence[str], label: str) -> str:
     lowered = said.lower()
     fix = next((text for needle, text in _FIXES if needle in lowered), "")
     return f'{label}: Xero said "{said}" {fix}'.strip()
+
+
+class TokenRefused(Exception):
+    """Xero's token service refused a grant; `error` is its code (invalid_grant, …)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class GrantRevoked(TokenRefused):
+    """The refresh token is no longer valid: a person must connect again."""
+
+
+GRANT_REVOKED = frozenset({"invalid_grant", "unauthorized_client"})
+
+
+def transport_failure(exc: httpx.TransportError) -> TransientError:
+    """An answer that never came (timeout, refused or dropped connection): retryable."""
+    if isinstance(exc, httpx.TimeoutException):
+        return TransientError(f"Xero did not answer in time ({exc.__class__.__name__}).")
+    return TransientError(f"The connection to Xero failed ({exc.__class__.__name__}).")
+
+
+def token_answer(status: int, body: bytes) -> dict[str, Any]:
+    """The token service's answer to a grant (code exchange or refresh): the token, or raise
+    TransientError (5xx: the old refresh token stays valid), GrantRevoked or TokenRefused."""
+    if status >= 500 or status == 429:
+        raise TransientError(f"Xero's token service had a problem ({status}).", status=status)
+    try:
+        payload = json.loads(body) if body.strip() else {}
+    except ValueError:
+        payload = {}
+    if status == 200 and isinstance(payload, dict) and "access_token" in payload:
+        return payload
+    code = str(payload.get("error") or "") if isinstance(payload, dict) else ""
+    code = code or f"HTTP {status}"
+    raise GrantRevoked(code) if code in GRANT_REVOKED else TokenRefused(code)
+
+
+def removal_problem(status: int) -> str | None:
+    """DELETE /connections/{id} on disconnect: None when Xero's connection is gone (404: it
+    already was), else what to tell the person."""
+    if status in (200, 204, 404):
+        return None
+    return f"Xero answered {status} to the removal"
+
+
+def revocation_problem(status: int) -> str | None:
+    """POST /connect/revocation: None when the refresh token is revoked."""
+    if status == 200:
+        return None
+    return f"Xero answered {status} to the revocation"

@@ -27,7 +27,7 @@ from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.catalog.models import ProductGroup
 from ledgerbridge.screens import MAX_QUERY, apply_errors
 from ledgerbridge.sync.models import RecordKind
-from ledgerbridge.xero import mapping
+from ledgerbridge.xero import endpoints, mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
 from ledgerbridge.xero.imports import linked_model, open_run, start_import, wanted_contact
@@ -40,6 +40,7 @@ from ledgerbridge.xero.models import (
     ImportStatus,
     ImportWatermark,
 )
+from ledgerbridge.xero.views import xero_unavailable
 
 SECTION = "Configuration"
 PER_PAGE = 100  # Xero's default page of contacts; items are paged here the same way
@@ -163,7 +164,7 @@ def _contacts_page(client: XeroClient, kind: str, q: str, page: int) -> Preview:
     params: dict[str, Any] = {"page": page, "pageSize": PER_PAGE}
     if q:
         params["searchTerm"] = q
-    body = client.get("/Contacts", params=params)
+    body = client.get(endpoints.CONTACTS, params=params)
     raw = list(body.get("Contacts") or [])
     rows = []
     for contact in raw:
@@ -202,7 +203,7 @@ def _contacts_page(client: XeroClient, kind: str, q: str, page: int) -> Preview:
 
 def _items_page(client: XeroClient, q: str, page: int) -> Preview:
     # GET /Items has no paging: one call, then search and page here.
-    body = client.get("/Items")
+    body = client.get(endpoints.ITEMS)
     items = [mapping.item_data(i) for i in body.get("Items") or []]
     for word in q.lower().split():
         items = [i for i in items if word in f"{i.code} {i.name} {i.description}".lower()]
@@ -223,8 +224,9 @@ def _items_page(client: XeroClient, q: str, page: int) -> Preview:
 
 def preview(connection: Connection, kind: ImportKind, q: str, page: int) -> Preview:
     """One page of the organisation's Xero records, each with what importing it would do.
-    Calls Xero once and writes nothing; raises XeroError when Xero cannot answer."""
-    with XeroClient(connection, max_attempts=2) as client:
+    Calls Xero once and writes nothing; raises XeroError when Xero cannot answer, XeroBusy
+    when it cannot before XERO_DEADLINE_SECONDS (a person is waiting)."""
+    with XeroClient.interactive(connection) as client:
         if kind == ImportKind.PRODUCTS:
             result = _items_page(client, q, page)
         else:
@@ -348,11 +350,14 @@ def importer(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         ).first(),
         "section": SECTION,
     }
+    status = 400 if form.errors else 200
     try:
         context["preview"] = preview(connection, chosen, q, page)
     except XeroError as exc:
-        context["xero_error"] = exc.message
-    status = 400 if form.errors else 200
+        unavailable = xero_unavailable(request, exc, "Xero could not list the records")
+        context["unavailable"] = unavailable
+        if unavailable["busy"]:
+            status = unavailable["status"]
     return render(request, "xero/import_records.html", context, status=status)
 
 

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ledgerbridge.xero.errors import DailyLimitReached
+from ledgerbridge.xero.errors import DailyLimitReached, XeroBusy
 
 Clock = Callable[[], float]
 
@@ -72,9 +72,19 @@ class Budget:
         self.app = app
         self.paused_until = 0.0  # the daily limit: calls fail fast until then
 
-    def acquire(self) -> None:
-        """Wait for a slot (minute and app windows, in-flight cap); raise if paused for the day."""
-        self.in_flight.acquire()
+    def acquire(self, max_wait: float | None = None) -> None:
+        """Wait for a slot (minute and app windows, in-flight cap); raise DailyLimitReached if
+        paused for the day, and XeroBusy at once if the slot is further off than `max_wait`
+        seconds (a person is waiting: see `XeroClient(deadline=…)`)."""
+        started = self.clock()
+        if max_wait is None:
+            self.in_flight.acquire()
+        elif not self.in_flight.acquire(timeout=max(0.0, max_wait)):
+            raise XeroBusy(
+                f"Xero is busy: this organisation already has {self.limits.in_flight} calls in "
+                "flight.",
+                retry_after=1.0,
+            )
         try:
             while True:
                 with self.lock:
@@ -93,6 +103,13 @@ class Budget:
                         self.day.record()
                         _locked_record(self.app)
                         return
+                left = None if max_wait is None else max_wait - (now - started)
+                if left is not None and with_app > left:
+                    raise XeroBusy(
+                        "Xero is busy: this organisation's calls for the minute are used up; "
+                        f"the next one can go in about {with_app:.0f} seconds.",
+                        retry_after=with_app,
+                    )
                 self.sleep(min(with_app, 5.0))
         except BaseException:
             self.in_flight.release()

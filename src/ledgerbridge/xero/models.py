@@ -244,3 +244,65 @@ class ImportWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} since {self.since:%Y-%m-%d %H:%M}"
+
+
+class RequestLog(models.Model):
+    """One attempt to reach Xero or its identity service, as `transport` saw it leave.
+
+    Written after the answer (never before the call, so no write lock is held while Xero is
+    waited for). The excerpts have every token and secret removed (`transport.redact`). Kept
+    XERO_REQUEST_LOG_DAYS days (`tasks.prune_request_log`)."""
+
+    connection = models.ForeignKey(
+        Connection,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    tenant_id = models.CharField(max_length=64, blank=True, default="")
+    at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=10)
+    host = models.CharField(max_length=255, blank=True, default="")
+    path = models.CharField(max_length=500)
+    idempotency_key = models.CharField(max_length=128, blank=True, default="")
+    # None when no answer came: `error` then says what happened on the way (timeout, reset).
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+    duration_ms = models.PositiveIntegerField(default=0)
+    correlation_id = models.CharField(max_length=64, blank=True, default="")
+    request_excerpt = models.TextField(blank=True, default="")
+    response_excerpt = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["connection", "-at"], name="xero_requestlog_conn_at"),
+            models.Index(fields=["at"], name="xero_requestlog_at"),
+        ]
+
+    def __str__(self) -> str:
+        outcome = self.status if self.status is not None else self.error or "no answer"
+        return f"{self.method} {self.path} → {outcome}"
+
+    @property
+    def failed(self) -> bool:
+        return self.status is None or self.status >= 400
+
+
+# The request log's filters, as the connection's page and the REST API offer them.
+REQUEST_FILTERS: dict[str, tuple[str, models.Q]] = {
+    "all": ("All", models.Q()),
+    "errors": ("Errors", models.Q(status__isnull=True) | models.Q(status__gte=400)),
+    "2xx": ("2xx", models.Q(status__gte=200, status__lt=300)),
+    "4xx": ("4xx", models.Q(status__gte=400, status__lt=500)),
+    "429": ("429 (limits)", models.Q(status=429)),
+    "5xx": ("5xx", models.Q(status__gte=500)),
+    "no-answer": ("No answer", models.Q(status__isnull=True)),
+}
+
+
+def filtered_requests(connection: Connection, status: str = "all") -> models.QuerySet[RequestLog]:
+    """The connection's request log, newest first, filtered by one of REQUEST_FILTERS (an
+    unknown name raises KeyError)."""
+    return RequestLog.objects.filter(connection=connection).filter(REQUEST_FILTERS[status][1])

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
+from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.xero import imports, outbound
+from ledgerbridge.xero.connections import connection_ready
 from ledgerbridge.xero.imports.common import STALE_AFTER
-from ledgerbridge.xero.models import ImportStatus
+from ledgerbridge.xero.imports.common import organisation as organisation_of
+from ledgerbridge.xero.models import Connection, ImportRun, ImportStatus, RequestLog
 
 
 @task()
@@ -68,3 +75,39 @@ def sweep_sync() -> int:
     for organisation_id in found:
         queue_sync(organisation_id)
     return len(found)
+
+
+@task()
+def prune_request_log() -> int:
+    """Delete request-log rows older than XERO_REQUEST_LOG_DAYS; returns how many. Idempotent
+    (periodic: see `worker.PERIODIC`)."""
+    return prune_request_log_before(
+        timezone.now() - dt.timedelta(days=settings.XERO_REQUEST_LOG_DAYS)
+    )
+
+
+def prune_request_log_before(cutoff: dt.datetime) -> int:
+    deleted, _ = RequestLog.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+def resume_waiting_work(connection: Connection) -> int:
+    """Queue again what waits for this organisation's connection (CONN-6): its imports and its
+    sync, after the caller's transaction commits; returns how many imports."""
+    waiting = list(
+        ImportRun.objects.filter(
+            xero_tenant_id=connection.tenant_id,
+            status=ImportStatus.WAITING,
+            resume_after__isnull=True,  # a day-limit wait resumes by itself at its time
+        ).values_list("pk", flat=True)
+    )
+    for run_id in waiting:
+        transaction.on_commit(partial(run_import_task.enqueue, run_id))
+    if connection.tenant_id:
+        transaction.on_commit(partial(queue_sync, organisation_of(connection.tenant_id).pk))
+    return len(waiting)
+
+
+@receiver(connection_ready, dispatch_uid="xero.tasks.resume_waiting_work")
+def _on_connection_ready(sender: Any, connection: Connection, **kwargs: Any) -> None:
+    resume_waiting_work(connection)

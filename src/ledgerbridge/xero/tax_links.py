@@ -27,6 +27,7 @@ from ledgerbridge.xero.imports.common import organisation
 from ledgerbridge.xero.imports.tax_rates import xero_tax_rates
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.panels import connected_organisations
+from ledgerbridge.xero.views import xero_unavailable
 
 SECTION = "Configuration"
 
@@ -122,11 +123,10 @@ def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> H
 
 
 def _xero_failed(request: HttpRequest, context: dict[str, Any], exc: XeroError) -> HttpResponse:
-    context["xero_error"] = (
-        f"Xero did not answer with the tax rates: {exc.message} Nothing was linked; "
-        "try again in a moment."
-    )
-    return _page(request, context, 502)
+    """Xero busy past the deadline (503, try again) or failing (502): nothing was linked."""
+    unavailable = xero_unavailable(request, exc, "Xero did not answer with the tax rates")
+    context["unavailable"] = unavailable
+    return _page(request, context, int(unavailable["status"]))
 
 
 @area_required("configuration")
@@ -164,8 +164,8 @@ def taxrate_link_pick(request: HttpRequest, pk: int, connection: int) -> HttpRes
         context["summary"] = [("Organisation", f"{org} cannot be picked for {rate.name}.")]
         return _page(request, context, 400)
     try:
-        # A person is waiting: one retry at most, then say what Xero answered.
-        with XeroClient(org, max_attempts=2) as client:
+        # A person is waiting: XERO_DEADLINE_SECONDS at most, then "Xero is busy".
+        with XeroClient.interactive(org) as client:
             rates = xero_tax_rates(client)
     except XeroError as exc:
         return _xero_failed(request, context, exc)

@@ -1,7 +1,9 @@
 """Configuration > Integrations > Xero: the module switch, connections, and the OAuth callback.
 
 No view calls Xero except the three a person asks for in person (connect, the callback that
-finishes connecting, disconnect); everything else reads what the database already knows.
+finishes connecting, disconnect); everything else reads what the database already knows. A
+connection's page shows its recent requests to Xero (the request log), filtered by status.
+`xero_unavailable` is what a screen that reads Xero while a person waits shows when it cannot.
 """
 
 from __future__ import annotations
@@ -20,11 +22,19 @@ from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.screens import delete_page
 from ledgerbridge.xero import connections as service
 from ledgerbridge.xero.connections import AuthorisationFailed
+from ledgerbridge.xero.errors import XeroBusy, XeroError
 from ledgerbridge.xero.forms import ConnectionForm, ModuleForm
 from ledgerbridge.xero.limits import Limits
-from ledgerbridge.xero.models import Connection, ConnectionState, XeroModule
+from ledgerbridge.xero.models import (
+    REQUEST_FILTERS,
+    Connection,
+    ConnectionState,
+    XeroModule,
+    filtered_requests,
+)
 
 SECTION = "Configuration"
+RECENT_REQUESTS = 50
 STATE_BADGE = {
     ConnectionState.CONNECTED: "yes",
     ConnectionState.NEEDS_REAUTH: "SUBMITTED",
@@ -96,15 +106,41 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "xero/home.html", context, status=status)
 
 
+def xero_unavailable(
+    request: HttpRequest, error: XeroError, failed: str = "Xero did not answer"
+) -> dict[str, Any]:
+    """What a screen that reads Xero while a person waits says when Xero did not answer, for
+    the `xero/_unavailable.html` include (as `unavailable`). Busy (XeroBusy: the deadline would
+    pass) says so and offers to try again, with `status` 503; anything else is `failed`, then
+    Xero's message, with `status` 502."""
+    busy = isinstance(error, XeroBusy)
+    retry_after = error.retry_after if isinstance(error, XeroBusy) else None
+    return {
+        "busy": busy,
+        "failed": failed,
+        "message": error.message,
+        "retry_after": max(1, round(retry_after)) if retry_after is not None else None,
+        "retry_url": request.get_full_path(),
+        "status": 503 if busy else 502,
+    }
+
+
 @area_required("configuration")
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The connection's state, quota and its recent requests to Xero (`?requests=errors`…)."""
     connection = get_object_or_404(Connection.objects.select_related("token_set"), pk=pk)
     limits = Limits()
+    shown = request.GET.get("requests", "all")
+    if shown not in REQUEST_FILTERS:
+        shown = "all"
     context = {
         **describe(connection),
         "module": XeroModule.get(),
         "limits": limits,
         "section": SECTION,
+        "requests": filtered_requests(connection, shown)[:RECENT_REQUESTS],
+        "request_filters": [(key, label) for key, (label, _) in REQUEST_FILTERS.items()],
+        "request_filter": shown,
     }
     return render(request, "xero/connection.html", context)
 
