@@ -15,7 +15,8 @@ from ledgerbridge.billing.models import Invoice, InvoiceLine
 from ledgerbridge.billing.tracking import resolved_tracking
 from ledgerbridge.catalog.models import Product, TaxRate
 from ledgerbridge.customers.models import Customer
-from ledgerbridge.xero.models import TrackingCategory, TrackingOption, TrackingSettings
+from ledgerbridge.sync.services import organisation_for
+from ledgerbridge.tracking.models import TrackingCategory, TrackingOption, TrackingSettings
 
 from .conftest import ApiClient, fields_of
 
@@ -27,10 +28,15 @@ OTHER_TENANT = "org-elsewhere"
 
 def _category(tenant: str, name: str, slot: int, options: list[str]) -> list[TrackingOption]:
     category = TrackingCategory.objects.create(
-        xero_tenant_id=tenant, xero_id=f"{tenant}-{name}", name=name, placeholder=slot
+        organisation=organisation_for("xero", tenant),
+        remote_id=f"{tenant}-{name}",
+        name=name,
+        placeholder=slot,
     )
     return [
-        TrackingOption.objects.create(category=category, xero_id=f"{category.xero_id}-{n}", name=n)
+        TrackingOption.objects.create(
+            category=category, remote_id=f"{category.remote_id}-{n}", name=n
+        )
         for n in options
     ]
 
@@ -45,7 +51,7 @@ def tracking(customer: Customer, product: Product) -> dict[str, TrackingOption]:
     north, south = _category(TENANT, "Region", 1, ["North", "South"])
     support, projects = _category(TENANT, "Department", 2, ["Support", "Projects"])
     (elsewhere,) = _category(OTHER_TENANT, "Region", 1, ["North"])
-    customer.xero_tenant_id = TENANT
+    customer.organisation = organisation_for("xero", TENANT)
     customer.save()
     product.group.tracking_options.set([projects])
     return {

@@ -226,3 +226,20 @@ def test_sync_2_err_2_state_errors_and_retry_through_the_api(api, nz, org):
     refused = api.post(f"/api/v1/sync/customer/{nowhere.pk}/sync-now")
     assert refused.status_code == 422
     assert api.get("/api/v1/sync/invoice/1").status_code == 422  # not a kind it knows
+
+
+def test_the_connection_page_shows_what_waits_how_long_and_what_failed(web, nz, org):
+    settings = SyncSettings.get()
+    settings.sync_customers = True
+    settings.save()
+    for n in range(120):
+        customer_in(org, name=f"Waiting {n:03}", account_number=f"W-{n:03}")
+    page = text(web.get(reverse("xero:connection", args=[nz.pk])))
+    assert "Waiting to be sent 120 customers" in page
+    assert "about 1 minute under Xero's limits" in page  # three calls of 50
+    summary = web.get(reverse("xero:sync_summary", args=[nz.pk])).json()
+    assert summary["total"] == 120 and summary["waiting"] == [{"kind": "customers", "count": 120}]
+    push(nz, org)
+    summary = web.get(reverse("xero:sync_summary", args=[nz.pk])).json()
+    assert summary["total"] == 0 and summary["failed"] == 0
+    assert summary["minute_remaining"] is not None  # the quota Xero reported with its answers

@@ -13,7 +13,14 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings, SyncState
+from ledgerbridge.sync.models import (
+    Link,
+    Organisation,
+    RecordKind,
+    SyncIssue,
+    SyncSettings,
+    SyncState,
+)
 from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero.models import Connection
 
@@ -161,3 +168,43 @@ def waiting_by_kind(organisation: Organisation) -> list[tuple[str, int]]:
     )
     by_kind = {row["kind"]: row["n"] for row in counts}
     return [(NOUNS[kind], by_kind[kind]) for kind in NOUNS if by_kind.get(kind)]
+
+
+def summary(connection: Connection) -> dict[str, Any]:
+    """A connection's sync at a glance: what waits by kind, how long it takes to drain under
+    Xero's limits, how many records failed, and when a paused organisation resumes."""
+    found: dict[str, Any] = {
+        "waiting": [],
+        "total": 0,
+        "estimate_minutes": 0,
+        "failed": 0,
+        "open_errors": 0,
+        "paused_until": None,
+        "held": "",
+    }
+    if not connection.tenant_id:
+        return found
+    organisation = Organisation.objects.filter(
+        integration="xero", remote_id=connection.tenant_id
+    ).first()
+    if organisation is None:
+        return found
+    waiting = waiting_by_kind(organisation)
+    total = sum(n for _, n in waiting)
+    calls = sum(math.ceil(n / BATCH) for _, n in waiting)
+    paused = connection.paused_until
+    found.update(
+        waiting=[{"kind": kind, "count": n} for kind, n in waiting],
+        total=total,
+        estimate_minutes=minutes_to_send(calls, connection),
+        failed=Link.objects.filter(organisation=organisation, state=SyncState.FAILED).count(),
+        open_errors=SyncIssue.objects.filter(
+            organisation=organisation, resolved_at__isnull=True
+        ).count(),
+        paused_until=paused.isoformat() if paused and paused > timezone.now() else None,
+    )
+    if total and not connection.is_connected:
+        found["held"] = "Held until the connection is connected again; nothing is lost."
+    elif total and found["paused_until"]:
+        found["held"] = f"Paused by Xero's daily limit until {paused:%Y-%m-%d %H:%M} UTC."
+    return found

@@ -24,6 +24,7 @@ from ledgerbridge.sync.models import Organisation, RecordKind, SyncIssue, SyncSe
 from ledgerbridge.xero.imports.common import organisation
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.sync_state import record_state
+from ledgerbridge.xero.sync_state import summary as sync_summary
 
 SECTION = "Configuration"
 # The records a person can open from an error, and who may act on them.
@@ -190,6 +191,22 @@ def state_json(request: HttpRequest, kind: str, local_id: int) -> JsonResponse:
     record = _record(request, kind, local_id)
     data = record_state(kind, record).as_json()
     data["success_message"] = SyncSettings.get().success_message
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@area_required("configuration")
+def summary_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """The connection's sync summary and quota, polled by its page (live)."""
+    connection = get_object_or_404(Connection, pk=pk)
+    data = sync_summary(connection)
+    data.update(
+        minute_remaining=connection.minute_remaining,
+        day_remaining=connection.day_remaining,
+        last_call_at=connection.last_call_at.isoformat() if connection.last_call_at else None,
+    )
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response

@@ -16,6 +16,7 @@ urlpatterns = [
     path("xero/tracking/", include("ledgerbridge.xero.tracking_urls")),
     path("xero/sync/", sync_views.settings_page, name="sync_settings"),
     path("xero/<int:pk>/errors/", sync_views.errors_page, name="sync_errors"),
+    path("xero/<int:pk>/sync.json", sync_views.summary_json, name="sync_summary"),
     path("xero/<int:pk>/errors/<int:issue>/retry/", sync_views.retry_issue, name="sync_retry"),
     path("xero/<int:pk>/errors/resync/", sync_views.resync_failed, name="sync_resync_failed"),
     path("xero/records/<str:kind>/<int:local_id>/sync/", sync_views.sync_now, name="sync_now"),

@@ -21,6 +21,7 @@ from ledgerbridge.accounts.models import User
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.screens import delete_page
 from ledgerbridge.xero import connections as service
+from ledgerbridge.xero import sync_state
 from ledgerbridge.xero.connections import AuthorisationFailed
 from ledgerbridge.xero.errors import XeroBusy, XeroError
 from ledgerbridge.xero.forms import ConnectionForm, ModuleForm
@@ -141,6 +142,7 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "requests": filtered_requests(connection, shown)[:RECENT_REQUESTS],
         "request_filters": [(key, label) for key, (label, _) in REQUEST_FILTERS.items()],
         "request_filter": shown,
+        "sync": sync_state.summary(connection),
     }
     return render(request, "xero/connection.html", context)
 

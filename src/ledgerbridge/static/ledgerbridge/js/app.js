@@ -187,3 +187,37 @@
     document.querySelectorAll("[data-sync-state]").forEach(follow);
   });
 })();
+
+// A connection's page keeps its sync summary live: every 5 s it reads the summary JSON and
+// updates what waits, the estimate, what is held and what failed.
+(function () {
+  "use strict";
+
+  function show(panel, name, text) {
+    var cell = panel.querySelector('[data-summary-field="' + name + '"]');
+    if (cell && name !== "failed") cell.textContent = text;
+  }
+
+  function follow(panel) {
+    var url = panel.getAttribute("data-sync-summary");
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          var waiting = data.waiting.map(function (row) { return row.count + " " + row.kind; });
+          show(panel, "waiting", waiting.length ? waiting.join(", ") : "Nothing");
+          show(panel, "estimate", data.total ? "about " + data.estimate_minutes +
+            " minute" + (data.estimate_minutes === 1 ? "" : "s") + " under Xero's limits" : "—");
+          show(panel, "held", data.held || "No");
+        })
+        .catch(function () {})
+        .then(function () { window.setTimeout(poll, 5000); });
+    }
+    window.setTimeout(poll, 5000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-sync-summary]").forEach(follow);
+  });
+})();
