@@ -55,6 +55,7 @@ from ledgerbridge.accounts.models import ApiToken, User, hash_token
 from ledgerbridge.accounts.permissions import can_use, check_area
 from ledgerbridge.billing.models import MAX_QUANTITY
 from ledgerbridge.deletion import IN_USE
+from ledgerbridge.sync.models import Organisation
 
 log = logging.getLogger("ledgerbridge.api")
 
@@ -527,3 +528,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, bind(_http_error))
     api.add_exception_handler(RequestDataTooBig, bind(_too_big))
     api.add_exception_handler(Exception, bind(_unexpected))
+
+
+def organisation_fields(payload: Schema, field: str = "organisation") -> dict[str, Any]:
+    """The organisation a body names, as service fields: {"organisation": it} (null: none);
+    {} when the body leaves it out (a new record then gets the default one, a stored record
+    keeps its own). An unknown id is a 422 naming the field."""
+    if field not in payload.model_fields_set:
+        return {}
+    return {"organisation": resolve(Organisation, getattr(payload, field), field, "Organisation")}

@@ -25,6 +25,7 @@ from ledgerbridge.billing.services import EDITABLE_STATUSES
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.screens import DecimalInput
+from ledgerbridge.sync.forms import WithOrganisation
 from ledgerbridge.tracking import services as tracking
 from ledgerbridge.tracking.models import TrackingOption
 
@@ -36,7 +37,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class LineForm(forms.Form):
     """One line. With a product, what is left blank comes from it (name, price, tax, code)."""
 
-    product: forms.ModelChoiceField[Product] = forms.ModelChoiceField(
+    product: forms.ModelChoiceField[Product] = WithOrganisation(
         queryset=Product.objects.filter(active=True), required=False
     )
     description = forms.CharField(max_length=4000, required=False)
@@ -248,7 +249,7 @@ def tracking_error_keys(line_forms: list[forms.Form]) -> dict[str, str]:
 
 
 class InvoiceForm(forms.Form):
-    customer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
+    customer: forms.ModelChoiceField[Customer] = WithOrganisation(
         queryset=Customer.objects.filter(active=True)
     )
     date = forms.DateField(widget=DATE)
@@ -269,7 +270,7 @@ class InvoiceForm(forms.Form):
 
 
 class RecurringForm(forms.Form):
-    customer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
+    customer: forms.ModelChoiceField[Customer] = WithOrganisation(
         queryset=Customer.objects.filter(active=True)
     )
     reference = forms.CharField(max_length=255, required=False)

@@ -17,6 +17,7 @@ from ledgerbridge.api_support import (
     TokenAuth,
     fetch,
     fresh,
+    organisation_fields,
     paged,
     resolve,
 )
@@ -171,10 +172,10 @@ def _product_fields(payload: ProductIn) -> dict[str, object]:
     resolve(Product, payload.parent, "parent", "Product")
     resolve(TaxRate, payload.sales_tax_rate, "sales_tax_rate", "Tax rate")
     resolve(TaxRate, payload.purchase_tax_rate, "purchase_tax_rate", "Tax rate")
-    data = payload.model_dump()
+    data = payload.model_dump(exclude={"organisation"})
     for name in ("group", "parent", "sales_tax_rate", "purchase_tax_rate"):
         data[f"{name}_id"] = data.pop(name)
-    return data
+    return {**data, **organisation_fields(payload)}
 
 
 @products_router.get("/", response={200: ProductPage, **ERRORS})

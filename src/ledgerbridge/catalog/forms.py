@@ -9,13 +9,14 @@ from django.db.models import Model
 
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
 from ledgerbridge.screens import DecimalInput
+from ledgerbridge.sync.forms import add_organisation_field, offer_generate
 from ledgerbridge.tracking import services as tracking
 from ledgerbridge.tracking.models import TrackingOption
 
 TRACKING_PREFIX = "tracking_"
 
 PRODUCT_SETS = (
-    ("Product", ("name", "code", "group", "parent", "description", "active")),
+    ("Product", ("organisation", "name", "code", "group", "parent", "description", "active")),
     ("Prices", ("unit_price", "unit_cost")),
     (
         "Accounts and tax",
@@ -68,7 +69,7 @@ def tracking_choice(data: dict[str, Any]) -> tuple[dict[str, Any], set[int], lis
 class ProductForm(forms.ModelForm[Product]):
     class Meta:
         model = Product
-        fields = [name for _, names in PRODUCT_SETS for name in names]
+        fields = [name for _, names in PRODUCT_SETS for name in names if name != "organisation"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -77,6 +78,8 @@ class ProductForm(forms.ModelForm[Product]):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        add_organisation_field(self, self.instance, noun="product")
+        offer_generate(self, "code")
         self.tracking_fields = add_tracking_fields(
             self, self.instance, self.instance.organisation_id
         )

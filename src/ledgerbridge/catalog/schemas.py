@@ -62,6 +62,11 @@ class ProductGroupPage(Schema):
 
 
 class ProductIn(Input):
+    organisation: Id | None = Field(
+        None,
+        description="The accounting organisation's id (null: none). Left out: the default "
+        "organisation for a new product; a stored one keeps its own (it cannot change once set).",
+    )
     name: str = Field(..., min_length=1, max_length=50)
     code: str = Field("", max_length=30, description="Product code; unique when set.")
     group: Id
@@ -78,6 +83,7 @@ class ProductIn(Input):
 
 class ProductOut(Schema):
     id: int
+    organisation: int | None = Field(None, validation_alias="organisation_id")
     name: str
     code: str
     group: int = Field(..., validation_alias="group_id")

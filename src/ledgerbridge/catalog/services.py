@@ -16,7 +16,16 @@ from django.db import transaction
 
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
 from ledgerbridge.deletion import delete_unless_used, refuse_deletion
-from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted, unlink
+from ledgerbridge.sync.models import SyncSettings
+from ledgerbridge.sync.services import (
+    RecordKind,
+    keep_organisation,
+    mark_changed,
+    mark_deleted,
+    next_code,
+    unlink,
+    with_default_organisation,
+)
 from ledgerbridge.tracking.services import set_tracking_options
 
 if TYPE_CHECKING:
@@ -192,9 +201,28 @@ def create_product(
     field the model refuses, a tracking option that is unknown, inactive, of another
     organisation or a second of its category (`tracking_options`). Not idempotent.
     """
-    product = _write_product(Product(), fields, tracking_options, tracking_categories)
+    product = _write_product(
+        Product(), new_product_fields(fields), tracking_options, tracking_categories
+    )
     mark_changed(RecordKind.PRODUCT, product.pk, product.organisation_id)
     return product
+
+
+def new_product_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A new product's fields with the settings' defaults where none were given: its
+    organisation (GEN-1), a generated product code (GEN-4), the accounts codes (GEN-5)."""
+    given = with_default_organisation(fields)
+    settings = SyncSettings.get()
+    if settings.generate_product_codes and not given.get("code"):
+        org = given.get("organisation")
+        given["code"] = next_code(Product, "code", "P", getattr(org, "pk", None))
+    for field, default in (
+        ("sales_account_code", settings.default_sales_account_code),
+        ("purchase_account_code", settings.default_purchase_account_code),
+    ):
+        if not given.get(field):
+            given[field] = default
+    return given
 
 
 @transaction.atomic
@@ -207,6 +235,7 @@ def update_product(
 ) -> Product:
     """Change a product's `fields` and (when given) its tracking options, in one transaction;
     the product is marked changed for sync. Refuses as `create_product` does. Idempotent."""
+    keep_organisation(product, fields, "product")
     product = _write_product(product, fields, tracking_options, tracking_categories)
     mark_changed(RecordKind.PRODUCT, product.pk, product.organisation_id)
     return product

@@ -34,6 +34,7 @@ from ledgerbridge.screens import (
     posted,
     search,
 )
+from ledgerbridge.sync.forms import generate_requested, generated
 from ledgerbridge.sync.models import RecordKind
 from ledgerbridge.sync.services import links_of
 from ledgerbridge.tracking.services import organisation_names
@@ -98,9 +99,13 @@ def _edit(
     """
     instance = get_object_or_404(model, pk=pk) if pk is not None else None
     form = form_class(posted(request), instance=instance)
+    wanted = generate_requested(posted(request))
+    if wanted == "code" and model is Product:  # GEN-4: fill the code in, save nothing
+        shown = generated(request.POST, Product, "code", "P", instance)
+        form = form_class(instance=instance, initial=shown)
     if groups and getattr(form, "tracking_fields", None):
         groups = (*groups, ("Tracking", tuple(form.tracking_fields)))  # type: ignore[attr-defined]
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not wanted and form.is_valid():
         try:
             saved = save(instance, dict(form.cleaned_data))
         except ValidationError as exc:
@@ -132,7 +137,7 @@ def _edit(
 @area_required("products")
 def product_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    rows = Product.objects.select_related("group", "parent", "sales_tax_rate")
+    rows = Product.objects.select_related("group", "parent", "sales_tax_rate", "organisation")
     rows = search(rows, q, ("name", "code", "description", "group__name"))
     group = request.GET.get("group", "")
     if group.isdecimal():

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.sync.forms import add_organisation_field, offer_generate
 
 DETAILS = ("name", "account_number", "active", "email", "phone")
 POSTAL = tuple(f"postal_{part}" for part in ("line1", "line2", "city", "region", "code", "country"))
@@ -17,7 +20,11 @@ SETTINGS = (
     "purchase_tax_rate",
 )
 
-DETAIL_SETS = (("Customer", DETAILS), ("Postal address", POSTAL), ("Street address", STREET))
+DETAIL_SETS = (
+    ("Customer", ("organisation", *DETAILS)),
+    ("Postal address", POSTAL),
+    ("Street address", STREET),
+)
 SETTING_SETS = (("Billing settings", SETTINGS),)
 
 
@@ -25,6 +32,11 @@ class CustomerDetailsForm(forms.ModelForm[Customer]):
     class Meta:
         model = Customer
         fields = DETAILS + POSTAL + STREET
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_organisation_field(self, self.instance, noun="customer")
+        offer_generate(self, "account_number")
 
 
 class CustomerSettingsForm(forms.ModelForm[Customer]):
@@ -45,3 +57,8 @@ class NewCustomerForm(forms.ModelForm[Customer]):
         fields = DETAILS + POSTAL + STREET + SETTINGS
         labels = CustomerSettingsForm.Meta.labels
         widgets = CustomerSettingsForm.Meta.widgets
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_organisation_field(self, self.instance, noun="customer")
+        offer_generate(self, "account_number")

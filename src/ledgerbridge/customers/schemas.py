@@ -7,10 +7,16 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from ledgerbridge.api_support import Email, Id, Input
+from ledgerbridge.api_support import Email, Id, Input, organisation_fields
 
 
 class PartyIn(Input):
+    organisation: Id | None = Field(
+        None,
+        description="The accounting organisation's id (null: none). Left out: the default "
+        "organisation for a new record; a stored record keeps its own (it cannot change once "
+        "set).",
+    )
     name: str = Field(..., min_length=1, max_length=255)
     account_number: str = Field("", max_length=50, description="Unique when set; blank for none.")
     active: bool = True
@@ -40,6 +46,7 @@ class CustomerIn(PartyIn):
 
 class PartyOut(Schema):
     id: int
+    organisation: int | None = Field(None, validation_alias="organisation_id")
     name: str
     account_number: str | None
     active: bool
@@ -76,7 +83,7 @@ class CustomerPage(Schema):
 
 def party_fields(payload: PartyIn) -> dict[str, object]:
     """The model fields a party payload sets (tax rates by id)."""
-    data = payload.model_dump()
+    data = payload.model_dump(exclude={"organisation"})
     data["sales_tax_rate_id"] = data.pop("sales_tax_rate")
     data["purchase_tax_rate_id"] = data.pop("purchase_tax_rate")
-    return data
+    return {**data, **organisation_fields(payload)}

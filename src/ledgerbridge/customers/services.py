@@ -13,7 +13,15 @@ from django.db import transaction
 
 from ledgerbridge.customers.models import Customer, Party
 from ledgerbridge.deletion import delete_unless_used
-from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
+from ledgerbridge.sync.models import SyncSettings
+from ledgerbridge.sync.services import (
+    RecordKind,
+    keep_organisation,
+    mark_changed,
+    mark_deleted,
+    next_code,
+    with_default_organisation,
+)
 
 P = TypeVar("P", bound=Party)
 
@@ -58,7 +66,14 @@ def create_customer(fields: Mapping[str, Any]) -> Customer:
     (`account_number`, code "unique"), an unknown tax rate, a bad email, a missing name. Not
     idempotent: each call creates another customer.
     """
-    customer = save_party(Customer(), fields)
+    given = with_default_organisation(fields)
+    settings = SyncSettings.get()
+    if settings.generate_account_numbers and not given.get("account_number"):
+        org = given.get("organisation")
+        given["account_number"] = next_code(
+            Customer, "account_number", "C", getattr(org, "pk", None)
+        )
+    customer = save_party(Customer(), given)
     mark_changed(RecordKind.CUSTOMER, customer.pk, customer.organisation_id)
     return customer
 
@@ -70,6 +85,7 @@ def update_customer(customer: Customer, fields: Mapping[str, Any]) -> Customer:
     Writes the customer and marks it changed for sync. Refuses as `create_customer` does.
     Idempotent: the same fields again leave the same record.
     """
+    keep_organisation(customer, fields, "customer")
     customer = save_party(customer, fields)
     mark_changed(RecordKind.CUSTOMER, customer.pk, customer.organisation_id)
     return customer

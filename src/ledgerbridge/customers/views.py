@@ -31,6 +31,7 @@ from ledgerbridge.screens import (
     posted,
     search,
 )
+from ledgerbridge.sync.forms import generate_requested, generated
 from ledgerbridge.sync.models import RecordKind
 
 SEARCH_FIELDS = ("name", "account_number", "email", "phone")
@@ -39,7 +40,9 @@ SEARCH_FIELDS = ("name", "account_number", "email", "phone")
 @area_required("customers")
 def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    rows = search(Customer.objects.select_related("sales_tax_rate"), q, SEARCH_FIELDS)
+    rows = search(
+        Customer.objects.select_related("sales_tax_rate", "organisation"), q, SEARCH_FIELDS
+    )
     if request.GET.get("active") == "no":
         rows = rows.filter(active=False)
     elif request.GET.get("active") != "all":
@@ -71,7 +74,9 @@ def _save(request: HttpRequest, form: ModelForm[Customer], message: str) -> Cust
 @area_required("customers")
 def customer_create(request: HttpRequest) -> HttpResponse:
     form = NewCustomerForm(posted(request))
-    if customer := _save(request, form, "Customer {customer} created."):
+    if generate_requested(posted(request)) == "account_number":  # GEN-4: fill it in, no save
+        form = NewCustomerForm(initial=generated(request.POST, Customer, "account_number", "C"))
+    elif customer := _save(request, form, "Customer {customer} created."):
         return redirect("customers:edit", pk=customer.pk)
     return form_page(
         request,
@@ -99,7 +104,10 @@ def _tabs(customer: Customer, active: str) -> list[tuple[str, str, bool]]:
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = CustomerDetailsForm(posted(request), instance=customer)
-    if _save(request, form, "Customer {customer} saved."):
+    if generate_requested(posted(request)) == "account_number":  # GEN-4: fill it in, no save
+        shown = generated(request.POST, Customer, "account_number", "C", customer)
+        form = CustomerDetailsForm(instance=customer, initial=shown)
+    elif _save(request, form, "Customer {customer} saved."):
         return redirect("customers:edit", pk=customer.pk)
     return _tab_page(request, customer, form, "details", DETAIL_SETS)
 

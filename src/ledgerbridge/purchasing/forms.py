@@ -7,10 +7,11 @@ from django import forms
 from ledgerbridge.billing.forms import DATE, OPEN_STATUSES
 from ledgerbridge.billing.models import AmountTypes, DocumentStatus
 from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.sync.forms import WithOrganisation
 
 
 class PurchaseOrderForm(forms.Form):
-    supplier = forms.ModelChoiceField(queryset=Supplier.objects.filter(active=True))
+    supplier = WithOrganisation(queryset=Supplier.objects.filter(active=True))
     date = forms.DateField(widget=DATE)
     delivery_date = forms.DateField(required=False, widget=DATE)
     status = forms.ChoiceField(choices=OPEN_STATUSES, initial=DocumentStatus.DRAFT)

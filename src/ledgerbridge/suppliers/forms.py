@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from ledgerbridge.customers.forms import DETAILS, POSTAL, STREET
 from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.sync.forms import add_organisation_field
 
 TAX = ("sales_tax_rate", "purchase_tax_rate")
 SUPPLIER_SETS = (
-    ("Supplier", DETAILS),
+    ("Supplier", ("organisation", *DETAILS)),
     ("Postal address", POSTAL),
     ("Street address", STREET),
     ("Tax defaults", TAX),
@@ -24,3 +27,7 @@ class SupplierForm(forms.ModelForm[Supplier]):
             "sales_tax_rate": "Default sales tax rate",
             "purchase_tax_rate": "Default purchase tax rate",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_organisation_field(self, self.instance, noun="supplier")

@@ -10,7 +10,13 @@ from django.db import transaction
 from ledgerbridge.customers.services import save_party
 from ledgerbridge.deletion import delete_unless_used
 from ledgerbridge.suppliers.models import Supplier
-from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
+from ledgerbridge.sync.services import (
+    RecordKind,
+    keep_organisation,
+    mark_changed,
+    mark_deleted,
+    with_default_organisation,
+)
 
 
 @transaction.atomic
@@ -22,7 +28,7 @@ def create_supplier(fields: Mapping[str, Any]) -> Supplier:
     (`account_number`, code "unique"), an unknown tax rate, a bad email, a missing name. Not
     idempotent: each call creates another supplier.
     """
-    supplier = save_party(Supplier(), fields)
+    supplier = save_party(Supplier(), with_default_organisation(fields))
     mark_changed(RecordKind.SUPPLIER, supplier.pk, supplier.organisation_id)
     return supplier
 
@@ -33,6 +39,7 @@ def update_supplier(supplier: Supplier, fields: Mapping[str, Any]) -> Supplier:
 
     Refuses as `create_supplier` does. Idempotent.
     """
+    keep_organisation(supplier, fields, "supplier")
     supplier = save_party(supplier, fields)
     mark_changed(RecordKind.SUPPLIER, supplier.pk, supplier.organisation_id)
     return supplier

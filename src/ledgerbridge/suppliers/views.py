@@ -30,7 +30,7 @@ SEARCH_FIELDS = ("name", "account_number", "email", "phone", "postal_city")
 @area_required("suppliers")
 def supplier_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    rows = search(Supplier.objects.all(), q, SEARCH_FIELDS)
+    rows = search(Supplier.objects.select_related("organisation"), q, SEARCH_FIELDS)
     return render(request, "suppliers/list.html", {"page": paginate(request, rows), "q": q})
 
 

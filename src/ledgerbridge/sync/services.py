@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncState
+from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings, SyncState
 
 __all__ = [
     "Link",
@@ -31,12 +32,14 @@ __all__ = [
     "RecordKind",
     "RemoteState",
     "SyncState",
+    "keep_organisation",
     "link_of",
     "linked_ids",
     "links_of",
     "local_ids_for",
     "mark_changed",
     "mark_deleted",
+    "next_code",
     "on_change",
     "organisation_for",
     "reconsider",
@@ -45,6 +48,7 @@ __all__ = [
     "send_again",
     "send_failed_again",
     "unlink",
+    "with_default_organisation",
 ]
 
 # Called after commit with (organisation id) for every organisation that has new work: the
@@ -269,3 +273,38 @@ def reconsider() -> int:
         for org_id in orgs:
             _notify(org_id)
     return count
+
+
+def with_default_organisation(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A new record's fields, with the default organisation when none was given (GEN-1)."""
+    given = dict(fields)
+    if "organisation" not in given and "organisation_id" not in given:
+        given["organisation"] = SyncSettings.get().default_organisation
+    return given
+
+
+def keep_organisation(record: Any, fields: Mapping[str, Any], noun: str) -> None:
+    """Refuse to move a record to another organisation once it has one (CUST-5)."""
+    if record.pk is None or ("organisation" not in fields and "organisation_id" not in fields):
+        return
+    stored = (
+        type(record)
+        ._default_manager.filter(pk=record.pk)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    wanted = fields.get("organisation_id", getattr(fields.get("organisation"), "pk", None))
+    if stored is not None and wanted != stored:
+        raise ValidationError(
+            {"organisation": [f"A {noun}'s organisation cannot change once it is set."]}
+        )
+
+
+def next_code(model: Any, field: str, prefix: str, organisation_id: int | None) -> str:
+    """The next free code `prefix` + 5 digits in the organisation (GEN-4): one past the
+    highest such code there, so codes are never reused."""
+    taken = model._default_manager.filter(
+        organisation_id=organisation_id, **{f"{field}__startswith": prefix}
+    ).values_list(field, flat=True)
+    numbers = [int(code[len(prefix) :]) for code in taken if code[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:05d}"

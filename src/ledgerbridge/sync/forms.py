@@ -1,0 +1,72 @@
+"""Form pieces every syncable record shares: its organisation (GEN-1, fixed once set), and
+the "Generate" button of a code field (GEN-4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Model
+
+from ledgerbridge.sync.models import Organisation, SyncSettings
+from ledgerbridge.sync.services import next_code
+
+GENERATE = "generate"
+
+
+def add_organisation_field(form: forms.BaseForm, instance: Model, *, noun: str) -> None:
+    """The record's organisation: defaulted for a new record (GEN-1), fixed once it is set."""
+    field: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        queryset=Organisation.objects.all(),
+        required=False,
+        label="Organisation",
+        empty_label="— none: not synced —",
+        help_text=f"The accounting organisation the {noun} belongs to. It cannot change once set.",
+    )
+    current = getattr(instance, "organisation_id", None)
+    if instance.pk and current is not None:
+        field.disabled = True
+        field.initial = current
+    elif not instance.pk:
+        field.initial = SyncSettings.get().default_organisation_id
+    form.fields["organisation"] = field
+
+
+def offer_generate(form: forms.BaseForm, name: str) -> None:
+    """Show a "Generate" button beside the code field `name` (GEN-4)."""
+    form.fields[name].widget.attrs["data-generate"] = name
+
+
+def generate_requested(data: Any) -> str | None:
+    """Which code field a person asked to generate (the form is shown again, not saved)."""
+    if data is None:
+        return None
+    value = data.get(GENERATE)
+    return str(value) if value else None
+
+
+def generated(
+    data: Any, model: type[Model], field: str, prefix: str, instance: Model | None = None
+) -> dict[str, Any]:
+    """What a form shows again after "Generate": what was typed, with the next free code of
+    the record's organisation in `field` (GEN-4). Nothing is saved."""
+    shown = {k: v for k, v in data.items() if k not in ("csrfmiddlewaretoken", GENERATE)}
+    org = getattr(instance, "organisation_id", None) or shown.get("organisation") or None
+    shown[field] = next_code(model, field, prefix, int(org) if org else None)
+    return shown
+
+
+class WithOrganisation(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A picker of customers, suppliers or products that names each one's organisation when
+    there are several, so two "Acme Dental" of two organisations can be told apart."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queryset = self.queryset.select_related("organisation")  # type: ignore[union-attr]
+
+    def label_from_instance(self, obj: Any) -> str:
+        label = str(obj)
+        organisation = getattr(obj, "organisation", None)
+        if organisation is not None and Organisation.objects.count() > 1:
+            return f"{label} ({organisation.name})"
+        return label
