@@ -4,8 +4,9 @@ an integration (as pretix's core sends signals that its plug-ins answer).
 The product sends these signals with `sender` set to a record kind (`sync.models.RecordKind`,
 e.g. "customer"); an integration connects receivers in its `AppConfig.ready()`:
 
-- `record_panels(sender=kind, record=..., request=...)`: HTML (safe) panels shown with a record
-  (customer settings, supplier, product, tax rate, invoice). Receivers return "" to add none.
+- `record_panels(sender=kind, record=..., request=..., where=...)`: HTML (safe) panels shown
+  with a record (customer tabs, supplier, product, tax rate, invoice); `where` names the tab.
+  Receivers return "" to add none.
 - `record_actions(sender=kind, record=...)`: a list of (label, url) actions offered for a record
   (for instance "Link to Xero…" on a tax rate).
 - `next_after_create(sender=kind, record=...)`: where the form of a new record goes next (a URL),
@@ -27,9 +28,10 @@ record_actions = Signal()
 next_after_create = Signal()
 
 
-def panels(kind: str, record: Any, request: Any = None) -> SafeString:
-    """Every integration's panels for `record`, in the order they were connected."""
-    found = record_panels.send(sender=kind, record=record, request=request)
+def panels(kind: str, record: Any, request: Any = None, where: str = "") -> SafeString:
+    """Every integration's panels for `record`, in the order they were connected; `where`
+    names the page or tab they go on ("details", "settings"; "" for a record's one page)."""
+    found = record_panels.send(sender=kind, record=record, request=request, where=where)
     # Receivers return format_html output; anything else is escaped.
     return format_html_join("", "{}", ((answer,) for _, answer in found if answer))
 

@@ -136,10 +136,8 @@ def _tab_page(
         back_url=reverse("customers:list"),
         back_label="Customers",
         delete_url=reverse("customers:delete", args=[customer.pk]),
-        # CUST-5: the settings tab shows the organisation and the data brought from Xero.
-        after=integrations.panels(RecordKind.CUSTOMER, stored, request)
-        if tab == "settings"
-        else "",
+        # Every tab shows the sync state; the settings tab also what came from Xero (CUST-5).
+        after=integrations.panels(RecordKind.CUSTOMER, stored, request, where=tab),
     )
 
 

@@ -85,8 +85,12 @@ def sync_panel(kind: str, record: Model, request: Any) -> SafeString:
     return SafeString(render_to_string("xero/sync_panel.html", context, request=request))
 
 
-def _record_panel(sender: str, record: Any, request: Any = None, **_: Any) -> SafeString | str:
+def _record_panel(
+    sender: str, record: Any, request: Any = None, where: str = "", **_: Any
+) -> SafeString | str:
     if sender in RECORD_KINDS:
+        if where == "details":  # a customer's details tab: its sync state; Xero's data is on
+            return sync_panel(sender, record, request)  # the settings tab (CUST-5)
         return format_html("{}{}", sync_panel(sender, record, request), xero_panel(sender, record))
     if sender == RecordKind.TAX_RATE:
         return _tax_rate_panel(record)
