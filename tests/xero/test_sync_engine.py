@@ -10,15 +10,19 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.catalog.models import Product, ProductGroup
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, Organisation, SyncIssue, SyncSettings, SyncState
 from ledgerbridge.sync.services import mark_changed, organisation_for
-from ledgerbridge.xero import leases, outbound
+from ledgerbridge.xero import connections, leases, outbound
+from ledgerbridge.xero.models import TokenSet
+from ledgerbridge.xero.sync_state import record_state
+from ledgerbridge.xero.tasks import sync_organisation_task
 
-from .helpers import admin_call, connect, fast_client
+from .helpers import REDIRECT_URI, admin_call, connect, consent, fast_client
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +265,36 @@ def test_money_fields_travel_as_text_not_floats(nz, org, chosen):
     with fast_client(nz) as client:
         (found,) = client.get(f"/Items/{link(item).remote_id}", params={"unitdp": 4})["Items"]
     assert Decimal(str(found["SalesDetails"]["UnitPrice"])) == Decimal("12.3456")
+
+
+def test_a_connection_needing_reauthorisation_holds_its_work_and_resumes_when_reconnected(
+    nz, org, chosen, sandbox, xero_settings, django_capture_on_commit_callbacks
+):
+    acme = make(Customer, org, name="Held Ltd", account_number="HELD-1")
+    token_set = TokenSet.objects.get()
+    connections.mark_needs_reauth(token_set.pk, "The grant was revoked in Xero.")
+    outcome = outbound.sync_organisation(org.pk)
+    assert "not connected" in outcome.held and outcome.calls == 0
+    assert link(acme).state == SyncState.PENDING  # nothing lost, nothing failed
+    page_words = record_state("customer", acme).words
+    assert "not connected to Xero" in page_words and "nothing is lost" in page_words
+    url = connections.start_authorisation(nz, None, REDIRECT_URI)
+    with django_capture_on_commit_callbacks(execute=True):
+        connections.complete_authorisation(consent(sandbox, url), REDIRECT_URI)
+    queued = DBTaskResult.objects.filter(task_path=sync_organisation_task.module_path)
+    assert queued.filter(args_kwargs__args__0=org.pk).exists()  # it continues by itself
+    nz.refresh_from_db()
+    assert run(nz, org).synced == 1
+
+
+def test_an_organisation_out_of_its_day_waits_visibly_until_it_resets(nz, org, chosen, sandbox):
+    acme = make(Customer, org, name="Tomorrow Ltd", account_number="DAY-1")
+    admin_call(sandbox, "POST", "settings", day_limit=0)
+    try:
+        outcome = run(nz, org)
+    finally:
+        admin_call(sandbox, "POST", "settings", day_limit=5000)
+    assert outcome.synced == 0 and outcome.resume_at is not None and "daily" in outcome.held
+    assert link(acme).state == SyncState.PENDING
+    nz.refresh_from_db()
+    assert nz.paused_until is not None  # shown on the connection's page with its time
