@@ -70,7 +70,7 @@ class ConnectionOut(Schema):
     tenant_name: str
     state: str = Field(description="connected, needs_reauth or disconnected")
     saved: bool
-    awaiting_save: bool = Field(description="CONN-4: finished the flow, not saved yet.")
+    awaiting_save: bool = Field(description="Finished the flow, not saved yet.")
     scopes: list[str]
     connected_at: dt.datetime | None
     minute_remaining: int | None

@@ -23,6 +23,7 @@ from ledgerbridge.sync.models import (
 )
 from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero.models import Connection
+from ledgerbridge.xero.outbound import ORDER, waiting
 
 BATCH = 50
 MINUTE_LIMIT = 60
@@ -144,8 +145,6 @@ def _waiting_words(link: Link, found: RecordState, connection: Connection | None
 
 def queue_position(link: Link) -> int:
     """1 for the next record its organisation sends; kinds go in dependency order."""
-    from ledgerbridge.xero.outbound import ORDER, waiting
-
     ahead = waiting(link.organisation_id)
     order = [str(kind) for kind in ORDER]
     if link.kind in order:

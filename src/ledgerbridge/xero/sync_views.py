@@ -8,7 +8,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -74,8 +75,6 @@ class SyncSettingsForm(forms.ModelForm[SyncSettings]):
 def save_sync_settings(data: dict[str, Any]) -> SyncSettings:
     """Save the settings (CONN-1: only once an organisation is connected) and let the engine
     look again at every record it kept out (a newly chosen entity may now sync)."""
-    from django.core.exceptions import ValidationError
-
     if not connected_organisations().exists():
         raise ValidationError("Connect and save a Xero organisation before choosing what syncs.")
     form = SyncSettingsForm(data, instance=SyncSettings.get())
@@ -163,8 +162,6 @@ def resync_failed(request: HttpRequest, pk: int) -> HttpResponse:
 def _record(request: HttpRequest, kind: str, local_id: int) -> Any:
     found = RECORDS.get(kind)
     if found is None:
-        from django.http import Http404
-
         raise Http404("No such kind of record.")
     model, _, area = found
     check_area(request.user, area)
