@@ -16,8 +16,9 @@ from ledgerbridge.catalog.models import Product, ProductGroup
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, Organisation, SyncIssue, SyncSettings, SyncState
-from ledgerbridge.sync.services import mark_changed, organisation_for
+from ledgerbridge.sync.services import mark_changed, mark_deleted, organisation_for
 from ledgerbridge.xero import connections, leases, outbound
+from ledgerbridge.xero.errors import XeroError
 from ledgerbridge.xero.models import TokenSet
 from ledgerbridge.xero.sync_state import record_state
 from ledgerbridge.xero.tasks import sync_organisation_task
@@ -298,3 +299,35 @@ def test_an_organisation_out_of_its_day_waits_visibly_until_it_resets(nz, org, c
     assert link(acme).state == SyncState.PENDING
     nz.refresh_from_db()
     assert nz.paused_until is not None  # shown on the connection's page with its time
+
+
+def test_deleted_records_are_archived_or_deleted_in_xero_last(nz, org, chosen):
+    group = ProductGroup.objects.create(name="Going group")
+    customer = make(Customer, org, name="Going Ltd", account_number="GONE-1")
+    item = make(
+        Product, org, name="Going item", code="GONE-I", sales_account_code="200", group=group
+    )
+    never = make(Customer, org, name="Never sent", account_number="")  # Xero never knew it
+    run(nz, org)
+    contact_id, item_id = link(customer).remote_id, link(item).remote_id
+    with transaction.atomic():
+        for record, kind in ((customer, "customer"), (item, "product"), (never, "customer")):
+            pk = record.pk
+            record.delete()
+            mark_deleted(kind, pk)
+    assert Link.objects.filter(deleted_at__isnull=False).count() == 2  # the unknown one is gone
+    outcome = run(nz, org)
+    assert outcome.calls == 2 and outcome.failed == 0
+    assert xero_contacts(nz, IDs=contact_id)[0]["ContactStatus"] == "ARCHIVED"
+    with fast_client(nz) as client, pytest.raises(XeroError):
+        client.get(f"/Items/{item_id}")
+    assert not Link.objects.filter(deleted_at__isnull=False).exists()
+
+
+def test_err_1_an_unknown_accounts_code_fails_the_product_in_words(nz, org, chosen):
+    group = ProductGroup.objects.create(name="Bad account group")
+    item = make(Product, org, name="Odd", code="ODD-1", sales_account_code="999", group=group)
+    outcome = run(nz, org)
+    assert outcome.failed == 1
+    assert "not an account of this organisation" in link(item).reason
+    assert SyncIssue.objects.get(local_id=item.pk).label == "Product ODD-1 Odd"

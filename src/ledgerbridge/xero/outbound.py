@@ -40,8 +40,11 @@ from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSetting
 from ledgerbridge.xero import issues, leases, mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import (
+    AccessDenied,
     DailyLimitReached,
+    NotFound,
     RateLimited,
+    ReauthorisationNeeded,
     TransientError,
     ValidationFailed,
     XeroError,
@@ -251,6 +254,8 @@ def _drain(organisation: Organisation, client: XeroClient | None, outcome: Outco
         for kind in ORDER:
             while _push_next(xero, ctx, kind, outcome):
                 pass
+        while _settle_deletions(xero, ctx, outcome):
+            pass
     except (DailyLimitReached, RateLimited) as exc:
         outcome.held = exc.message
         outcome.resume_at = timezone.now() + dt.timedelta(seconds=exc.retry_after)
@@ -432,6 +437,98 @@ def _settle_uncertain(
             Link.objects.filter(pk=claimed.link.pk).update(remote_id=remote)
             claimed.link.remote_id = remote
             claimed.payload[endpoint.id_field] = remote
+
+
+def _deletions(organisation_id: int) -> Any:
+    now = timezone.now()
+    return Link.objects.filter(
+        organisation_id=organisation_id,
+        kind__in=ORDER,
+        deleted_at__isnull=False,
+        state__in=[SyncState.PENDING, SyncState.IN_FLIGHT],
+    ).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+
+
+def _settle_deletions(xero: XeroClient, ctx: Context, outcome: Outcome) -> bool:
+    """Records deleted here, last (after everything that may refer to them): a contact is
+    archived in Xero (contacts cannot be deleted), an item deleted. A tombstone Xero never
+    knew, or of an entity not chosen for sync, is simply forgotten or kept out."""
+    tombstones = list(_deletions(ctx.organisation.pk).order_by("id")[:BATCH])
+    if not tombstones:
+        return False
+    for link in tombstones:
+        if not link.remote_id:
+            link.delete()
+        elif not ctx.settings.syncs(link.kind):
+            Link.objects.filter(pk=link.pk).update(
+                state=SyncState.NOT_ELIGIBLE,
+                reason="Deleted here; not removed from Xero because this kind is not synced.",
+            )
+    contacts = [
+        t
+        for t in tombstones
+        if t.remote_id and t.kind != RecordKind.PRODUCT and ctx.settings.syncs(t.kind)
+    ]
+    items = [
+        t
+        for t in tombstones
+        if t.remote_id and t.kind == RecordKind.PRODUCT and ctx.settings.syncs(t.kind)
+    ]
+    if contacts:
+        outcome.calls += 1
+        body = {
+            "Contacts": [{"ContactID": t.remote_id, "ContactStatus": "ARCHIVED"} for t in contacts]
+        }
+        key = hashlib.sha256(
+            "|".join(["archive", *(f"{t.pk}:{t.version}" for t in contacts)]).encode()
+        ).hexdigest()
+        try:
+            answer = xero.post(
+                "/Contacts", body, params={"summarizeErrors": "false"}, idempotency_key=key
+            )
+        except ValidationFailed as exc:
+            answer = {
+                "Contacts": [{"ValidationErrors": [{"Message": exc.message}]}] * len(contacts)
+            }
+        refused = {e.index: e for e in element_errors(list(answer.get("Contacts") or []))}
+        for index, tombstone in enumerate(contacts):
+            if index in refused:
+                _tombstone_failed(ctx, tombstone, refused[index].messages, outcome)
+            else:
+                tombstone.delete()
+    for tombstone in items:
+        outcome.calls += 1
+        try:
+            xero.request("DELETE", f"/Items/{tombstone.remote_id}")
+        except NotFound:
+            pass  # already gone in Xero
+        except (TransientError, RateLimited, ReauthorisationNeeded, AccessDenied):
+            raise  # the work waits (the run stops); it is not the record's fault
+        except XeroError as exc:
+            _tombstone_failed(ctx, tombstone, (exc.message,), outcome)
+            continue
+        tombstone.delete()
+    return True
+
+
+def _tombstone_failed(
+    ctx: Context, tombstone: Link, messages: Sequence[str], outcome: Outcome
+) -> None:
+    noun = RecordKind(tombstone.kind).label
+    label = f"Deleted {noun.lower()} ({tombstone.snapshot.get('Name') or tombstone.remote_id})"
+    words = in_words(messages, label)
+    with transaction.atomic():
+        Link.objects.filter(pk=tombstone.pk).update(state=SyncState.FAILED, reason=words)
+        issues.record(
+            ctx.organisation.pk,
+            tombstone.kind,
+            tombstone.local_id,
+            label=label,
+            message=words,
+            sent={"remove": tombstone.remote_id},
+            answer="; ".join(messages),
+        )
+    outcome.failed += 1
 
 
 def _snapshot(element: dict[str, Any]) -> dict[str, Any]:
