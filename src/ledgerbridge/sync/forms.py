@@ -27,6 +27,7 @@ def add_organisation_field(form: forms.BaseForm, instance: Model, *, noun: str) 
     if instance.pk and current is not None:
         field.disabled = True
         field.initial = current
+        field.queryset = Organisation.objects.filter(pk=current)
     elif not instance.pk:
         field.initial = SyncSettings.get().default_organisation_id
     form.fields["organisation"] = field
