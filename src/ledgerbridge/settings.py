@@ -6,6 +6,7 @@ Defaults give a safe embedded set-up (SQLite in ./var, a generated secret key fi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "ledgerbridge.accounts",
     "ledgerbridge.sync",
     "ledgerbridge.tracking",
@@ -91,7 +93,25 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ledgerbridge.accounts.middleware.LoginRequiredMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Failed sign-ins are throttled by django-axes (docs/decisions.md): LOGIN_FAILURE_LIMIT failures
+# for one username, or from one address, lock that username or address out for
+# LOGIN_LOCKOUT_MINUTES, or until an admin unlocks it (Configuration > Users, or
+# `ledgerbridge unlock`). The axes backend comes first so it sees every password attempt; the
+# REST API authenticates with tokens, not passwords, and is not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ledgerbridge.accounts.lockouts.lockout_response"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "ledgerbridge.urls"
 WSGI_APPLICATION = "ledgerbridge.wsgi.application"
