@@ -36,7 +36,13 @@ def _setup() -> None:
     from django.apps import apps
 
     if not apps.ready:
-        django.setup()
+        from ledgerbridge.datadir import DataDirError
+
+        try:
+            django.setup()
+        except DataDirError as exc:  # a clear sentence, not a traceback
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
 
 
 @command("migrate", "Create or upgrade the database schema (safe to run at any time).")
@@ -500,7 +506,8 @@ def _start_sandbox(
     log_path = data_dir / "sandbox.log"
 
     def drain(stream: IO[bytes]) -> None:  # its request log goes to a file, not the console
-        with log_path.open("ab") as log:
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "ab") as log:
             for line in stream:
                 log.write(line)
                 log.flush()

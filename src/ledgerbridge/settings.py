@@ -13,8 +13,14 @@ from pathlib import Path
 
 import dj_database_url
 
+from ledgerbridge.datadir import prepare_data_dir
+
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("LEDGERBRIDGE_DATA_DIR", Path.cwd() / "var")).resolve()
+# Created 0700 and checked writable now, so a directory that cannot be written stops start-up
+# with a message naming it (DataDirError) instead of a PermissionError later.
+DATA_DIR = prepare_data_dir(
+    Path(os.environ.get("LEDGERBRIDGE_DATA_DIR", Path.cwd() / "var")).resolve()
+)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -139,7 +145,6 @@ DATABASES = {
     ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the worker and the web server read while the other writes;
