@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ledgerbridge.accounts.models import User
@@ -23,6 +24,7 @@ from ledgerbridge.xero.connections import AuthorisationFailed
 from ledgerbridge.xero.forms import ConnectionForm, ModuleForm
 from ledgerbridge.xero.limits import Limits
 from ledgerbridge.xero.models import Connection, ConnectionState, XeroModule
+from ledgerbridge.xero.quota import quota_figures
 
 SECTION = "Configuration"
 STATE_BADGE = {
@@ -99,11 +101,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @area_required("configuration")
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(Connection.objects.select_related("token_set"), pk=pk)
-    limits = Limits()
+    limits = Limits(minute=settings.XERO_MINUTE_SECONDS)
+    now = timezone.now()
     context = {
         **describe(connection),
         "module": XeroModule.get(),
         "limits": limits,
+        "quota": quota_figures(connection, limits, now),
+        "now": now,
         "section": SECTION,
     }
     return render(request, "xero/connection.html", context)
