@@ -17,7 +17,8 @@ import logging
 import re
 import secrets
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import wraps
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -33,7 +34,7 @@ from django.core.exceptions import (
     ValidationError as DjangoValidationError,
 )
 from django.core.validators import validate_email
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Model, ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -100,12 +101,46 @@ class TokenAuth(HttpBearer):
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at >= TOKEN_TOUCH_INTERVAL:
             # At most one write a minute per token, so reads stay reads.
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+            record_token_use(found, now)
         request.user = found.user
         areas = self.read_areas if request.method in SAFE_METHODS else self.write_areas
         if areas and not any(can_use(found.user, area) for area in areas):
             raise PermissionDenied(f"Your role may not use {' or '.join(areas)}.")
         return found.user
+
+
+def record_token_use(token: ApiToken, now: dt.datetime) -> bool:
+    """Best effort: set the token's `last_used_at`. Bookkeeping must not fail the request it
+    rides on, nor make it wait: when the database is read-only, or another process holds the
+    write lock (SQLite) or the token's row (PostgreSQL), the write is skipped at once and
+    logged, and a later request records the use. Returns whether it was recorded."""
+    try:
+        with _lock_waits_fail_fast(), transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    except DatabaseError as exc:
+        log.warning("last use of API token %s… not recorded: %s", token.prefix, exc)
+        return False
+    return True
+
+
+@contextmanager
+def _lock_waits_fail_fast() -> Iterator[None]:
+    """SQLite: no busy wait (the connection's 30 s timeout is for real work) while inside."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (previous,) = cursor.fetchone()
+        cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 def login_or_token_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -36,7 +36,13 @@ def _setup() -> None:
     from django.apps import apps
 
     if not apps.ready:
-        django.setup()
+        from ledgerbridge.datadir import DataDirError
+
+        try:
+            django.setup()
+        except DataDirError as exc:  # a clear sentence, not a traceback
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
 
 
 @command("migrate", "Create or upgrade the database schema (safe to run at any time).")
@@ -114,6 +120,39 @@ def cmd_create_token(args: argparse.Namespace) -> int:
         return 1
     _, raw = ApiToken.issue(user, args.name)
     print(raw)
+    return 0
+
+
+@command(
+    "unlock",
+    "Lift a sign-in lock-out (too many failed sign-ins) of a username and/or an address; with "
+    "neither, list who is locked out.",
+)
+def cmd_unlock(args: argparse.Namespace) -> int:
+    _setup()
+    from ledgerbridge.accounts import lockouts
+
+    if not args.user and not args.address:
+        users = lockouts.locked_usernames()
+        addresses = lockouts.locked_addresses()
+        if not users and not addresses:
+            print("No one is locked out.")
+        for lock in [*users.values(), *addresses]:
+            who = f"user {lock.username}" if lock.username else f"address {lock.address}"
+            until = f"{lock.until:%H:%M} UTC"
+            print(f"{who}: {lock.failures} failed sign-ins, locked out until {until}")
+        return 0
+    removed = lockouts.unlock(username=args.user, address=args.address)
+    who = " and ".join(
+        part
+        for part in (
+            f"user {args.user}" if args.user else "",
+            f"address {args.address}" if args.address else "",
+        )
+        if part
+    )
+    state = "unlocked" if removed else "was not locked out (nothing to do)"
+    print(f"{who[0].upper()}{who[1:]} {state}.")
     return 0
 
 
@@ -492,7 +531,8 @@ def _start_sandbox(
     log_path = data_dir / "sandbox.log"
 
     def drain(stream: IO[bytes]) -> None:  # its request log goes to a file, not the console
-        with log_path.open("ab") as log:
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "ab") as log:
             for line in stream:
                 log.write(line)
                 log.flush()
@@ -552,6 +592,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "create-token":
             p.add_argument("--user", required=True, help="the username the token acts as")
             p.add_argument("--name", default="cli", help="a label to recognise the token by")
+        if name == "unlock":
+            p.add_argument("--user", metavar="USERNAME", help="the username to unlock")
+            p.add_argument("--address", metavar="IP", help="the client address to unlock")
         if name == "demo-data":
             p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         if name == "xero":

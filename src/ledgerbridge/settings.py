@@ -6,14 +6,21 @@ Defaults give a safe embedded set-up (SQLite in ./var, a generated secret key fi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 
+from ledgerbridge.datadir import prepare_data_dir
+
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("LEDGERBRIDGE_DATA_DIR", Path.cwd() / "var")).resolve()
+# Created 0700 and checked writable now, so a directory that cannot be written stops start-up
+# with a message naming it (DataDirError) instead of a PermissionError later.
+DATA_DIR = prepare_data_dir(
+    Path(os.environ.get("LEDGERBRIDGE_DATA_DIR", Path.cwd() / "var")).resolve()
+)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -68,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "ledgerbridge.accounts",
     "ledgerbridge.sync",
     "ledgerbridge.tracking",
@@ -91,7 +99,25 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ledgerbridge.accounts.middleware.LoginRequiredMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Failed sign-ins are throttled by django-axes (docs/decisions.md): LOGIN_FAILURE_LIMIT failures
+# for one username, or from one address, lock that username or address out for
+# LOGIN_LOCKOUT_MINUTES, or until an admin unlocks it (Configuration > Users, or
+# `ledgerbridge unlock`). The axes backend comes first so it sees every password attempt; the
+# REST API authenticates with tokens, not passwords, and is not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ledgerbridge.accounts.lockouts.lockout_response"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "ledgerbridge.urls"
 WSGI_APPLICATION = "ledgerbridge.wsgi.application"
@@ -119,7 +145,6 @@ DATABASES = {
     ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the worker and the web server read while the other writes;

@@ -203,10 +203,14 @@ class Store:
             self.webhook = data.get("webhook", {})
 
     def save(self, path: Path) -> None:
-        """Write the state atomically (temporary file, then rename)."""
+        """Write the state atomically (temporary file, then rename), readable by this user only
+        (mode 0600): it holds access and refresh tokens in clear."""
         payload = json.dumps(self.snapshot(), indent=1, sort_keys=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(payload, encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a .tmp left by an older version keeps its mode through O_CREAT
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
         os.replace(tmp, path)
 
     def load(self, path: Path) -> bool:

@@ -94,6 +94,8 @@ def test_start_an_import_in_the_background_and_follow_its_progress_and_outcome(
 
 
 def test_an_imports_problems_name_the_record_and_the_reason(admin, nz, customer, gst):
+    gst.percentage = Decimal(12)  # no Xero rate of 12 %: kept unlinked, as it is in use
+    gst.save()
     api = Api(admin)
     run = api("post", f"/connections/{nz.pk}/imports", {"kind": "tax-rates"}).json()
     with fast_client(nz) as client:
@@ -169,6 +171,32 @@ def test_tax_2_link_a_tax_rate_to_one_of_the_organisations_live_xero_rates(admin
     zero = TaxRate.objects.get(is_zero_rate=True)
     refused = api("post", links, {"tax_rate": zero.pk, "tax_type": "ZERORATED"})
     assert refused.status_code == 422 and fields(refused) == ["tax_rate"]
+
+
+def test_tax_2_api_merges_a_twin_and_confirms_a_percentage_change_when_asked(
+    admin, nz, customer, gst
+):
+    api = Api(admin)
+    links = f"/connections/{nz.pk}/tax-rate-links"
+    assert api("post", links, {"tax_rate": gst.pk, "tax_type": "OUTPUT2"}).status_code == 200
+    mine = TaxRate.objects.create(name="Sales tax", percentage=Decimal(15))
+    clash = api("post", links, {"tax_rate": mine.pk, "tax_type": "OUTPUT2"})
+    assert clash.status_code == 422 and fields(clash) == ["tax_type"]
+    assert "Merge GST into Sales tax" in clash.json()["detail"]
+    merged = api("post", links, {"tax_rate": mine.pk, "tax_type": "OUTPUT2", "merge_twin": True})
+    assert merged.status_code == 200, merged.json()
+    assert not TaxRate.objects.filter(pk=gst.pk).exists()
+    customer.refresh_from_db()
+    assert customer.sales_tax_rate == mine and tax_type(mine) == "OUTPUT2"
+
+    other = TaxRate.objects.create(name="Levy", percentage=Decimal(15))
+    asked = api("post", links, {"tax_rate": other.pk, "tax_type": "ZERORATED"})
+    assert asked.status_code == 422 and fields(asked) == ["confirm_percentage_change"]
+    assert "Levy is 15% but Zero Rated in Xero is 0%" in asked.json()["detail"]
+    assert tax_type(other) == ""
+    body = {"tax_rate": other.pk, "tax_type": "ZERORATED", "confirm_percentage_change": True}
+    assert api("post", links, body).status_code == 200
+    assert tax_type(other) == "ZERORATED"
 
 
 def test_imports_left_waiting_show_when_they_resume(admin, nz):

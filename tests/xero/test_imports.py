@@ -46,20 +46,69 @@ def xero(connection):
 
 
 def test_tax_3_import_tax_rates_reports_count_and_removes_only_unused_unassigned_rates(
-    nz, customer, gst
+    nz, customer
 ):
     unused = TaxRate.objects.create(name="Old rate", percentage=Decimal(5))
+    kept = TaxRate.objects.create(name="Sales levy", percentage=Decimal(12))  # no Xero twin
+    customer.purchase_tax_rate = kept
+    customer.save()
     run = do_import(nz, "tax-rates")
     with xero(nz) as client:
         in_xero = [r for r in client.get("/TaxRates")["TaxRates"] if r["Status"] == "ACTIVE"]
-    assert run.status == ImportStatus.DONE and run.created == len(in_xero) == run.total
+    # The customer's GST (15 %) became the link of GST on Income: one fewer created.
+    assert run.status == ImportStatus.DONE and run.total == len(in_xero)
+    assert (run.created, run.updated) == (len(in_xero) - 1, 1)
     assert in_tenant(TaxRate, nz.tenant_id).count() == len(in_xero)
     assert not TaxRate.objects.filter(pk=unused.pk).exists()
-    assert TaxRate.objects.filter(pk=gst.pk).exists()  # still used by the customer
-    assert any("GST" in p["record"] and "Acme Dental" in p["reason"] for p in run.problems)
+    assert TaxRate.objects.filter(pk=kept.pk).exists()  # still used by the customer
+    assert any("Sales levy" in p["record"] and "Acme Dental" in p["reason"] for p in run.problems)
     assert TaxRate.objects.filter(is_zero_rate=True).exists()
     again = do_import(nz, "tax-rates")
     assert (again.created, again.updated) == (0, len(in_xero))
+
+
+def test_import_links_the_rate_the_records_use_instead_of_creating_a_twin(nz, customer, gst):
+    gst.name = "GST 15%"
+    gst.save()
+    run = do_import(nz, "tax-rates")
+    gst.refresh_from_db()
+    assert (tenant(gst), tax_type(gst)) == (nz.tenant_id, "OUTPUT2")  # the sales rate
+    assert gst.name == "GST 15%" and gst.percentage == Decimal(15)
+    assert in_tenant(TaxRate, nz.tenant_id).filter(percentage=15).count() == 2  # + on Expenses
+    assert xero_ids(TaxRate) >= {"OUTPUT2", "INPUT2"}
+    assert by_xero_id(TaxRate, "OUTPUT2") == gst
+    assert any(
+        p["record"] == "GST 15%" and "linked to GST on Income (OUTPUT2)" in p["reason"]
+        for p in run.problems
+    )
+    customer.refresh_from_db()
+    assert customer.sales_tax_rate == gst  # nothing moved, nothing left behind
+
+
+def test_import_creates_a_rate_when_the_percentage_or_the_tax_differs(nz, customer, gst):
+    gst.percentage = Decimal("12.5")  # GST, but not Xero's 15 %
+    gst.save()
+    vat = TaxRate.objects.create(name="VAT", percentage=Decimal(15))  # 15 %, another tax
+    do_import(nz, "tax-rates")
+    assert tax_type(gst) == "" and tax_type(vat) == ""
+    assert by_xero_id(TaxRate, "OUTPUT2").name == "GST on Income"
+
+
+def test_import_reports_every_percentage_it_changes(nz):
+    linked = make(TaxRate, nz.tenant_id, "ZERORATED", name="Sales GST", percentage=Decimal(15))
+    same = make(TaxRate, nz.tenant_id, "OUTPUT2", name="GST on Income", percentage=Decimal(15))
+    run = do_import(nz, "tax-rates")
+    linked.refresh_from_db()
+    assert linked.percentage == 0
+    changed = [p for p in run.problems if "percentage changed" in p["reason"]]
+    assert changed == [
+        {
+            "record": "Sales GST",
+            "reason": "percentage changed from 15% to 0%, as Zero Rated (ZERORATED) is in Xero",
+        }
+    ]
+    same.refresh_from_db()
+    assert same.percentage == 15
 
 
 def test_tax_1_every_imported_rate_is_linked_to_its_organisations_tax_type(nz, au):

@@ -88,7 +88,9 @@ def test_tax_2_pick_the_organisation_then_one_of_its_xero_tax_rates_read_live(
         assert xero_rate["TaxType"] in step2
     chosen = next(r for r in in_xero if r["Name"] == "Freshly added")
 
-    answer = web.post(pick, {"tax_type": chosen["TaxType"]})
+    # 9.5 % for a 15 % rate: asked first (issue 9), then linked once confirmed.
+    refused(web.post(pick, {"tax_type": chosen["TaxType"]}), "Link anyway")
+    answer = web.post(pick, {"tax_type": chosen["TaxType"], "confirm_percentage_change": "on"})
     assert answer.status_code == 302, text(answer)[:3000]
     rate.refresh_from_db()
     assert (tenant(rate), tax_type(rate), xero_data(rate)["Name"]) == (
@@ -176,3 +178,63 @@ def test_tax_2_a_new_tax_rate_goes_on_to_picking_its_organisation(web, nz):
 def test_tax_2_without_a_connected_organisation_a_new_rate_goes_back_to_the_list(web):
     answer = web.post(reverse("catalog:taxrate_create"), {"name": "New GST", "percentage": "15"})
     assert answer["Location"] == reverse("catalog:taxrate_list")
+
+
+def import_tax_rates(connection):
+    from ledgerbridge.xero.imports import run_import, start_import
+
+    run = start_import(connection, "tax-rates", params={}, background=False)
+    with fast_client(connection) as client:
+        return run_import(run.pk, client=client)
+
+
+def test_linking_to_a_xero_rate_the_import_gave_a_twin_merges_the_twin(web, nz, customer, gst):
+    # "Sales tax" (15 %) is not recognisably GST, so the import creates "GST on Income" beside it.
+    sales_tax = TaxRate.objects.create(name="Sales tax", percentage=Decimal(15))
+    customer.sales_tax_rate = sales_tax
+    customer.save()
+    gst.delete()  # the customer fixture's GST would be recognised and linked instead
+    import_tax_rates(nz)
+    twin = TaxRate.objects.get(name="GST on Income")
+    customer.purchase_tax_rate = twin  # the twin is in use too
+    customer.save()
+
+    pick = reverse("xero:taxrate_link_pick", args=[sales_tax.pk, nz.pk])
+    asked = refused(web.post(pick, {"tax_type": "OUTPUT2"}), "already linked to GST on Income")
+    assert "used by 1 record" in asked and "Merge and link" in asked  # a way out, offered
+    assert tax_type(sales_tax) == ""
+
+    done = web.post(pick, {"tax_type": "OUTPUT2", "merge_twin": "on"})
+    assert done.status_code == 302, text(done)[:3000]
+    assert not TaxRate.objects.filter(pk=twin.pk).exists()
+    assert (tenant(sales_tax), tax_type(sales_tax)) == (nz.tenant_id, "OUTPUT2")
+    customer.refresh_from_db()
+    assert customer.sales_tax_rate == customer.purchase_tax_rate == sales_tax
+    assert "its twin merged into it" in text(web.get(reverse("catalog:taxrate_list")))
+    again = import_tax_rates(nz)  # and the next import keeps it so
+    assert again.created == 0 and tax_type(sales_tax) == "OUTPUT2"
+
+
+def test_linking_a_15_percent_rate_to_a_0_percent_xero_rate_asks_first(web, nz, rate):
+    pick = reverse("xero:taxrate_link_pick", args=[rate.pk, nz.pk])
+    asked = refused(web.post(pick, {"tax_type": "ZERORATED"}), "Link anyway")
+    assert "Sales GST is 15% but Zero Rated in Xero is 0%" in asked
+    assert "the next tax-rate import sets Sales GST to 0%" in asked
+    assert tax_type(rate) == ""
+
+    done = web.post(pick, {"tax_type": "ZERORATED", "confirm_percentage_change": "on"})
+    assert done.status_code == 302
+    assert tax_type(rate) == "ZERORATED"
+    run = import_tax_rates(nz)
+    rate.refresh_from_db()
+    assert rate.percentage == 0
+    assert any("percentage changed from 15% to 0%" in p["reason"] for p in run.problems)
+
+
+def test_the_zero_rate_offers_no_delete(web):
+    zero = zero_rate()
+    listing = text(web.get(reverse("catalog:taxrate_list")))
+    assert reverse("catalog:taxrate_delete", args=[zero.pk]) not in listing
+    other = TaxRate.objects.create(name="Levy", percentage=Decimal(3))
+    listing = text(web.get(reverse("catalog:taxrate_list")))
+    assert reverse("catalog:taxrate_delete", args=[other.pk]) in listing

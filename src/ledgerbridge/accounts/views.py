@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from ledgerbridge.accounts import lockouts
 from ledgerbridge.accounts.forms import NewUserForm, TokenForm, UserForm
 from ledgerbridge.accounts.models import ApiToken, User
 from ledgerbridge.accounts.permissions import area_required
@@ -25,11 +26,35 @@ def user_list(request: HttpRequest) -> HttpResponse:
         q,
         ("username", "first_name", "last_name", "email"),
     )
+    page = paginate(request, rows)
+    locked = lockouts.locked_usernames()
+    for user in page:
+        user.lockout = locked.get(user.username)  # type: ignore[attr-defined]
     return render(
         request,
         "accounts/user_list.html",
-        {"page": paginate(request, rows), "q": q, "section": SECTION},
+        {
+            "page": page,
+            "q": q,
+            "section": SECTION,
+            "locked_addresses": lockouts.locked_addresses(),
+        },
     )
+
+
+@area_required("configuration")
+@require_POST
+def unlock(request: HttpRequest) -> HttpResponse:
+    username = request.POST.get("username", "").strip()
+    address = request.POST.get("address", "").strip()
+    if not username and not address:
+        messages.error(request, "Nothing to unlock: name a username or an address.")
+    else:
+        lockouts.unlock(username=username or None, address=address or None)
+        messages.success(
+            request, f"{username or address} unlocked: signing in is allowed again at once."
+        )
+    return redirect("accounts:user_list")
 
 
 @area_required("configuration")

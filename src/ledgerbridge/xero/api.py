@@ -289,6 +289,18 @@ class TaxRateLinkIn(Input):
     tax_type: str = Field(
         ..., min_length=1, max_length=50, description="The organisation's Xero TaxType."
     )
+    merge_twin: bool = Field(
+        False,
+        description="When the Xero tax rate is already linked to another tax rate of the "
+        "organisation (e.g. one an import created): move that rate's records onto this one, "
+        "remove it, and link this one. Without it, such a link is refused (422, tax_type).",
+    )
+    confirm_percentage_change: bool = Field(
+        False,
+        description="Link even though the Xero tax rate's percentage differs from this rate's "
+        "(the next tax-rate import then sets this rate to Xero's). Without it, such a link is "
+        "refused (422, confirm_percentage_change).",
+    )
 
 
 class TaxRateLinkOut(Schema):
@@ -404,14 +416,23 @@ def link_tax_rate(
             }
         )
     try:
-        linked = tax_links.link_tax_rate(rate, connection.tenant_id, chosen.tax_type, chosen.name)
+        linked = tax_links.link_tax_rate(
+            rate,
+            connection.tenant_id,
+            chosen.tax_type,
+            chosen.name,
+            xero_percentage=chosen.percentage,
+            merge_twin=payload.merge_twin,
+            confirm_percentage_change=payload.confirm_percentage_change,
+        )
     except ValidationError as exc:
-        # Name the request's fields: a clash is about the tax type, the rest about the rate.
+        # Name the request's fields: a clash is about the tax type, a percentage change about
+        # its confirmation, the rest about the rate.
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"tax_rate": exc.messages}
-        raise ValidationError(
-            {
-                ("tax_type" if field == "tax_type" else "tax_rate"): messages
-                for field, messages in fields.items()
-            }
-        ) from exc
+        named = {"tax_type": "tax_type", "merge_twin": "tax_type"}
+        named["confirm_percentage_change"] = "confirm_percentage_change"
+        answer: dict[str, list[str]] = {}
+        for field, messages in fields.items():
+            answer.setdefault(named.get(field, "tax_rate"), []).extend(messages)
+        raise ValidationError(answer) from exc
     return TaxRateLinkOut.of(linked)

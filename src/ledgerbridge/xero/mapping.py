@@ -200,6 +200,7 @@ class TaxRateData:
     name: str
     percentage: Decimal
     status: str
+    revenue: bool = True  # CanApplyToRevenue: offered on sales
 
 
 def tax_rate_data(rate: dict[str, Any]) -> TaxRateData:
@@ -209,6 +210,7 @@ def tax_rate_data(rate: dict[str, Any]) -> TaxRateData:
         name=str(rate.get("Name") or rate.get("TaxType") or "").strip()[:100],
         percentage=percentage.quantize(Decimal("0.0001")),
         status=str(rate.get("Status") or "ACTIVE"),
+        revenue=rate.get("CanApplyToRevenue") is not False,
     )
 
 

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ledgerbridge.accounts.models import User
@@ -33,6 +34,7 @@ from ledgerbridge.xero.models import (
     XeroModule,
     filtered_requests,
 )
+from ledgerbridge.xero.quota import quota_figures
 
 SECTION = "Configuration"
 RECENT_REQUESTS = 50
@@ -130,7 +132,8 @@ def xero_unavailable(
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The connection's state, quota and its recent requests to Xero (`?requests=errors`…)."""
     connection = get_object_or_404(Connection.objects.select_related("token_set"), pk=pk)
-    limits = Limits()
+    limits = Limits(minute=settings.XERO_MINUTE_SECONDS)
+    now = timezone.now()
     shown = request.GET.get("requests", "all")
     if shown not in REQUEST_FILTERS:
         shown = "all"
@@ -138,6 +141,8 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **describe(connection),
         "module": XeroModule.get(),
         "limits": limits,
+        "quota": quota_figures(connection, limits, now),
+        "now": now,
         "section": SECTION,
         "requests": filtered_requests(connection, shown)[:RECENT_REQUESTS],
         "request_filters": [(key, label) for key, (label, _) in REQUEST_FILTERS.items()],
