@@ -139,6 +139,13 @@ class SyncSettings(models.Model):
     )
     default_sales_account_code = models.CharField(max_length=10, blank=True, default="")
     default_purchase_account_code = models.CharField(max_length=10, blank=True, default="")
+    # SYNC-4: the item code a line without one carries when its document is sent.
+    default_invoice_item_code = models.CharField(
+        "default item code for invoice lines", max_length=30, blank=True, default=""
+    )
+    default_purchase_order_item_code = models.CharField(
+        "default item code for purchase-order lines", max_length=30, blank=True, default=""
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -294,3 +294,91 @@ def item_payload(product: Any, *, remote_id: str, tax_types: dict[int, str]) -> 
     if remote_id:
         payload["ItemID"] = remote_id
     return payload
+
+
+@dataclass(frozen=True)
+class LineOut:
+    """One document line as Xero takes it (the engine resolves codes, tax and tracking)."""
+
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    item_code: str
+    tax_type: str
+    tracking: tuple[tuple[str, str], ...] = ()  # (category name, option name), at most two
+    line_item_id: str = ""
+
+
+def _lines_out(lines: list[LineOut]) -> list[dict[str, Any]]:
+    out = []
+    for line in lines:
+        item: dict[str, Any] = {
+            "Description": line.description,
+            "Quantity": json_number(line.quantity),
+            "UnitAmount": json_number(line.unit_amount),
+            "TaxType": line.tax_type,
+        }
+        if line.item_code:
+            item["ItemCode"] = line.item_code
+        if line.tracking:
+            item["Tracking"] = [{"Name": name, "Option": option} for name, option in line.tracking]
+        if line.line_item_id:
+            item["LineItemID"] = line.line_item_id
+        out.append(item)
+    return out
+
+
+def invoice_payload(
+    invoice: Any,
+    *,
+    remote_id: str,
+    contact_id: str,
+    lines: list[LineOut],
+    status: str,
+    number: str,
+) -> dict[str, Any]:
+    """A sales invoice (ACCREC): the linked contact (by id only: a name would rename it),
+    dates, our number (Xero keeps ACCREC numbers unique, a natural guard against twins),
+    status, amounts type and lines. Totals are Xero's to compute (compared afterwards)."""
+    payload: dict[str, Any] = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": contact_id},
+        "Date": invoice.date.isoformat(),
+        "DueDate": invoice.due_date.isoformat(),
+        "InvoiceNumber": number,
+        "Reference": invoice.reference or "",
+        "Status": status,
+        "LineAmountTypes": str(invoice.amount_type),  # stored in Xero's own words
+        "LineItems": _lines_out(lines),
+    }
+    if remote_id:
+        payload["InvoiceID"] = remote_id
+    return payload
+
+
+def purchase_order_payload(
+    order: Any,
+    *,
+    remote_id: str,
+    contact_id: str,
+    lines: list[LineOut],
+    status: str,
+    number: str,
+) -> dict[str, Any]:
+    """A purchase order for a linked supplier, with our number, dates, status and lines."""
+    payload: dict[str, Any] = {
+        "Contact": {"ContactID": contact_id},
+        "Date": order.date.isoformat(),
+        "PurchaseOrderNumber": number,
+        "Reference": order.reference or "",
+        "Status": status,
+        "LineAmountTypes": str(order.amount_type),
+        "LineItems": _lines_out(lines),
+    }
+    if order.delivery_date:
+        payload["DeliveryDate"] = order.delivery_date.isoformat()
+    if order.delivery_instructions:
+        payload["DeliveryInstructions"] = order.delivery_instructions
+    if remote_id:
+        payload["PurchaseOrderID"] = remote_id
+    return payload

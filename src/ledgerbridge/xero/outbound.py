@@ -26,18 +26,20 @@ import json
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ledgerbridge.billing.models import Invoice
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.purchasing.models import PurchaseOrder
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings, SyncState
-from ledgerbridge.xero import issues, leases, mapping
+from ledgerbridge.xero import issues, leases, mapping, payloads
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import (
     AccessDenied,
@@ -53,16 +55,13 @@ from ledgerbridge.xero.errors import (
 )
 from ledgerbridge.xero.imports.tax_rates import tax_type_of
 from ledgerbridge.xero.models import Connection
+from ledgerbridge.xero.payloads import Context, NotEligible
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=1)
-
-
-class NotEligible(Exception):
-    """Why a record does not sync, in words that point at the fix."""
 
 
 @dataclass(frozen=True)
@@ -78,50 +77,25 @@ class Endpoint:
     build: Callable[[Any, Link, Context], dict[str, Any]]
     load: Callable[[Sequence[int]], dict[int, Any]]
     label: Callable[[Any], str]
+    after: Callable[[Any, dict[str, Any], Context], None] | None = None
 
 
-@dataclass
-class Context:
-    settings: SyncSettings
-    organisation: Organisation
-    tax_types: dict[int, str] = field(default_factory=dict)
-
-
-def _party(kind: str) -> Callable[[Any, Link, Context], dict[str, Any]]:
-    def build(party: Any, link: Link, ctx: Context) -> dict[str, Any]:
-        noun = "Customers" if kind == RecordKind.CUSTOMER else "Suppliers"
-        if not ctx.settings.syncs(kind):
-            raise NotEligible(
-                f"{noun} are not chosen for sync (Configuration > Integrations > Xero > Sync)."
-            )
-        if not party.account_number:
-            raise NotEligible("It has no account number: give it one to sync it to Xero.")
-        return mapping.contact_payload(
-            party,
-            remote_id=link.remote_id,
-            tax_types=ctx.tax_types,
-            archive=ctx.settings.archive_inactive,
+def _compare_totals(document: Any, element: dict[str, Any], ctx: Context) -> None:
+    """After a document synced: Xero's totals against ours, to the cent; any difference is
+    filed against the organisation (and shown with the document), the record stays synced."""
+    differs = payloads.totals_differ(document, element)
+    kind = RecordKind.INVOICE if isinstance(document, Invoice) else RecordKind.PURCHASE_ORDER
+    if differs:
+        label = f"{RecordKind(kind).label} {document.number}"
+        issues.record(
+            ctx.organisation.pk,
+            kind,
+            document.pk,
+            label=label,
+            message=f"{label}: Xero's totals differ from ours: {differs}.",
+            sent={},
+            answer=differs,
         )
-
-    return build
-
-
-def _product(product: Product, link: Link, ctx: Context) -> dict[str, Any]:
-    if not ctx.settings.sync_products:
-        raise NotEligible(
-            "Products are not chosen for sync (Configuration > Integrations > Xero > Sync)."
-        )
-    if ctx.settings.product_linking and product.parent_id:
-        raise NotEligible("It is a child product: invoice lines use its parent's codes.")
-    if not product.code:
-        raise NotEligible("It has no product code: give it one to sync it to Xero.")
-    if not product.sales_account_code:
-        raise NotEligible("It has no sales accounts code: give it one to sync it to Xero.")
-    return mapping.item_payload(product, remote_id=link.remote_id, tax_types=ctx.tax_types)
-
-
-def _loader(model: Any) -> Callable[[Sequence[int]], dict[int, Any]]:
-    return lambda ids: model._default_manager.in_bulk(list(ids))
 
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -132,8 +106,8 @@ ENDPOINTS: dict[str, Endpoint] = {
         "Contacts",
         "ContactID",
         "AccountNumber",
-        _party(RecordKind.CUSTOMER),
-        _loader(Customer),
+        payloads.party(RecordKind.CUSTOMER),
+        payloads.loader(Customer),
         lambda c: f"Customer {c.name}",
     ),
     RecordKind.SUPPLIER: Endpoint(
@@ -143,8 +117,8 @@ ENDPOINTS: dict[str, Endpoint] = {
         "Contacts",
         "ContactID",
         "AccountNumber",
-        _party(RecordKind.SUPPLIER),
-        _loader(Supplier),
+        payloads.party(RecordKind.SUPPLIER),
+        payloads.loader(Supplier),
         lambda s: f"Supplier {s.name}",
     ),
     RecordKind.PRODUCT: Endpoint(
@@ -154,12 +128,43 @@ ENDPOINTS: dict[str, Endpoint] = {
         "Items",
         "ItemID",
         "Code",
-        _product,
-        _loader(Product),
+        payloads.product,
+        payloads.loader(Product),
         lambda p: f"Product {p}",
     ),
+    RecordKind.INVOICE: Endpoint(
+        RecordKind.INVOICE,
+        "/Invoices",
+        {"unitdp": "4"},
+        "Invoices",
+        "InvoiceID",
+        "InvoiceNumber",
+        payloads.invoice,
+        payloads.loader(Invoice),
+        lambda i: f"Invoice {i.number}",
+        after=_compare_totals,
+    ),
+    RecordKind.PURCHASE_ORDER: Endpoint(
+        RecordKind.PURCHASE_ORDER,
+        "/PurchaseOrders",
+        {"unitdp": "4"},
+        "PurchaseOrders",
+        "PurchaseOrderID",
+        "PurchaseOrderNumber",
+        payloads.purchase_order,
+        payloads.loader(PurchaseOrder),
+        lambda o: f"Purchase order {o.number}",
+        after=_compare_totals,
+    ),
 }
-ORDER = (RecordKind.CUSTOMER, RecordKind.SUPPLIER, RecordKind.PRODUCT)
+# Dependency order: contacts and items before the documents that name them.
+ORDER = (
+    RecordKind.CUSTOMER,
+    RecordKind.SUPPLIER,
+    RecordKind.PRODUCT,
+    RecordKind.INVOICE,
+    RecordKind.PURCHASE_ORDER,
+)
 
 
 @dataclass
@@ -280,6 +285,7 @@ def _push_next(xero: XeroClient, ctx: Context, kind: str, outcome: Outcome) -> b
             _settle(claimed, SyncState.NOT_ELIGIBLE, "The record no longer exists here.")
             continue
         try:
+            ctx.snapshot = claimed.link.snapshot
             claimed.payload = endpoint.build(claimed.record, claimed.link, ctx)
         except NotEligible as why:
             _settle(claimed, SyncState.NOT_ELIGIBLE, str(why))
@@ -339,6 +345,8 @@ def _apply(
             _fail(ctx, endpoint, claimed, messages, outcome)
             continue
         _succeed(ctx, endpoint, claimed, element)
+        if endpoint.after is not None:
+            endpoint.after(claimed.record, element, ctx)
         outcome.synced += 1
 
 
@@ -464,16 +472,11 @@ def _settle_deletions(xero: XeroClient, ctx: Context, outcome: Outcome) -> bool:
                 state=SyncState.NOT_ELIGIBLE,
                 reason="Deleted here; not removed from Xero because this kind is not synced.",
             )
-    contacts = [
-        t
-        for t in tombstones
-        if t.remote_id and t.kind != RecordKind.PRODUCT and ctx.settings.syncs(t.kind)
-    ]
-    items = [
-        t
-        for t in tombstones
-        if t.remote_id and t.kind == RecordKind.PRODUCT and ctx.settings.syncs(t.kind)
-    ]
+    going = [t for t in tombstones if t.remote_id and ctx.settings.syncs(t.kind)]
+    contacts = [t for t in going if t.kind in (RecordKind.CUSTOMER, RecordKind.SUPPLIER)]
+    items = [t for t in going if t.kind == RecordKind.PRODUCT]
+    for kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):
+        _remove_documents(xero, ctx, kind, [t for t in going if t.kind == kind], outcome)
     if contacts:
         outcome.calls += 1
         body = {
@@ -511,11 +514,60 @@ def _settle_deletions(xero: XeroClient, ctx: Context, outcome: Outcome) -> bool:
     return True
 
 
+def _remove_documents(
+    xero: XeroClient, ctx: Context, kind: str, tombstones: list[Link], outcome: Outcome
+) -> None:
+    """INV-9: a deleted document becomes DELETED (draft, submitted) or VOIDED (authorised
+    invoice) in Xero; one Xero holds as paid or billed cannot be removed, and says so."""
+    if not tombstones:
+        return
+    endpoint = ENDPOINTS[kind]
+    sendable = []
+    for tombstone in tombstones:
+        status = str((tombstone.snapshot or {}).get("Status") or "DRAFT")
+        target = payloads.DELETED_AS[kind].get(status)
+        if target is None:
+            _tombstone_failed(
+                ctx,
+                tombstone,
+                (f"It is {status.lower()} in Xero, so it cannot be deleted or voided there.",),
+                outcome,
+            )
+        else:
+            sendable.append((tombstone, target))
+    if not sendable:
+        return
+    outcome.calls += 1
+    body = {
+        endpoint.collection: [
+            {endpoint.id_field: t.remote_id, "Status": target} for t, target in sendable
+        ]
+    }
+    key = hashlib.sha256(
+        "|".join(["remove", kind, *(f"{t.pk}:{t.version}" for t, _ in sendable)]).encode()
+    ).hexdigest()
+    try:
+        answer = xero.post(
+            endpoint.path, body, params={"summarizeErrors": "false"}, idempotency_key=key
+        )
+    except ValidationFailed as exc:
+        answer = {
+            endpoint.collection: [{"ValidationErrors": [{"Message": exc.message}]}] * len(sendable)
+        }
+    refused = {e.index: e for e in element_errors(list(answer.get(endpoint.collection) or []))}
+    for index, (tombstone, _) in enumerate(sendable):
+        if index in refused:
+            _tombstone_failed(ctx, tombstone, refused[index].messages, outcome)
+        else:
+            tombstone.delete()
+
+
 def _tombstone_failed(
     ctx: Context, tombstone: Link, messages: Sequence[str], outcome: Outcome
 ) -> None:
     noun = RecordKind(tombstone.kind).label
-    label = f"Deleted {noun.lower()} ({tombstone.snapshot.get('Name') or tombstone.remote_id})"
+    name = (tombstone.snapshot or {}).get("Name") or (tombstone.snapshot or {}).get("InvoiceNumber")
+    label = f"Deleted {noun.lower()} ({name or tombstone.remote_id})"
     words = in_words(messages, label)
     with transaction.atomic():
         Link.objects.filter(pk=tombstone.pk).update(state=SyncState.FAILED, reason=words)
@@ -535,7 +587,9 @@ def _snapshot(element: dict[str, Any]) -> dict[str, Any]:
     keep = (
         "ContactID", "ItemID", "Name", "Code", "AccountNumber", "ContactStatus", "EmailAddress",
         "AccountsReceivableTaxType", "AccountsPayableTaxType", "Description", "SalesDetails",
-        "PurchaseDetails",
+        "PurchaseDetails", "InvoiceID", "InvoiceNumber", "PurchaseOrderID",
+        "PurchaseOrderNumber", "Status", "SubTotal", "TotalTax", "Total", "AmountDue",
+        "AmountPaid", "CurrencyCode", "CurrencyRate", "LineItems",
     )  # fmt: skip
     return {k: element[k] for k in keep if element.get(k) not in (None, "", [])}
 

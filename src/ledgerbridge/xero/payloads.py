@@ -1,0 +1,210 @@
+"""What each kind of record becomes in Xero, or why it does not go (in words that point at the
+fix): customers and suppliers as contacts, products as items, invoices and purchase orders
+with their lines (codes, tax types, tracking). The sync engine (`outbound`) sends them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ledgerbridge.billing.models import DocumentStatus, Invoice
+from ledgerbridge.billing.tracking import resolved_tracking
+from ledgerbridge.catalog.models import Product
+from ledgerbridge.purchasing.models import PurchaseOrder
+from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings
+from ledgerbridge.sync.services import remote_ids
+from ledgerbridge.xero import mapping
+
+CHOOSE = "(Configuration > Integrations > Xero > Sync settings)"
+
+
+class NotEligible(Exception):
+    """Why a record does not sync, in words that point at the fix."""
+
+
+@dataclass
+class Context:
+    settings: SyncSettings
+    organisation: Organisation
+    tax_types: dict[int, str] = field(default_factory=dict)
+    snapshot: dict[str, Any] | None = None  # what Xero held of the record being built
+
+
+def party(kind: str) -> Callable[[Any, Link, Context], dict[str, Any]]:
+    def build(party: Any, link: Link, ctx: Context) -> dict[str, Any]:
+        noun = "Customers" if kind == RecordKind.CUSTOMER else "Suppliers"
+        if not ctx.settings.syncs(kind):
+            raise NotEligible(
+                f"{noun} are not chosen for sync (Configuration > Integrations > Xero > Sync)."
+            )
+        if not party.account_number:
+            raise NotEligible("It has no account number: give it one to sync it to Xero.")
+        return mapping.contact_payload(
+            party,
+            remote_id=link.remote_id,
+            tax_types=ctx.tax_types,
+            archive=ctx.settings.archive_inactive,
+        )
+
+    return build
+
+
+def product(product: Product, link: Link, ctx: Context) -> dict[str, Any]:
+    if not ctx.settings.sync_products:
+        raise NotEligible(
+            "Products are not chosen for sync (Configuration > Integrations > Xero > Sync)."
+        )
+    if ctx.settings.product_linking and product.parent_id:
+        raise NotEligible("It is a child product: invoice lines use its parent's codes.")
+    if not product.code:
+        raise NotEligible("It has no product code: give it one to sync it to Xero.")
+    if not product.sales_account_code:
+        raise NotEligible("It has no sales accounts code: give it one to sync it to Xero.")
+    return mapping.item_payload(product, remote_id=link.remote_id, tax_types=ctx.tax_types)
+
+
+def loader(model: Any) -> Callable[[Sequence[int]], dict[int, Any]]:
+    return lambda ids: model._default_manager.in_bulk(list(ids))
+
+
+def _lines(
+    document: Any, lines: Sequence[Any], ctx: Context, default_code: str, *, tracked: bool
+) -> list[mapping.LineOut]:
+    """The document's lines for Xero. A line whose tax rate is not linked, or that has no item
+    code (and no default), stops the document, naming the line, its product or charge rate,
+    and the fix (TAX-1, PROD-1, SYNC-4, INV-6)."""
+    sent_before = list((ctx.snapshot or {}).get("LineItems") or [])
+    out = []
+    for index, line in enumerate(lines):
+        what = _line_label(index, line)
+        tax_type = ctx.tax_types.get(line.tax_rate_id)
+        if not tax_type:
+            raise NotEligible(
+                f"{what} uses the tax rate {line.tax_rate}, which is not linked to a Xero tax "
+                f"rate of {ctx.organisation}: link it under Configuration > Tax rates."
+            )
+        code = _item_code(line, ctx) or default_code
+        if not code:
+            raise NotEligible(
+                f"{what} has no Xero item code: give it one, or set a default item code {CHOOSE}."
+            )
+        tracking = (
+            tuple((option.category.name, option.name) for _, option in resolved_tracking(line))
+            if tracked
+            else ()
+        )
+        earlier = sent_before[index] if index < len(sent_before) else {}
+        out.append(
+            mapping.LineOut(
+                description=line.description,
+                quantity=line.quantity,
+                unit_amount=line.unit_price,
+                item_code=code,
+                tax_type=tax_type,
+                tracking=tracking,
+                line_item_id=str(earlier.get("LineItemID") or ""),
+            )
+        )
+    if not out:
+        raise NotEligible("It has no lines: Xero needs at least one.")
+    return out
+
+
+def _line_label(index: int, line: Any) -> str:
+    label = f"Line {index + 1} ({line.description[:60]}"
+    if line.product_id:
+        label += f", product {line.product}"
+    if getattr(line, "charge_rate_id", None):
+        label += f", charge rate {line.charge_rate}"
+    return label + ")"
+
+
+def _item_code(line: Any, ctx: Context) -> str:
+    """The line's code; a child product's line takes its parent's (GEN-3)."""
+    product = line.product
+    if ctx.settings.product_linking and product is not None and product.parent_id:
+        return str(product.parent.code or line.item_code)
+    return str(line.item_code)
+
+
+def _contact(kind: str, party: Any, noun: str) -> str:
+    remote = remote_ids(kind, [party.pk]).get(party.pk, "")
+    if not remote:
+        raise NotEligible(
+            f"Its {noun} {party} is not linked to a Xero contact yet: sync {noun}s "
+            "(they go first), or import it from Xero."
+        )
+    return remote
+
+
+SENDABLE = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
+
+
+def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
+    """A sales invoice (INV-1, TRK-5, INV-8): labour, recurring and manual alike."""
+    if not ctx.settings.sync_invoices:
+        raise NotEligible(f"Invoices are not chosen for sync {CHOOSE}.")
+    if document.status not in SENDABLE:
+        raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
+    contact = _contact(RecordKind.CUSTOMER, document.customer, "customer")
+    lines = document.lines.select_related("product__parent", "tax_rate", "charge_rate").order_by(
+        "position", "id"
+    )
+    out = _lines(document, list(lines), ctx, ctx.settings.default_invoice_item_code, tracked=True)
+    return mapping.invoice_payload(
+        document,
+        remote_id=link.remote_id,
+        contact_id=contact,
+        lines=out,
+        status=str(document.status),
+        number=document.number,
+    )
+
+
+PO_SENDABLE = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
+
+
+def purchase_order(document: PurchaseOrder, link: Link, ctx: Context) -> dict[str, Any]:
+    """A purchase order for a linked supplier (PO-1)."""
+    if not ctx.settings.sync_purchase_orders:
+        raise NotEligible(f"Purchase orders are not chosen for sync {CHOOSE}.")
+    if document.status not in PO_SENDABLE:
+        raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
+    contact = _contact(RecordKind.SUPPLIER, document.supplier, "supplier")
+    lines = document.lines.select_related("product__parent", "tax_rate").order_by("position", "id")
+    out = _lines(
+        document, list(lines), ctx, ctx.settings.default_purchase_order_item_code, tracked=False
+    )
+    return mapping.purchase_order_payload(
+        document,
+        remote_id=link.remote_id,
+        contact_id=contact,
+        lines=out,
+        status=str(document.status),
+        number=document.number,
+    )
+
+
+def totals_differ(document: Any, element: dict[str, Any]) -> str:
+    """Xero's totals against ours, to the cent; "" when they agree."""
+    ours = {"SubTotal": document.subtotal, "TotalTax": document.total_tax, "Total": document.total}
+    diffs = []
+    for name, mine in ours.items():
+        theirs = mapping.to_decimal(element.get(name), Decimal("NaN"))
+        if theirs.is_nan() or theirs != mine:
+            diffs.append(f"{name} {mine} here, {element.get(name)} in Xero")
+    return "; ".join(diffs)
+
+
+# What a document deleted here becomes in Xero, by the status Xero holds (INV-9); a paid
+# invoice or a billed order cannot be removed.
+DELETED_AS: dict[str, dict[str, str]] = {
+    RecordKind.INVOICE: {"DRAFT": "DELETED", "SUBMITTED": "DELETED", "AUTHORISED": "VOIDED"},
+    RecordKind.PURCHASE_ORDER: {
+        "DRAFT": "DELETED",
+        "SUBMITTED": "DELETED",
+        "AUTHORISED": "DELETED",
+    },
+}

@@ -1,0 +1,276 @@
+"""Invoices and purchase orders reach Xero through the sync engine, against the sandbox over
+HTTP: labour, recurring and manual invoices with the right contact, item codes, tax types,
+tracking and totals (INV-1, TRK-5); errors in words naming the line (INV-6); changes (INV-8);
+deletions as Xero allows (INV-9); purchase orders (PO-1); default item codes (SYNC-4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ledgerbridge.accounts.models import Role, User
+from ledgerbridge.billing.documents import LineData
+from ledgerbridge.billing.labour import bill_time
+from ledgerbridge.billing.models import DocumentStatus, Invoice
+from ledgerbridge.billing.recurring import create_recurring, raise_due_invoices
+from ledgerbridge.billing.services import delete_invoice, issue_invoice, update_invoice
+from ledgerbridge.catalog.models import ChargeRate, TaxRate
+from ledgerbridge.customers.services import create_customer
+from ledgerbridge.purchasing.services import raise_purchase_order
+from ledgerbridge.suppliers.services import create_supplier
+from ledgerbridge.sync.models import Link, SyncIssue, SyncSettings, SyncState
+from ledgerbridge.sync.services import organisation_for, send_again
+from ledgerbridge.work.models import Ticket
+from ledgerbridge.work.services import log_time
+from ledgerbridge.xero import outbound
+from ledgerbridge.xero.imports import run_import, start_import
+
+from .helpers import admin_call, connect, fast_client
+from .links import by_xero_id
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 11, 2)
+
+
+@pytest.fixture
+def nz(xero_settings, sandbox):
+    return connect(sandbox, "NZ books", "Demo Company (NZ)")
+
+
+@pytest.fixture
+def world(nz) -> dict[str, Any]:
+    """NZ's tax rates linked, everything chosen for sync, a synced customer and supplier, and
+    two of Xero's own item codes."""
+    run = start_import(nz, "tax-rates", background=False)
+    with fast_client(nz) as client:
+        run_import(run.pk, client=client)
+        items = client.get("/Items")["Items"]
+    org = organisation_for("xero", nz.tenant_id, nz.name)
+    settings = SyncSettings.get()
+    for name in ("customers", "suppliers", "products", "invoices", "purchase_orders"):
+        setattr(settings, f"sync_{name}", True)
+    settings.default_organisation = org
+    settings.save()
+    gst = by_xero_id(TaxRate, "OUTPUT2")
+    customer = create_customer(
+        {"name": "Invoice Me Ltd", "account_number": "INV-C1", "sales_tax_rate": gst}
+    )
+    supplier = create_supplier({"name": "Order From Ltd", "account_number": "PO-S1"})
+    push(nz, org)
+    return {
+        "org": org,
+        "gst": gst,
+        "customer": customer,
+        "supplier": supplier,
+        "codes": [i["Code"] for i in items if i.get("Code")][:2],
+    }
+
+
+def push(nz, org) -> outbound.Outcome:
+    with fast_client(nz) as client:
+        return outbound.sync_organisation(org.pk, client=client)
+
+
+def link(document: Any, kind: str = "invoice") -> Link:
+    return Link.objects.get(kind=kind, local_id=document.pk)
+
+
+def in_xero(nz, path: str) -> dict[str, Any]:
+    with fast_client(nz) as client:
+        answer = client.get(path, params={"unitdp": 4})
+    return next(v[0] for k, v in answer.items() if isinstance(v, list) and v)
+
+
+def lines(world, *specs: tuple[str, str, str]) -> list[LineData]:
+    return [
+        LineData(text, Decimal(qty), Decimal(price), world["gst"].pk, item_code=code)
+        for text, qty, price, code in ((s[0], s[1], s[2], world["codes"][0]) for s in specs)
+    ]
+
+
+def test_inv_1_a_manual_invoice_reaches_xero_with_contact_codes_tax_and_totals(nz, world):
+    invoice = issue_invoice(
+        world["customer"],
+        lines(world, ("Firewall", "2", "49.995"), ("Setup", "1.5", "120")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    outcome = push(nz, world["org"])
+    assert outcome.synced == 1 and outcome.failed == 0
+    found = link(invoice)
+    assert found.state == SyncState.SYNCED
+    xero = in_xero(nz, f"/Invoices/{found.remote_id}")
+    assert xero["Contact"]["ContactID"] == link(world["customer"], "customer").remote_id
+    assert xero["InvoiceNumber"] == invoice.number and xero["Status"] == "AUTHORISED"
+    assert [(li["ItemCode"], li["TaxType"]) for li in xero["LineItems"]] == [
+        (world["codes"][0], "OUTPUT2")
+    ] * 2
+    # Totals exactly as Xero computes them: ours agree to the cent, so nothing is filed.
+    assert Decimal(str(xero["Total"])) == invoice.total
+    assert not SyncIssue.objects.exists()
+
+
+def test_inv_1_labour_and_recurring_invoices_sync_like_manual_ones(nz, world, ticket_agent):
+    rate = ChargeRate.objects.create(
+        name="Remote", hourly_price=Decimal(150), accounts_code=world["codes"][1]
+    )
+    ticket = Ticket.objects.create(customer=world["customer"], title="Printer")
+    entry = log_time(
+        ticket, ticket_agent, date=DAY, hours=Decimal("1.5"), charge_rate=rate, summary="Fix"
+    )
+    (labour,) = bill_time([entry.pk], date=DAY)
+    create_recurring(
+        world["customer"].pk,
+        lines(world, ("Monthly support", "1", "300")),
+        start_date=DAY,
+        interval_unit="month",
+        interval_count=1,
+    )
+    (raised,) = raise_due_invoices(DAY)
+    outcome = push(nz, world["org"])
+    assert outcome.synced == 2, [link(i).reason for i in (labour, raised)]
+    for invoice in (labour, raised):
+        assert link(invoice).state == SyncState.SYNCED
+    xero = in_xero(nz, f"/Invoices/{link(labour).remote_id}")
+    assert xero["LineItems"][0]["ItemCode"] == world["codes"][1]  # the charge rate's code
+
+
+def test_inv_6_an_unlinked_tax_rate_is_named_and_the_next_edit_syncs(nz, world):
+    loose = TaxRate.objects.create(name="Loose levy", percentage=Decimal(5))
+    invoice = issue_invoice(
+        world["customer"],
+        [LineData("Cable", Decimal(1), Decimal(10), loose.pk, item_code=world["codes"][0])],
+        date=DAY,
+    )
+    push(nz, world["org"])
+    reason = link(invoice).reason
+    assert link(invoice).state == SyncState.NOT_ELIGIBLE
+    assert "Line 1 (Cable)" in reason and "Loose levy" in reason and "Tax rates" in reason
+    update_invoice(
+        invoice,
+        lines(world, ("Cable", "1", "10")),
+        date=DAY,
+        due_date=invoice.due_date,
+        status=invoice.status,
+        reference="",
+        amount_type=invoice.amount_type,
+    )
+    assert push(nz, world["org"]).synced == 1
+
+
+def test_sync_4_a_line_without_a_code_takes_the_default_or_says_so(nz, world):
+    invoice = issue_invoice(
+        world["customer"],
+        [LineData("Odd job", Decimal(1), Decimal(10), world["gst"].pk)],
+        date=DAY,
+    )
+    push(nz, world["org"])
+    assert "no Xero item code" in link(invoice).reason
+    settings = SyncSettings.get()
+    settings.default_invoice_item_code = world["codes"][1]
+    settings.save()
+    send_again("invoice", invoice.pk)
+    assert push(nz, world["org"]).synced == 1
+    xero = in_xero(nz, f"/Invoices/{link(invoice).remote_id}")
+    assert xero["LineItems"][0]["ItemCode"] == world["codes"][1]
+
+
+def test_inv_8_a_change_to_a_synced_invoice_is_synced(nz, world):
+    invoice = issue_invoice(world["customer"], lines(world, ("Hours", "1", "100")), date=DAY)
+    push(nz, world["org"])
+    first = in_xero(nz, f"/Invoices/{link(invoice).remote_id}")
+    line_id = first["LineItems"][0]["LineItemID"]
+    update_invoice(
+        invoice,
+        [*lines(world, ("Hours", "3", "100")), *lines(world, ("Travel", "1", "40"))],
+        date=DAY,
+        due_date=invoice.due_date,
+        status=DocumentStatus.SUBMITTED,
+        reference="PO 77",
+        amount_type=invoice.amount_type,
+    )
+    assert push(nz, world["org"]).synced == 1
+    second = in_xero(nz, f"/Invoices/{link(invoice).remote_id}")
+    assert second["Status"] == "SUBMITTED" and second["Reference"] == "PO 77"
+    assert [li["Quantity"] for li in second["LineItems"]] == [3, 1]
+    assert second["LineItems"][0]["LineItemID"] == line_id  # kept, not deleted and re-made
+    invoice.refresh_from_db()
+    assert Decimal(str(second["Total"])) == invoice.total
+
+
+@pytest.mark.parametrize(
+    ("status", "becomes"),
+    [(DocumentStatus.DRAFT, "DELETED"), (DocumentStatus.AUTHORISED, "VOIDED")],
+)
+def test_inv_9_a_deleted_invoice_is_deleted_or_voided_in_xero(nz, world, status, becomes):
+    invoice = issue_invoice(
+        world["customer"], lines(world, ("Work", "1", "10")), date=DAY, status=status
+    )
+    push(nz, world["org"])
+    remote = link(invoice).remote_id
+    delete_invoice(invoice)
+    assert Link.objects.get(remote_id=remote).deleted_at is not None  # the tombstone
+    outcome = push(nz, world["org"])
+    assert outcome.failed == 0
+    assert in_xero(nz, f"/Invoices/{remote}")["Status"] == becomes
+    assert not Link.objects.filter(remote_id=remote).exists()
+
+
+def test_inv_9_an_invoice_paid_in_xero_cannot_be_voided_and_says_so(nz, world, sandbox):
+    invoice = issue_invoice(
+        world["customer"],
+        lines(world, ("Work", "1", "10")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    push(nz, world["org"])
+    remote = link(invoice).remote_id
+    admin_call(sandbox, "POST", f"organisations/{nz.tenant_id}/invoices/{remote}/pay")
+    delete_invoice(invoice)
+    outcome = push(nz, world["org"])
+    assert outcome.failed == 1
+    tombstone = Link.objects.get(remote_id=remote)
+    assert tombstone.state == SyncState.FAILED and "Xero said" in tombstone.reason
+    assert SyncIssue.objects.filter(kind="invoice", resolved_at__isnull=True).exists()
+
+
+def test_po_1_a_purchase_order_for_a_linked_supplier_reaches_xero(nz, world):
+    order = raise_purchase_order(
+        world["supplier"],
+        lines(world, ("Firewalls", "4", "30")),
+        date=DAY,
+        delivery_date=DAY + dt.timedelta(days=7),
+        delivery_instructions="Back door",
+    )
+    assert push(nz, world["org"]).synced == 1
+    found = link(order, "purchase_order")
+    xero = in_xero(nz, f"/PurchaseOrders/{found.remote_id}")
+    assert xero["Contact"]["ContactID"] == link(world["supplier"], "supplier").remote_id
+    assert xero["PurchaseOrderNumber"] == order.number
+    assert xero["LineItems"][0]["ItemCode"] == world["codes"][0]
+
+
+def test_cust_1_an_invoice_of_an_unlinked_customer_waits_and_says_why(nz, world):
+    internal = create_customer({"name": "Internal IT"})  # no account number: never synced
+    invoice = issue_invoice(internal, lines(world, ("Work", "1", "10")), date=DAY)
+    push(nz, world["org"])
+    assert "not linked to a Xero contact" in link(invoice).reason
+
+
+@pytest.fixture
+def ticket_agent(db) -> User:
+    return User.objects.create_user(
+        username="agent", password="x-Agent-Pass-1", role=Role.TECHNICIAN
+    )
+
+
+def test_no_document_is_sent_twice(nz, world):
+    for n in range(3):
+        issue_invoice(world["customer"], lines(world, (f"Work {n}", "1", "10")), date=DAY)
+    assert push(nz, world["org"]).calls == 1  # one batch for all three
+    assert push(nz, world["org"]).calls == 0
+    assert Invoice.objects.count() == 3
