@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from ledgerbridge.accounts.models import Role, User
 from ledgerbridge.billing.documents import LineData
@@ -274,3 +276,21 @@ def test_no_document_is_sent_twice(nz, world):
     assert push(nz, world["org"]).calls == 1  # one batch for all three
     assert push(nz, world["org"]).calls == 0
     assert Invoice.objects.count() == 3
+
+
+def test_inv_7_the_xero_number_is_not_set_until_a_sync_succeeds_and_says_why_not(nz, world, admin):
+    web = Client()
+    web.force_login(admin)
+    invoice = issue_invoice(world["customer"], lines(world, ("Work", "1", "10")), date=DAY)
+    url = reverse("billing:invoice_detail", args=[invoice.pk])
+    page = web.get(url).content.decode()
+    assert "Xero number</dt><dd>not set" in page and "Waiting to be sent to Xero" in page
+    push(nz, world["org"])
+    page = web.get(url).content.decode()
+    assert f"Xero number</dt><dd>{invoice.number}" in page and "In step with NZ books" in page
+    order = raise_purchase_order(
+        create_supplier({"name": "Unlinked Ltd"}), lines(world, ("Thing", "1", "5")), date=DAY
+    )
+    push(nz, world["org"])
+    page = web.get(reverse("purchasing:detail", args=[order.pk])).content.decode()
+    assert "not set" in page and "not linked to a Xero contact" in page

@@ -225,7 +225,7 @@ def test_sync_2_err_2_state_errors_and_retry_through_the_api(api, nz, org):
     nowhere = Customer.objects.create(name="No Org Ltd")
     refused = api.post(f"/api/v1/sync/customer/{nowhere.pk}/sync-now")
     assert refused.status_code == 422
-    assert api.get("/api/v1/sync/invoice/1").status_code == 422  # not a kind it knows
+    assert api.get("/api/v1/sync/tax_rate/1").status_code == 422  # not a kind it sends
 
 
 def test_the_connection_page_shows_what_waits_how_long_and_what_failed(web, nz, org):

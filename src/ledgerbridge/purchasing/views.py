@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from ledgerbridge import integrations
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.billing.forms import LineFormSet, line_initial
 from ledgerbridge.billing.models import DocumentStatus
@@ -19,6 +20,7 @@ from ledgerbridge.purchasing import services
 from ledgerbridge.purchasing.forms import PurchaseOrderForm
 from ledgerbridge.purchasing.models import PurchaseOrder
 from ledgerbridge.screens import apply_errors, delete_page, paginate, posted, search
+from ledgerbridge.sync.models import RecordKind
 
 SECTION = "Purchase orders"
 
@@ -50,7 +52,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(PurchaseOrder.objects.select_related("supplier"), pk=pk)
     lines = order.lines.select_related("tax_rate")
-    return render(request, "purchasing/detail.html", {"order": order, "lines": lines})
+    panels = integrations.panels(RecordKind.PURCHASE_ORDER, order, request)
+    return render(
+        request, "purchasing/detail.html", {"order": order, "lines": lines, "panels": panels}
+    )
 
 
 HEADER = ("date", "delivery_date", "status", "reference", "delivery_instructions", "amount_type")

@@ -16,7 +16,7 @@ from ledgerbridge import integrations
 from ledgerbridge.sync.models import Organisation, RecordKind
 from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero.models import Connection, ConnectionState
-from ledgerbridge.xero.sync_state import record_state
+from ledgerbridge.xero.sync_state import organisation_of, record_state
 
 RECORD_KINDS = (RecordKind.CUSTOMER, RecordKind.SUPPLIER, RecordKind.PRODUCT)
 
@@ -79,7 +79,7 @@ def sync_panel(kind: str, record: Model, request: Any) -> SafeString:
         "badge": BADGES.get(state.state, "DRAFT"),
         "state_url": reverse("xero:sync_state", args=[kind, record.pk]),
         "sync_url": reverse("xero:sync_now", args=[kind, record.pk]),
-        "can_sync": getattr(record, "organisation_id", None) is not None,
+        "can_sync": organisation_of(record) is not None,
         "request_path": request.get_full_path() if request is not None else "",
     }
     return SafeString(render_to_string("xero/sync_panel.html", context, request=request))
@@ -95,7 +95,9 @@ def _record_panel(
     if sender == RecordKind.TAX_RATE:
         return _tax_rate_panel(record)
     if sender == RecordKind.INVOICE:
-        return _invoice_line(record)
+        return format_html("{}{}", _invoice_line(record), _document_panel(sender, record, request))
+    if sender == RecordKind.PURCHASE_ORDER:
+        return _document_panel(sender, record, request)
     return ""
 
 
@@ -139,6 +141,20 @@ def _after_create(sender: str, record: Any, **_: Any) -> str | None:
     if sender == RecordKind.TAX_RATE and connected_organisations(record).exists():
         return reverse("xero:taxrate_link", args=[record.pk])
     return None
+
+
+def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
+    """An invoice's or purchase order's Xero details: its sync state and Xero's number ("not
+    set" until a sync succeeds, with why it will not try), INV-7."""
+    link = link_of(kind, document.pk)
+    number = str((link.snapshot or {}).get("InvoiceNumber") or "") if link is not None else ""
+    number = number or (str(link.snapshot.get("PurchaseOrderNumber") or "") if link else "")
+    return format_html(
+        '{}<section class="panel" id="xero-number"><dl class="facts"><dt>Xero number</dt>'
+        "<dd>{}</dd></dl></section>",
+        sync_panel(kind, document, request),
+        number or "not set",
+    )
 
 
 def _invoice_line(invoice: Any) -> SafeString:

@@ -88,9 +88,17 @@ def minutes_to_send(calls: int, connection: Connection | None) -> int:
     return minutes
 
 
+def organisation_of(record: Any) -> Organisation | None:
+    """A record's organisation: its own, or its customer's or supplier's for a document."""
+    for owner in (record, getattr(record, "customer", None), getattr(record, "supplier", None)):
+        if owner is not None and getattr(owner, "organisation_id", None) is not None:
+            return owner.organisation  # type: ignore[no-any-return]
+    return None
+
+
 def record_state(kind: str, record: Any) -> RecordState:
     """The state of `record` (of `kind`) in words that point at what to do."""
-    organisation = getattr(record, "organisation", None)
+    organisation = organisation_of(record)
     if organisation is None:
         default = SyncSettings.get().default_organisation
         hint = f" (new records get {default} by default)" if default else ""

@@ -16,8 +16,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from ledgerbridge.accounts.permissions import area_required, check_area
+from ledgerbridge.billing.models import Invoice
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.purchasing.models import PurchaseOrder
 from ledgerbridge.screens import error_summary, paginate, posted
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync import services as sync
@@ -33,6 +35,8 @@ RECORDS: dict[str, tuple[Any, str, str]] = {
     RecordKind.CUSTOMER: (Customer, "customers:settings", "customers"),
     RecordKind.SUPPLIER: (Supplier, "suppliers:edit", "suppliers"),
     RecordKind.PRODUCT: (Product, "catalog:product_edit", "products"),
+    RecordKind.INVOICE: (Invoice, "billing:invoice_detail", "invoices"),
+    RecordKind.PURCHASE_ORDER: (PurchaseOrder, "purchasing:detail", "purchasing"),
 }
 
 
