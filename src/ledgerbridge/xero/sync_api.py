@@ -45,6 +45,12 @@ class SyncSettingsBody(Schema):
     generate_product_codes: bool
     default_sales_account_code: str = Field(max_length=10)
     default_purchase_account_code: str = Field(max_length=10)
+    default_invoice_item_code: str = Field(
+        "", max_length=30, description="The item code of invoice lines that have none."
+    )
+    default_purchase_order_item_code: str = Field(
+        "", max_length=30, description="The item code of purchase-order lines that have none."
+    )
 
 
 class SyncSettingsIn(SyncSettingsBody, Input):
