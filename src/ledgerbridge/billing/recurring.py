@@ -26,6 +26,7 @@ from ledgerbridge.billing.models import (
     RecurringInvoiceLine,
 )
 from ledgerbridge.billing.services import issue_invoice
+from ledgerbridge.dates import check_dates
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ def next_after(schedule: RecurringInvoice, after: dt.date) -> dt.date:
 
 
 def _check_schedule(start_date: dt.date, end_date: dt.date | None) -> None:
+    check_dates(start_date=start_date, end_date=end_date)
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": ["The end date cannot be before the start date."]})
 
@@ -77,7 +79,8 @@ def create_recurring(
 
     Writes the schedule, its first date (`next_date` = `start_date`), its lines (blanks filled
     from each line's product) and totals. Raises nothing itself: `raise_due_invoices` does.
-    Refuses (ValidationError, nothing written): an end before the start (`end_date`), a bad
+    Refuses (ValidationError, nothing written): a start or end outside `dates`' range
+    (`start_date`, `end_date`), an end before the start (`end_date`), a bad
     schedule field (keyed by its name), bad lines (`lines`, `lines[i].<field>`). Not
     idempotent: each call creates another schedule.
     """
