@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Sequence as Seq
 
 from django.core.exceptions import ValidationError
@@ -130,11 +131,12 @@ def update_recurring(
 def raise_due_invoices(today: dt.date) -> list[Invoice]:
     """Raise every invoice that is due on or before `today`; returns the invoices raised.
 
-    Each invoice is issued through `issue_invoice` in its own transaction with the schedule
-    locked, so one that is refused (an inactive customer, say) records its reason on the
-    schedule (`last_error`) and stops that schedule only. Idempotent and safe to run from any
-    number of workers at once: a date is raised once at most (a database constraint), and a
-    date whose invoice was deleted is never raised again.
+    Each invoice is issued through `issue_invoice` in its own transaction (a savepoint inside
+    a caller's) with the schedule locked, so one that is refused (an inactive customer, payment
+    terms past the accepted dates) or fails in any other way records its reason on the schedule
+    (`last_error`) and stops that schedule only: the others are raised. Idempotent and safe
+    to run from any number of workers at once: a date is raised once at most (a database
+    constraint), and a date whose invoice was deleted is never raised again.
     """
     raised: list[Invoice] = []
     due_ids = list(
@@ -149,6 +151,7 @@ def raise_due_invoices(today: dt.date) -> list[Invoice]:
 
 def _raise_for(schedule_id: int, today: dt.date) -> list[Invoice]:
     raised: list[Invoice] = []
+    when: dt.date | None = None
     for _ in range(MAX_CATCH_UP):
         try:
             with transaction.atomic():
@@ -185,9 +188,23 @@ def _raise_for(schedule_id: int, today: dt.date) -> list[Invoice]:
             # Kept on the schedule and shown on screen, not only logged every minute.
             reason = " ".join(exc.messages)
             log.warning("recurring invoice %s cannot be raised: %s", schedule_id, reason)
-            RecurringInvoice.objects.filter(pk=schedule_id).update(
-                last_error=f"The invoice due {when} was not raised: {reason}",
-                last_error_at=timezone.now(),
+            _record_error(schedule_id, f"The invoice due {when} was not raised: {reason}")
+            return raised
+        except Exception:
+            # Anything else stops this schedule only: the run goes on with the others, and the
+            # schedule says so until a later run raises it.
+            error_id = secrets.token_hex(4)
+            log.exception("recurring invoice %s failed (error id %s)", schedule_id, error_id)
+            _record_error(
+                schedule_id,
+                f"The invoice due {when} was not raised: an unexpected error (error id "
+                f"{error_id}, in the log). It is tried again on the next run.",
             )
             return raised
     return raised
+
+
+def _record_error(schedule_id: int, text: str) -> None:
+    RecurringInvoice.objects.filter(pk=schedule_id).update(
+        last_error=text, last_error_at=timezone.now()
+    )
