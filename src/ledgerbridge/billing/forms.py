@@ -291,6 +291,13 @@ class RecurringForm(forms.Form):
     active = forms.BooleanField(required=False, initial=True)
 
 
+class ConfirmCatchUpForm(forms.Form):
+    """What a schedule's page showed as waiting, sent back by its Confirm button."""
+
+    invoices = forms.IntegerField(min_value=1, max_value=1_000_000)
+    through = DateInRangeField()
+
+
 class BillForm(forms.Form):
     """The Ready for invoicing selection: the chosen time entries and the invoices' date."""
 
