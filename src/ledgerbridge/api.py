@@ -17,6 +17,7 @@ from ledgerbridge.catalog.api import (
     tax_rates_router,
 )
 from ledgerbridge.customers.api import router as customers_router
+from ledgerbridge.dates import RANGE_TEXT
 from ledgerbridge.purchasing.api import router as purchasing_router
 from ledgerbridge.suppliers.api import router as suppliers_router
 from ledgerbridge.work.api import tickets_router, time_router
@@ -48,11 +49,12 @@ changes nothing.
 
 **Values.** Money and quantities are decimals, sent as strings or numbers (answered as strings):
 unit prices and quantities up to 4 decimal places, hours up to 2, no NaN or Infinity. Dates are
-ISO text (YYYY-MM-DD) between 1900-01-01 and 2999-12-31. Booleans are `true` or `false` (not 0,
-1 or text), integers are JSON numbers (not `false` or text), and email fields hold an email
-address or "" for none. Lists take `q` (search), `limit` (1-500) and
-`offset`, and answer `{"count": <all matches>, "items": [...]}`.
-"""
+ISO text (YYYY-MM-DD) {date_range}, as on the screens (documented on each date as
+`formatMinimum` and `formatMaximum`). Booleans are `true` or `false` (not 0, 1 or text), integers
+are JSON numbers (not `false` or text), and email fields hold an email address or "" for none.
+Lists take `q` (search), `limit` (1-500) and `offset`, and answer
+`{"count": <all matches>, "items": [...]}`.
+""".replace("{date_range}", RANGE_TEXT)
 
 api = NinjaAPI(
     title="Ledgerbridge",

@@ -52,6 +52,7 @@ from pydantic import (
     field_validator,
 )
 
+from ledgerbridge import dates
 from ledgerbridge.accounts.models import ApiToken, User, hash_token
 from ledgerbridge.accounts.permissions import can_use, check_area
 from ledgerbridge.billing.models import MAX_QUANTITY
@@ -62,8 +63,6 @@ log = logging.getLogger("ledgerbridge.api")
 
 # Ids fit a 32-bit signed integer here, so no id can overflow SQLite or PostgreSQL columns.
 MAX_ID = 2_147_483_647
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2999, 12, 31)
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 200
 
@@ -183,8 +182,8 @@ def _no_nul(value: str) -> str:
 
 
 def _date_in_range(value: dt.date) -> dt.date:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValueError(f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}")
+    if not dates.in_range(value):
+        raise ValueError(dates.OUT_OF_RANGE.rstrip("."))
     return value
 
 
@@ -212,7 +211,20 @@ Email = Annotated[
         }
     ),
 ]
-Date = Annotated[dt.date, AfterValidator(_date_in_range)]
+# The range is documented with formatMinimum/formatMaximum (JSON Schema's keywords for bounds on
+# formatted strings), which validators that do not know them ignore.
+Date = Annotated[
+    dt.date,
+    AfterValidator(_date_in_range),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "formatMinimum": dates.EARLIEST_DATE.isoformat(),
+            "formatMaximum": dates.LATEST_DATE.isoformat(),
+        }
+    ),
+]
 Quantity = Annotated[
     Decimal, Field(gt=0, le=MAX_QUANTITY, max_digits=14, decimal_places=4, allow_inf_nan=False)
 ]

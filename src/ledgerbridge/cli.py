@@ -187,13 +187,19 @@ def cmd_raise_recurring(args: argparse.Namespace) -> int:
     _setup()
     from django.utils import timezone
 
-    from ledgerbridge.billing.recurring import raise_due_invoices
+    from ledgerbridge.billing.recurring import raise_due_invoices, waiting_schedules
 
-    raised = raise_due_invoices(timezone.localdate())
+    today = timezone.localdate()
+    raised = raise_due_invoices(today)
     print(
         f"Raised {len(raised)} invoice(s)"
         + (": " + ", ".join(i.number for i in raised) if raised else ".")
     )
+    for schedule, backlog in waiting_schedules(today):
+        print(
+            f"Waiting for confirmation on its page (/billing/recurring/{schedule.pk}/): "
+            f"{schedule.customer}, {backlog}."
+        )
     return 0
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import Invoice, InvoiceKind, RecurringInvoice
 from ledgerbridge.billing.recurring import (
+    confirm_catch_up,
     create_recurring,
     next_after,
     occurrence,
@@ -72,7 +73,10 @@ def test_due_invoice_is_raised_once_with_lines_and_totals(customer, gst):
 
 @pytest.mark.django_db
 def test_missed_runs_catch_up_one_invoice_per_missed_date(customer, gst):
-    monthly(customer, gst, D(2026, 8, 31))
+    schedule = monthly(customer, gst, D(2026, 8, 31))
+    # Four dates due at once: more than a few, so they wait for a person's confirmation.
+    assert raise_due_invoices(D(2026, 11, 30)) == []
+    confirm_catch_up(schedule, invoices=4, through=D(2026, 11, 30), today=D(2026, 11, 30))
     raised = raise_due_invoices(D(2026, 11, 30))
     assert [i.date for i in raised] == [
         D(2026, 8, 31),

@@ -21,9 +21,15 @@ from ledgerbridge.api_support import (
 )
 from ledgerbridge.billing.labour import bill_time
 from ledgerbridge.billing.models import Invoice, RecurringInvoice
-from ledgerbridge.billing.recurring import create_recurring, raise_due_invoices, update_recurring
+from ledgerbridge.billing.recurring import (
+    confirm_catch_up,
+    create_recurring,
+    raise_due_invoices,
+    update_recurring,
+)
 from ledgerbridge.billing.schemas import (
     BillTimeIn,
+    ConfirmCatchUpIn,
     InvoiceDeletedOut,
     InvoiceIn,
     InvoiceOut,
@@ -222,6 +228,20 @@ def change_recurring(
         interval_count=payload.interval_count,
         status=payload.status,
         active=payload.active,
+    )
+    return _schedules().get(pk=recurring_id)
+
+
+@recurring_router.post("/{recurring_id}/confirm", response={200: RecurringOut, **ERRORS})
+def confirm_recurring_catch_up(
+    request: HttpRequest, recurring_id: Id, payload: ConfirmCatchUpIn
+) -> RecurringInvoice:
+    """Confirm what a schedule far behind waits for: send `awaiting_confirmation`'s `invoices`
+    and `last_date` (as `through`). The invoices are raised by the next run (every minute, or
+    raise-due). 422 when nothing waits or the numbers are not what waits now."""
+    schedule = fetch(RecurringInvoice, recurring_id, "Recurring invoice")
+    confirm_catch_up(
+        schedule, invoices=payload.invoices, through=payload.through, today=timezone.localdate()
     )
     return _schedules().get(pk=recurring_id)
 

@@ -24,6 +24,7 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.billing.services import EDITABLE_STATUSES
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.screens import DecimalInput
 from ledgerbridge.sync.forms import WithOrganisation
 from ledgerbridge.tracking import services as tracking
@@ -31,7 +32,6 @@ from ledgerbridge.tracking.models import TrackingOption
 
 MAX_LINES = 100
 OPEN_STATUSES = [(s.value, s.label) for s in DocumentStatus if s in EDITABLE_STATUSES]
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class LineForm(forms.Form):
@@ -252,9 +252,9 @@ class InvoiceForm(forms.Form):
     customer: forms.ModelChoiceField[Customer] = WithOrganisation(
         queryset=Customer.objects.filter(active=True)
     )
-    date = forms.DateField(widget=DATE)
-    due_date = forms.DateField(
-        required=False, widget=DATE, help_text="Leave blank to use the customer's payment terms."
+    date = DateInRangeField()
+    due_date = DateInRangeField(
+        required=False, help_text="Leave blank to use the customer's payment terms."
     )
     status = forms.ChoiceField(choices=OPEN_STATUSES, initial=DocumentStatus.DRAFT)
     reference = forms.CharField(max_length=255, required=False)
@@ -278,8 +278,8 @@ class RecurringForm(forms.Form):
     interval_unit = forms.ChoiceField(
         label="Unit", choices=IntervalUnit.choices, initial=IntervalUnit.MONTH
     )
-    start_date = forms.DateField(widget=DATE, help_text="The date of the first invoice.")
-    end_date = forms.DateField(required=False, widget=DATE, help_text="Blank: no end.")
+    start_date = DateInRangeField(help_text="The date of the first invoice.")
+    end_date = DateInRangeField(required=False, help_text="Blank: no end.")
     status = forms.ChoiceField(
         label="Status of raised invoices",
         choices=[("", "Default (draft)"), *OPEN_STATUSES],
@@ -291,10 +291,17 @@ class RecurringForm(forms.Form):
     active = forms.BooleanField(required=False, initial=True)
 
 
+class ConfirmCatchUpForm(forms.Form):
+    """What a schedule's page showed as waiting, sent back by its Confirm button."""
+
+    invoices = forms.IntegerField(min_value=1, max_value=1_000_000)
+    through = DateInRangeField()
+
+
 class BillForm(forms.Form):
     """The Ready for invoicing selection: the chosen time entries and the invoices' date."""
 
-    date = forms.DateField(label="Invoice date", widget=DATE)
+    date = DateInRangeField(label="Invoice date")
 
     def __init__(self, *args: Any, entries: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -184,6 +184,12 @@ class RecurringInvoice(Totals):
     # Why the last due invoice could not be raised (e.g. an inactive customer); cleared on success.
     last_error = models.TextField(blank=True, default="", editable=False)
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A person's confirmation of a catch-up (see `recurring.CONFIRM_ABOVE`): every missed date
+    # up to `catch_up_approved_through` may be raised, `catch_up_approved_count` invoices in
+    # all, as they were told. Withdrawn when the schedule's dates change.
+    catch_up_approved_through = models.DateField(null=True, blank=True, editable=False)
+    catch_up_approved_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    catch_up_approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

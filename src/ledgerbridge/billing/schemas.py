@@ -7,13 +7,19 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Literal
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
 from ledgerbridge.api_support import Date, Id, Input, ListQuery, Quantity, UnitAmount
-from ledgerbridge.billing import tracking
+from ledgerbridge.billing import recurring, tracking
 from ledgerbridge.billing.documents import LineData
-from ledgerbridge.billing.models import MAX_DOCUMENT_AMOUNT, MAX_LINE_AMOUNT, InvoiceLine
+from ledgerbridge.billing.models import (
+    MAX_DOCUMENT_AMOUNT,
+    MAX_LINE_AMOUNT,
+    InvoiceLine,
+    RecurringInvoice,
+)
 from ledgerbridge.work.schemas import TimeEntryOut
 
 MAX_LINES = 500
@@ -226,6 +232,12 @@ class RecurringIn(DocumentIn):
     active: bool = True
 
 
+class BacklogOut(Schema):
+    invoices: int = Field(..., description="How many invoices confirming will raise.")
+    first_date: dt.date = Field(..., validation_alias="first")
+    last_date: dt.date = Field(..., validation_alias="last")
+
+
 class RecurringOut(Schema):
     id: int
     customer: int = Field(..., validation_alias="customer_id")
@@ -239,10 +251,44 @@ class RecurringOut(Schema):
     end_date: dt.date | None
     status: str
     active: bool
+    state: Literal["active", "awaiting_confirmation", "inactive"] = Field(
+        ...,
+        description="awaiting_confirmation: more than a few dates are due at once, and none is "
+        "raised until confirmed (POST .../confirm with `awaiting_confirmation`'s numbers).",
+    )
+    awaiting_confirmation: BacklogOut | None = Field(
+        ..., description="What waits for confirmation, or null when nothing does."
+    )
+    catch_up_approved_count: int | None = Field(
+        ..., description="The invoices of the last confirmed catch-up."
+    )
+    catch_up_approved_through: dt.date | None = Field(
+        ..., description="The last date of the last confirmed catch-up."
+    )
+    catch_up_approved_at: dt.datetime | None
+    last_error: str = Field(
+        ..., description="Why the last due invoice was not raised; empty once one is."
+    )
+    last_error_at: dt.datetime | None
     subtotal: Decimal
     total_tax: Decimal
     total: Decimal
     lines: list[LineOut]
+
+    @staticmethod
+    def resolve_state(obj: RecurringInvoice) -> str:
+        return recurring.state_of(obj, timezone.localdate())
+
+    @staticmethod
+    def resolve_awaiting_confirmation(obj: RecurringInvoice) -> recurring.Backlog | None:
+        return recurring.waiting(obj, timezone.localdate())
+
+
+class ConfirmCatchUpIn(Input):
+    invoices: int = Field(
+        ..., ge=1, le=1_000_000, description="The number of invoices that wait, as shown."
+    )
+    through: Date = Field(..., description="The last date that waits, as shown.")
 
 
 class RecurringPage(Schema):

@@ -24,6 +24,7 @@ from ledgerbridge.billing.models import (
     RecurringInvoice,
 )
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.dates import LATEST_DATE, RANGE_TEXT, add_days, check_dates, in_range
 from ledgerbridge.deletion import refuse_deletion
 from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 from ledgerbridge.work.models import TimeEntry
@@ -35,9 +36,27 @@ EDITABLE_STATUSES = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentSta
 def _check_header(customer: Customer, date: dt.date, due_date: dt.date | None) -> dt.date:
     if not customer.active:
         raise ValidationError({"customer": [f"{customer} is inactive; reactivate it to bill it."]})
-    due = due_date or date + dt.timedelta(days=customer.payment_terms_days)
+    check_dates(date=date, due_date=due_date)
+    due = due_date or due_from_terms(customer, date)
     if due < date:
         raise ValidationError({"due_date": ["The due date cannot be before the invoice date."]})
+    return due
+
+
+def due_from_terms(customer: Customer, date: dt.date) -> dt.date:
+    """`date` plus the customer's payment terms; a due date past the accepted range (or past
+    any date at all, for terms stored before they were bounded) is refused on `due_date`."""
+    terms = customer.payment_terms_days
+    due = add_days(date, terms)
+    if due is None or not in_range(due):
+        raise ValidationError(
+            {
+                "due_date": [
+                    f"{customer}'s payment terms ({terms} days) put the due date after "
+                    f"{LATEST_DATE.isoformat()}; enter a due date {RANGE_TEXT}."
+                ]
+            }
+        )
     return due
 
 
@@ -61,8 +80,9 @@ def issue_invoice(
     from each line's product, see `documents.apply_product_defaults`), the lines' own tracking
     options, and the totals, all in one transaction; the record is marked changed for sync.
     Refuses (ValidationError, nothing written, no number used): a status other than DRAFT,
-    SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a due date before
-    the date (`due_date`); bad lines (`lines`, `lines[i].<field>`); refused tracking options
+    SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a date or due date
+    outside `dates`' range, given or from the payment terms (`date`, `due_date`); a due date
+    before the date (`due_date`); bad lines (`lines`, `lines[i].<field>`); refused tracking options
     (`lines[i].tracking_options[j]`). Not idempotent: each call issues a new invoice (a
     recurring schedule's date can be raised once only: the database refuses a second).
     """
@@ -105,8 +125,9 @@ def update_invoice(
     it), their tracking options and the totals in one transaction, under a row lock; the
     record is marked changed for sync. The customer never changes. Refuses (ValidationError,
     nothing written): a paid or voided invoice (no field); a status other than DRAFT,
-    SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a due date before
-    the date (`due_date`); bad lines or tracking options, keyed as for `issue_invoice`.
+    SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a date or due date
+    outside `dates`' range, given or from the payment terms (`date`, `due_date`); a due date
+    before the date (`due_date`); bad lines or tracking options, keyed as for `issue_invoice`.
     Idempotent: the same call again leaves the same invoice.
     """
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)

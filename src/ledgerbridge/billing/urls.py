@@ -16,4 +16,5 @@ urlpatterns = [
     path("recurring/raise/", views.recurring_raise, name="recurring_raise"),
     path("recurring/<int:pk>/", views.recurring_form, name="recurring_edit"),
     path("recurring/<int:pk>/delete/", views.recurring_delete, name="recurring_delete"),
+    path("recurring/<int:pk>/confirm/", views.recurring_confirm, name="recurring_confirm"),
 ]

@@ -24,6 +24,7 @@ from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.billing.forms import (
     ANY_ORGANISATION,
     BillForm,
+    ConfirmCatchUpForm,
     InvoiceForm,
     InvoiceLineFormSet,
     LineFormSet,
@@ -36,7 +37,14 @@ from ledgerbridge.billing.forms import (
 )
 from ledgerbridge.billing.labour import bill_time
 from ledgerbridge.billing.models import DocumentStatus, Invoice, InvoiceLine, RecurringInvoice
-from ledgerbridge.billing.recurring import create_recurring, raise_due_invoices, update_recurring
+from ledgerbridge.billing.recurring import (
+    confirm_catch_up,
+    create_recurring,
+    raise_due_invoices,
+    update_recurring,
+    waiting,
+    waiting_schedules,
+)
 from ledgerbridge.billing.services import (
     delete_invoice,
     delete_recurring_invoice,
@@ -327,10 +335,14 @@ def recurring_list(request: HttpRequest) -> HttpResponse:
     rows = RecurringInvoice.objects.select_related("customer")
     if q:
         rows = rows.filter(Q(customer__name__icontains=q) | Q(reference__icontains=q))
+    today = timezone.localdate()
+    page = paginate(request, rows)
+    # Why a schedule raises nothing: what waits for confirmation (its page confirms it).
+    schedules = [(row, waiting(row, today)) for row in page]
     return render(
         request,
         "billing/recurring_list.html",
-        {"page": paginate(request, rows), "q": q, "today": timezone.localdate()},
+        {"page": page, "schedules": schedules, "q": q, "today": today},
     )
 
 
@@ -389,11 +401,19 @@ def recurring_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms)
             else:
-                messages.success(
+                backlog = waiting(saved, timezone.localdate())
+                if backlog is None:
+                    messages.success(
+                        request,
+                        f"Recurring invoice for {saved.customer} saved; next on {saved.next_date}.",
+                    )
+                    return redirect("billing:recurring_list")
+                messages.warning(
                     request,
-                    f"Recurring invoice for {saved.customer} saved; next on {saved.next_date}.",
+                    f"Recurring invoice for {saved.customer} saved. It has {backlog}: none is "
+                    "raised until you confirm below.",
                 )
-                return redirect("billing:recurring_list")
+                return redirect("billing:recurring_edit", saved.pk)
     return document_page(
         request,
         form,
@@ -403,7 +423,34 @@ def recurring_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         submit="Save" if schedule else "Create recurring invoice",
         section="Recurring invoices",
         delete_url=reverse("billing:recurring_delete", args=[pk]) if schedule else "",
+        schedule=schedule,
+        catch_up=waiting(schedule, timezone.localdate()) if schedule else None,
     )
+
+
+@area_required("invoices")
+@require_POST
+def recurring_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm the catch-up the schedule's page showed (`confirm_catch_up`): the number of
+    invoices and the last date come back from that page, so what is confirmed is what was
+    seen; anything else is refused and the page shows what waits now."""
+    schedule = get_object_or_404(RecurringInvoice, pk=pk)
+    form = ConfirmCatchUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The confirmation was not understood; confirm again below.")
+        return redirect("billing:recurring_edit", pk)
+    invoices, through = form.cleaned_data["invoices"], form.cleaned_data["through"]
+    try:
+        confirm_catch_up(schedule, invoices=invoices, through=through, today=timezone.localdate())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("billing:recurring_edit", pk)
+    messages.success(
+        request,
+        f"Confirmed: {invoices} invoices, up to {through}, are raised by the next run (within "
+        "a minute), or now with Raise due invoices now.",
+    )
+    return redirect("billing:recurring_list")
 
 
 @area_required("invoices")
@@ -427,10 +474,17 @@ def recurring_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def recurring_raise(request: HttpRequest) -> HttpResponse:
     """Raise every invoice due up to today now (safe to repeat: nothing is raised twice)."""
-    raised = raise_due_invoices(timezone.localdate())
+    today = timezone.localdate()
+    raised = raise_due_invoices(today)
     if raised:
         numbers = ", ".join(i.number for i in raised)
         messages.success(request, f"Raised {len(raised)} invoice(s): {numbers}.")
     else:
         messages.info(request, "No recurring invoices are due; nothing raised.")
+    if held := waiting_schedules(today):
+        messages.warning(
+            request,
+            f"{len(held)} recurring invoice(s) wait for confirmation of what they will raise; "
+            "confirm on their pages.",
+        )
     return redirect("billing:recurring_list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -79,9 +80,16 @@ class Party(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
+# Payment terms of up to ten years: the one rule for screens and API (the field's validators).
+MAX_PAYMENT_TERMS_DAYS = 3650
+
+
 class Customer(Party):
     payment_terms_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Invoices fall due this many days after their date."
+        default=30,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)],
+        help_text=f"Invoices fall due this many days after their date (0 to "
+        f"{MAX_PAYMENT_TERMS_DAYS}).",
     )
     invoice_email = models.EmailField(
         max_length=255,

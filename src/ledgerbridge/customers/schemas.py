@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import Field
 
 from ledgerbridge.api_support import Email, Id, Input, organisation_fields
+from ledgerbridge.customers.models import MAX_PAYMENT_TERMS_DAYS
 
 
 class PartyIn(Input):
@@ -39,7 +40,7 @@ class PartyIn(Input):
 
 
 class CustomerIn(PartyIn):
-    payment_terms_days: int = Field(30, ge=0, le=3650)
+    payment_terms_days: int = Field(30, ge=0, le=MAX_PAYMENT_TERMS_DAYS)
     invoice_email: Email = ""
     billing_notes: str = Field("", max_length=2000)
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django import forms
 
-from ledgerbridge.billing.forms import DATE, OPEN_STATUSES
+from ledgerbridge.billing.forms import OPEN_STATUSES
 from ledgerbridge.billing.models import AmountTypes, DocumentStatus
+from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.forms import WithOrganisation
 
 
 class PurchaseOrderForm(forms.Form):
     supplier = WithOrganisation(queryset=Supplier.objects.filter(active=True))
-    date = forms.DateField(widget=DATE)
-    delivery_date = forms.DateField(required=False, widget=DATE)
+    date = DateInRangeField()
+    delivery_date = DateInRangeField(required=False)
     status = forms.ChoiceField(choices=OPEN_STATUSES, initial=DocumentStatus.DRAFT)
     reference = forms.CharField(max_length=255, required=False)
     delivery_instructions = forms.CharField(max_length=500, required=False)

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from ledgerbridge.billing.documents import LineData, Side, next_number, write_lines
 from ledgerbridge.billing.models import DocumentStatus
+from ledgerbridge.dates import check_dates
 from ledgerbridge.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
@@ -24,6 +25,7 @@ PO_PREFIX = "PO-"
 def _check(supplier: Supplier, date: dt.date, delivery_date: dt.date | None, status: str) -> None:
     if not supplier.active:
         raise ValidationError({"supplier": [f"{supplier} is inactive; reactivate it first."]})
+    check_dates(date=date, delivery_date=delivery_date)
     if delivery_date and delivery_date < date:
         raise ValidationError({"delivery_date": ["Delivery cannot be before the order date."]})
     if status not in DocumentStatus.values[:3]:
@@ -47,7 +49,8 @@ def raise_purchase_order(
     Lines with a product take what they leave blank from the product's purchase side (its
     description or name, unit cost, purchase tax rate, code). The record is marked changed
     for sync. Refuses (ValidationError, nothing written, no number used): an inactive supplier
-    (`supplier`), a delivery date before the order date (`delivery_date`), a status other than
+    (`supplier`), a date outside `dates`' range (`date`, `delivery_date`), a delivery date
+    before the order date (`delivery_date`), a status other than
     DRAFT, SUBMITTED or AUTHORISED (`status`), bad lines (`lines`, `lines[i].<field>`). Not
     idempotent: each call raises a new purchase order.
     """

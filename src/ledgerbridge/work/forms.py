@@ -10,6 +10,7 @@ from django.utils import timezone
 from ledgerbridge.accounts.models import User
 from ledgerbridge.catalog.models import ChargeRate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.work.models import TicketStatus
 
 
@@ -25,7 +26,7 @@ class TimeForm(forms.Form):
     agent = forms.ModelChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username")
     )
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = DateInRangeField()
     hours = forms.DecimalField(
         max_digits=5,
         decimal_places=2,

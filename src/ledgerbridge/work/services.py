@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from ledgerbridge.accounts.models import User
 from ledgerbridge.catalog.models import ChargeRate
 from ledgerbridge.customers.models import Customer
+from ledgerbridge.dates import check_dates
 from ledgerbridge.deletion import refuse_deletion
 from ledgerbridge.work.models import Ticket, TicketStatus, TimeEntry
 
@@ -48,6 +49,7 @@ def log_time(
         raise ValidationError(
             {"ticket": [f"Ticket {ticket.reference} is closed; reopen it to log time."]}
         )
+    check_dates(date=date)
     if not charge_rate.active:
         raise ValidationError(
             {"charge_rate": [f"Charge rate {charge_rate} is inactive; pick another."]}
@@ -113,6 +115,7 @@ def change_time_entry(
     """Change unbilled time; billed time and (newly chosen) inactive charge rates are refused."""
     locked = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     check_time_editable(locked)
+    check_dates(date=date)
     if charge_rate.pk != locked.charge_rate_id and not charge_rate.active:
         raise ValidationError(
             {"charge_rate": [f"Charge rate {charge_rate} is inactive; pick another."]}
