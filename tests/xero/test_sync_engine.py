@@ -331,3 +331,24 @@ def test_err_1_an_unknown_accounts_code_fails_the_product_in_words(nz, org, chos
     assert outcome.failed == 1
     assert "not an account of this organisation" in link(item).reason
     assert SyncIssue.objects.get(local_id=item.pk).label == "Product ODD-1 Odd"
+
+
+def test_an_uncertain_create_stays_uncertain_when_a_limit_stops_the_next_attempt(
+    nz, org, chosen, sandbox
+):
+    acme = make(Customer, org, name="Still Unsure Ltd", account_number="UNSURE-1")
+    admin_call(sandbox, "POST", "faults", kind="drop_after_commit", count=10)
+    run(nz, org)  # Xero made the contact, the answer was lost
+    admin_call(sandbox, "DELETE", "faults")
+    Link.objects.filter(pk=link(acme).pk).update(not_before=None)
+    admin_call(sandbox, "POST", "settings", day_limit=0)  # the next attempt is stopped
+    try:
+        assert run(nz, org).synced == 0
+    finally:
+        admin_call(sandbox, "POST", "settings", day_limit=5000)
+    assert link(acme).state == SyncState.IN_FLIGHT  # still to be looked up, not re-created
+    nz.refresh_from_db()
+    nz.paused_until = None
+    nz.save()
+    assert run(nz, org).synced == 1
+    assert len(xero_contacts(nz, where='AccountNumber=="UNSURE-1"')) == 1

@@ -406,12 +406,17 @@ def _settle(claimed: Claimed, state: str, reason: str) -> None:
 
 def _release(claims: Sequence[Claimed], *, uncertain: bool, reason: str = "") -> None:
     """Give claims back: to pending (nothing was sent), or left in flight and uncertain, after
-    a back-off with jitter and a cap."""
+    a back-off with jitter and a cap. A claim that was already uncertain stays uncertain even
+    when nothing was sent this time: its earlier answer is still unknown, so it is still looked
+    up before it is sent."""
     for claimed in claims:
-        if not uncertain:
+        if not uncertain and not (claimed.uncertain and not claimed.link.remote_id):
             Link.objects.filter(pk=claimed.link.pk).update(
                 state=SyncState.PENDING, attempts=F("attempts") - 1
             )
+            continue
+        if not uncertain:  # still uncertain from before: back in flight, no new back-off
+            Link.objects.filter(pk=claimed.link.pk).update(state=SyncState.IN_FLIGHT)
             continue
         attempts = claimed.link.attempts + 1
         delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempts - 1, 10))
