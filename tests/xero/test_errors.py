@@ -77,3 +77,10 @@ def test_validation_exception_keeps_each_elements_messages():
 def test_other_client_errors_are_permanent():
     assert isinstance(classify(405, {}, b"no"), PermanentError)
     assert isinstance(classify(400, {}, b"not json"), PermanentError)
+
+
+def test_a_replay_of_a_key_still_in_flight_is_retried_with_the_same_key():
+    """The sandbox answers 409 to an Idempotency-Key whose first request is still being worked
+    on (docs/sandbox.md; Xero's behaviour is undocumented): retry later, never give up."""
+    error = classify(409, {}, b'{"Message": "in progress"}')
+    assert isinstance(error, TransientError) and error.retryable

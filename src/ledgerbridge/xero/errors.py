@@ -146,6 +146,12 @@ def classify(status: int, headers: Mapping[str, str], body: bytes) -> XeroError 
         )
     if status >= 500:
         return TransientError(f"Xero had a problem ({status}); retrying.", status=status, body=text)
+    if status == 409:
+        # The same Idempotency-Key while its first request is still being worked on: the
+        # change may be under way, so the same request (same key) is tried again later.
+        return TransientError(
+            "Xero is still working on this change; trying again shortly.", status=status, body=text
+        )
     payload: Any = None
     try:
         payload = json.loads(text) if text.strip() else None
