@@ -14,27 +14,19 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from django.db import connection as db
 from playwright.sync_api import expect
 
 from ledgerbridge import crypto
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.sync.models import SyncIssue, SyncSettings
 from ledgerbridge.sync.services import organisation_for
-from xero.helpers import connect, fast_client  # tests/xero, on the path as `xero`
+from xero.helpers import connect, database_url, fast_client  # tests/xero, on the path as `xero`
 from xero_sandbox.server import SandboxHandle, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Browser-Sync-Pass-9"
 SLOW = 60_000  # ms: the worker and Xero take their time on a busy machine
-
-
-def database_url() -> str:
-    s = db.settings_dict
-    if db.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
 @pytest.fixture

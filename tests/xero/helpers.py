@@ -103,3 +103,13 @@ def fast_client(connection: Connection, clock: FakeClock | None = None, **kw: An
     kw.setdefault("budget_pool", Budgets(Limits(), clock, clock.sleep))
     kw.setdefault("timeout", 10)
     return XeroClient(connection, **kw)
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for the real processes a test starts."""
+    from django.db import connection as db
+
+    s = db.settings_dict
+    if db.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"

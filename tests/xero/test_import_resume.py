@@ -27,9 +27,8 @@ from ledgerbridge.xero.imports.common import PAGE_SIZE, STALE_AFTER
 from ledgerbridge.xero.models import ImportKind, ImportRun, ImportStatus, ImportWatermark
 from ledgerbridge.xero.tasks import run_import_task
 
-from .helpers import admin_call, connect, fast_client
+from .helpers import admin_call, connect, database_url, fast_client
 from .links import in_tenant, pairs_in
-from .test_refresh_race import database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

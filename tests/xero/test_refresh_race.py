@@ -18,7 +18,7 @@ from django.utils import timezone
 from ledgerbridge.xero.connections import access_token
 from ledgerbridge.xero.models import TokenSet
 
-from .helpers import connect, fast_client
+from .helpers import connect, database_url, fast_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -30,13 +30,6 @@ from ledgerbridge.xero.connections import access_token
 time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))
 print(access_token(int(os.environ["TOKEN_SET"])))
 """
-
-
-def database_url() -> str:
-    s = db.settings_dict
-    if db.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
 def test_conn_6_single_flight_refresh_across_threads_and_processes(

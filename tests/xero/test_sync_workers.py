@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection as db
 from django.db import transaction
 
 from ledgerbridge.customers.models import Customer
@@ -24,18 +23,11 @@ from ledgerbridge.sync.models import Link, SyncSettings, SyncState
 from ledgerbridge.sync.services import mark_changed, organisation_for
 from ledgerbridge.xero.tasks import sync_organisation_task
 
-from .helpers import admin_call, connect, fast_client
+from .helpers import admin_call, connect, database_url, fast_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 COUNT = 120  # three batches of at most 50
-
-
-def database_url() -> str:
-    s = db.settings_dict
-    if db.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
 @pytest.fixture

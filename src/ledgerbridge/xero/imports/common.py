@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ledgerbridge.sync.models import Organisation
-from ledgerbridge.sync.services import organisation_for
+from ledgerbridge.sync.services import RemoteState, organisation_for, record_remote
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.models import Connection, ImportRun
 
@@ -111,3 +111,20 @@ def problem(label: str, reason: str) -> dict[str, str]:
 def changed_since(updated: dt.datetime | None, since: dt.datetime | None) -> bool:
     # Xero compares If-Modified-Since by date only, so we filter again on the timestamp.
     return since is None or updated is None or updated >= since
+
+
+def link_imported(
+    kind: str, organisation_id: int, records: list[Any], remote: dict[int, Any]
+) -> None:
+    """Store the links of imported records (saved): each record's Xero data, `remote` keyed by
+    `id(record)`, as in step with Xero."""
+    record_remote(
+        kind,
+        organisation_id,
+        [
+            RemoteState(
+                r.pk, remote[id(r)].xero_id, remote[id(r)].snapshot, remote[id(r)].updated_at
+            )
+            for r in records
+        ],
+    )

@@ -11,7 +11,6 @@ from django.utils import timezone
 from ledgerbridge.customers.models import Customer, Party
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Organisation, RecordKind
-from ledgerbridge.sync.services import RemoteState, record_remote
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.imports.common import (
@@ -20,6 +19,7 @@ from ledgerbridge.xero.imports.common import (
     Outcome,
     apply_safely,
     changed_since,
+    link_imported,
     note_xero_clock,
     organisation,
     problem,
@@ -202,15 +202,7 @@ def apply_contacts(
     for party in updates:
         party.updated_at = now
     model._default_manager.bulk_update(updates, fields, batch_size=500)
-    record_remote(
-        kind,
-        org.pk,
-        (
-            RemoteState(p.pk, d.xero_id, d.snapshot, d.updated_at)
-            for p in (*creates, *updates)
-            for d in (remote[id(p)],)
-        ),
-    )
+    link_imported(kind, org.pk, [*creates, *updates], remote)
     counts["created"] += len(creates)
     counts["updated"] += len(updates)
     return counts, problems

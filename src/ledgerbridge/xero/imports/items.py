@@ -10,7 +10,6 @@ from django.db.models import F
 
 from ledgerbridge.catalog.models import Product, ProductGroup
 from ledgerbridge.sync.models import Organisation, RecordKind
-from ledgerbridge.sync.services import RemoteState, record_remote
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.imports.common import (
@@ -18,6 +17,7 @@ from ledgerbridge.xero.imports.common import (
     Outcome,
     apply_safely,
     changed_since,
+    link_imported,
     note_xero_clock,
     organisation,
     problem,
@@ -140,15 +140,7 @@ def apply_items(
         ],
         batch_size=500,
     )
-    record_remote(
-        RecordKind.PRODUCT,
-        org.pk,
-        (
-            RemoteState(p.pk, d.xero_id, d.snapshot, d.updated_at)
-            for p in (*creates, *updates)
-            for d in (remote[id(p)],)
-        ),
-    )
+    link_imported(RecordKind.PRODUCT, org.pk, [*creates, *updates], remote)
     counts["created"] += len(creates)
     counts["updated"] += len(updates)
     return counts, problems
