@@ -33,6 +33,7 @@ from ledgerbridge.billing.models import (
     Totals,
 )
 from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
+from ledgerbridge.sync.models import SyncSettings
 
 
 class Side(enum.Enum):
@@ -97,14 +98,23 @@ def apply_product_defaults(lines: Seq[LineData], side: Side = Side.SALES) -> lis
     """Fill what each line leaves blank from its product: description (the product's, else its
     name), unit price (sales: unit price; purchases: unit cost), tax rate (the product's sales
     or purchase rate) and item code. What the line gives wins; a line with no product, or an
-    unknown one (refused by `validate_lines`), is left as it is. Reads only; idempotent."""
+    unknown one (refused by `validate_lines`), is left as it is, but for its item code: a line
+    with none takes the default item code for its kind of document (SYNC-4, a sync setting).
+    Reads only; idempotent."""
     wanted = {ln.product_id for ln in lines if ln.product_id}
     products = Product.objects.in_bulk(list(wanted)) if wanted else {}
+    settings = SyncSettings.get()
+    default_code = (
+        settings.default_invoice_item_code
+        if side is Side.SALES
+        else settings.default_purchase_order_item_code
+    )
     filled: list[LineData] = []
     for line in lines:
         product = products.get(line.product_id) if line.product_id else None
         if product is None:
-            filled.append(line)
+            code = line.item_code if line.item_code.strip() else default_code
+            filled.append(replace(line, item_code=code))
             continue
         sales = side is Side.SALES
         tax_rate_id = product.sales_tax_rate_id if sales else product.purchase_tax_rate_id
@@ -118,7 +128,9 @@ def apply_product_defaults(lines: Seq[LineData], side: Side = Side.SALES) -> lis
                 if line.unit_price is not None
                 else (product.unit_price if sales else product.unit_cost),
                 tax_rate_id=line.tax_rate_id if line.tax_rate_id is not None else tax_rate_id,
-                item_code=line.item_code if line.item_code.strip() else product.code,
+                item_code=line.item_code
+                if line.item_code.strip()
+                else (product.code or default_code),
             )
         )
     return filled
