@@ -6,6 +6,7 @@ deletions as Xero allows (INV-9); purchase orders (PO-1); default item codes (SY
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,7 @@ from ledgerbridge.billing.labour import bill_time
 from ledgerbridge.billing.models import DocumentStatus, Invoice
 from ledgerbridge.billing.recurring import create_recurring, raise_due_invoices
 from ledgerbridge.billing.services import delete_invoice, issue_invoice, update_invoice
-from ledgerbridge.catalog.models import ChargeRate, TaxRate
+from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
 from ledgerbridge.customers.services import create_customer
 from ledgerbridge.purchasing.services import raise_purchase_order
 from ledgerbridge.suppliers.services import create_supplier
@@ -294,3 +295,20 @@ def test_inv_7_the_xero_number_is_not_set_until_a_sync_succeeds_and_says_why_not
     push(nz, world["org"])
     page = web.get(reverse("purchasing:detail", args=[order.pk])).content.decode()
     assert "not set" in page and "not linked to a Xero contact" in page
+
+
+def test_chg_2_charge_rates_no_item_matches_are_flagged(nz, world, admin):
+    group = ProductGroup.objects.create(name="Imported")
+    run = start_import(nz, "products", params={"product_group": group.pk}, background=False)
+    with fast_client(nz) as client:
+        run_import(run.pk, client=client)
+    good = Product.objects.filter(organisation=world["org"]).exclude(code="").first()
+    ChargeRate.objects.create(name="Linked", hourly_price=Decimal(1), accounts_code=good.code)
+    ChargeRate.objects.create(name="Typo", hourly_price=Decimal(1), accounts_code="NO-SUCH")
+    ChargeRate.objects.create(name="Blank", hourly_price=Decimal(1))
+    web = Client()
+    web.force_login(admin)
+    page = re.sub(r"\s+", " ", web.get(reverse("catalog:chargerate_list")).content.decode())
+    assert f"An item in {nz.name}" in page
+    assert "No imported Xero item has code NO-SUCH" in page
+    assert "No code: labour billed at this rate cannot sync" in page

@@ -36,7 +36,7 @@ from ledgerbridge.screens import (
 )
 from ledgerbridge.sync.forms import generate_requested, generated
 from ledgerbridge.sync.models import RecordKind
-from ledgerbridge.sync.services import links_of
+from ledgerbridge.sync.services import linked_ids, links_of
 from ledgerbridge.tracking.services import organisation_names
 
 Save = Callable[[Any, dict[str, Any]], Model]
@@ -293,10 +293,27 @@ def taxrate_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @area_required("configuration")
 def chargerate_list(request: HttpRequest) -> HttpResponse:
+    """CHG-2: each rate with the organisations that have an item of its code (a product linked
+    to one of the organisation's items), so a rate no item matches is flagged to fix."""
+    rates = list(ChargeRate.objects.all())
+    codes = {r.accounts_code for r in rates if r.accounts_code}
+    found: dict[str, list[str]] = {}
+    items = (
+        Product.objects.filter(code__in=codes, pk__in=linked_ids(RecordKind.PRODUCT))
+        .exclude(organisation=None)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    for item in items:
+        assert item.organisation is not None
+        found.setdefault(item.code, []).append(item.organisation.name)
     return render(
         request,
         "catalog/chargerate_list.html",
-        {"rates": ChargeRate.objects.all(), "section": "Configuration"},
+        {
+            "rows": [(rate, found.get(rate.accounts_code, [])) for rate in rates],
+            "section": "Configuration",
+        },
     )
 
 
