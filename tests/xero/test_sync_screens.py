@@ -70,7 +70,13 @@ def test_sync_1_gen_1_settings_saved_and_records_kept_out_are_looked_at_again(we
     assert Link.objects.get(local_id=customer.pk).state == SyncState.NOT_ELIGIBLE
     answer = web.post(
         reverse("xero:sync_settings"),
-        {"sync_customers": "on", "success_message": "on", "default_organisation": org.pk},
+        {
+            "sync_customers": "on",
+            "success_message": "on",
+            "default_organisation": org.pk,
+            "default_invoice_status": "DRAFT",
+            "default_purchase_order_status": "DRAFT",
+        },
     )
     assert answer.status_code == 302, text(answer)
     saved = SyncSettings.get()

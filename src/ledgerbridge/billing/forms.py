@@ -27,6 +27,7 @@ from ledgerbridge.customers.models import Customer
 from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.screens import DecimalInput
 from ledgerbridge.sync.forms import WithOrganisation
+from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.tracking import services as tracking
 from ledgerbridge.tracking.models import TrackingOption
 
@@ -267,6 +268,8 @@ class InvoiceForm(forms.Form):
         if editing:
             # An invoice keeps its customer; delete it and raise another to change that.
             del self.fields["customer"]
+        else:  # GEN-2: a new invoice starts in the default status, which it may override
+            self.fields["status"].initial = SyncSettings.get().default_invoice_status
 
 
 class RecurringForm(forms.Form):

@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from ledgerbridge.billing.documents import LineData, line_data_from, write_lines
 from ledgerbridge.billing.models import (
-    DocumentStatus,
     IntervalUnit,
     Invoice,
     InvoiceKind,
@@ -313,7 +312,7 @@ def _raise_for(schedule_id: int, today: dt.date) -> list[Invoice]:
                             line_data_from(list(schedule.lines.all())),
                             date=when,
                             kind=InvoiceKind.RECURRING,
-                            status=schedule.status or DocumentStatus.DRAFT,
+                            status=schedule.status or None,  # blank: GEN-2's default
                             reference=schedule.reference,
                             amount_type=schedule.amount_type,
                             recurring=schedule,

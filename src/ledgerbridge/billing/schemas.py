@@ -115,6 +115,9 @@ class InvoiceUpdateIn(DocumentIn):
 
 class InvoiceIn(InvoiceUpdateIn):
     customer: Id
+    status: EditableStatus | None = Field(  # type: ignore[assignment]
+        None, description="Left out: the default status for new invoices (a sync setting)."
+    )
 
 
 class LineOut(Schema):

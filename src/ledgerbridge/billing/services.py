@@ -26,6 +26,7 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.dates import LATEST_DATE, RANGE_TEXT, add_days, check_dates, in_range
 from ledgerbridge.deletion import refuse_deletion
+from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 from ledgerbridge.work.models import TimeEntry
 
@@ -68,7 +69,7 @@ def issue_invoice(
     date: dt.date,
     due_date: dt.date | None = None,
     kind: str = InvoiceKind.MANUAL,
-    status: str = DocumentStatus.DRAFT,
+    status: str | None = None,
     reference: str = "",
     amount_type: str = AmountTypes.EXCLUSIVE,
     recurring: RecurringInvoice | None = None,
@@ -85,7 +86,9 @@ def issue_invoice(
     before the date (`due_date`); bad lines (`lines`, `lines[i].<field>`); refused tracking options
     (`lines[i].tracking_options[j]`). Not idempotent: each call issues a new invoice (a
     recurring schedule's date can be raised once only: the database refuses a second).
+    No `status`: the default status for invoices (GEN-2, a sync setting).
     """
+    status = status or SyncSettings.get().default_invoice_status
     if status not in EDITABLE_STATUSES:
         raise ValidationError(
             {"status": ["A new invoice starts as DRAFT, SUBMITTED or AUTHORISED."]}

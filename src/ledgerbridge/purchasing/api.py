@@ -69,7 +69,7 @@ def create_purchase_order(request: HttpRequest, payload: PurchaseOrderIn) -> Sta
         payload.line_data(),
         date=payload.date,
         delivery_date=payload.delivery_date,
-        status=payload.status,
+        status=payload.status,  # None: the default status for purchase orders
         reference=payload.reference,
         delivery_instructions=payload.delivery_instructions,
         amount_type=payload.amount_type,
@@ -94,7 +94,7 @@ def change_purchase_order(
         supplier=supplier,
         date=payload.date,
         delivery_date=payload.delivery_date,
-        status=payload.status,
+        status=payload.status or order.status,
         reference=payload.reference,
         delivery_instructions=payload.delivery_instructions,
         amount_type=payload.amount_type,

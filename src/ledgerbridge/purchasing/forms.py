@@ -9,6 +9,7 @@ from ledgerbridge.billing.models import AmountTypes, DocumentStatus
 from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.forms import WithOrganisation
+from ledgerbridge.sync.models import SyncSettings
 
 
 class PurchaseOrderForm(forms.Form):
@@ -27,3 +28,5 @@ class PurchaseOrderForm(forms.Form):
         if editing:
             # Orders keep their supplier, but an inactive one must still show as chosen.
             self.fields["supplier"].queryset = Supplier.objects.all()  # type: ignore[attr-defined]
+        else:  # GEN-2: a new order starts in the default status
+            self.fields["status"].initial = SyncSettings.get().default_purchase_order_status

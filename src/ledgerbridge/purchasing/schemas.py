@@ -17,7 +17,9 @@ class PurchaseOrderIn(DocumentIn):
     supplier: Id
     date: Date
     delivery_date: Date | None = None
-    status: Literal["DRAFT", "SUBMITTED", "AUTHORISED"] = "DRAFT"
+    status: Literal["DRAFT", "SUBMITTED", "AUTHORISED"] | None = Field(
+        None, description="Left out: the default status (new orders) or the current one."
+    )
     delivery_instructions: str = Field("", max_length=500)
 
 

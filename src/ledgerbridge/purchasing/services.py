@@ -17,6 +17,7 @@ from ledgerbridge.billing.models import DocumentStatus
 from ledgerbridge.dates import check_dates
 from ledgerbridge.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 
 PO_PREFIX = "PO-"
@@ -39,7 +40,7 @@ def raise_purchase_order(
     *,
     date: dt.date,
     delivery_date: dt.date | None = None,
-    status: str = DocumentStatus.DRAFT,
+    status: str | None = None,
     reference: str = "",
     delivery_instructions: str = "",
     amount_type: str = "Exclusive",
@@ -52,8 +53,10 @@ def raise_purchase_order(
     (`supplier`), a date outside `dates`' range (`date`, `delivery_date`), a delivery date
     before the order date (`delivery_date`), a status other than
     DRAFT, SUBMITTED or AUTHORISED (`status`), bad lines (`lines`, `lines[i].<field>`). Not
-    idempotent: each call raises a new purchase order.
+    idempotent: each call raises a new purchase order. No `status`: the default status for
+    purchase orders (GEN-2, a sync setting).
     """
+    status = status or SyncSettings.get().default_purchase_order_status
     _check(supplier, date, delivery_date, status)
     order = PurchaseOrder.objects.create(
         number=next_number("purchase_order", PO_PREFIX),

@@ -104,6 +104,9 @@ class Link(models.Model):
         return self.synced_version == self.version and self.deleted_at is None
 
 
+DOCUMENT_STATUSES = [("DRAFT", "Draft"), ("SUBMITTED", "Submitted"), ("AUTHORISED", "Authorised")]
+
+
 class SyncSettings(models.Model):
     """What is synced and how (SYNC-1..3, GEN-1, GEN-3..5): a single row, read on every use, so
     a change takes effect at once. Integration-neutral: the domain reads the defaults too."""
@@ -139,6 +142,13 @@ class SyncSettings(models.Model):
     )
     default_sales_account_code = models.CharField(max_length=10, blank=True, default="")
     default_purchase_account_code = models.CharField(max_length=10, blank=True, default="")
+    # GEN-2: the status new documents start in (manual and recurring invoices may override).
+    default_invoice_status = models.CharField(
+        max_length=12, choices=DOCUMENT_STATUSES, default="DRAFT"
+    )
+    default_purchase_order_status = models.CharField(
+        max_length=12, choices=DOCUMENT_STATUSES, default="DRAFT"
+    )
     # SYNC-4: the item code a line without one carries when its document is sent.
     default_invoice_item_code = models.CharField(
         "default item code for invoice lines", max_length=30, blank=True, default=""

@@ -45,6 +45,10 @@ class SyncSettingsBody(Schema):
     generate_product_codes: bool
     default_sales_account_code: str = Field(max_length=10)
     default_purchase_account_code: str = Field(max_length=10)
+    default_invoice_status: Literal["DRAFT", "SUBMITTED", "AUTHORISED"] = Field(
+        "DRAFT", description="The status new invoices start in (manual and recurring may differ)."
+    )
+    default_purchase_order_status: Literal["DRAFT", "SUBMITTED", "AUTHORISED"] = "DRAFT"
     default_invoice_item_code: str = Field(
         "", max_length=30, description="The item code of invoice lines that have none."
     )

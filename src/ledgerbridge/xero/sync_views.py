@@ -63,6 +63,8 @@ class SyncSettingsForm(forms.ModelForm[SyncSettings]):
             "generate_product_codes",
             "default_sales_account_code",
             "default_purchase_account_code",
+            "default_invoice_status",
+            "default_purchase_order_status",
             "default_invoice_item_code",
             "default_purchase_order_item_code",
         ]
