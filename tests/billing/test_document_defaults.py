@@ -14,8 +14,10 @@ from django.urls import reverse
 from ledgerbridge.accounts.models import ApiToken
 from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.services import issue_invoice
+from ledgerbridge.catalog.models import Product, TaxRate
 from ledgerbridge.purchasing.services import raise_purchase_order
 from ledgerbridge.sync.models import SyncSettings
+from ledgerbridge.sync.services import organisation_for
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +79,42 @@ def test_gen_2_new_documents_start_in_the_default_status_unless_overridden(
     web.force_login(billing_user)
     form = web.get(reverse("billing:invoice_create")).content.decode()
     assert '<option value="AUTHORISED" selected>' in form
+
+
+def test_inv_4_another_organisations_product_or_tax_rate_is_refused_and_not_offered(
+    customer, gst, product_group, billing_user
+):
+    nz = organisation_for("xero", "tenant-nz", "NZ books")
+    au = organisation_for("xero", "tenant-au", "AU books")
+    customer.organisation = nz
+    customer.save()
+    theirs = Product.objects.create(name="AU only", group=product_group, organisation=au)
+    mine = Product.objects.create(name="NZ only", group=product_group, organisation=nz)
+    au_gst = TaxRate.objects.create(name="AU GST", percentage=Decimal(10), organisation=au)
+    api = Client(headers={"Authorization": f"Bearer {ApiToken.issue(billing_user, 't')[1]}"})
+    body = {
+        "customer": customer.pk,
+        "date": DAY.isoformat(),
+        "lines": [
+            {
+                "product": theirs.pk,
+                "description": "x",
+                "quantity": "1",
+                "unit_price": "1",
+                "tax_rate": gst.pk,
+            },
+            {"description": "y", "quantity": "1", "unit_price": "1", "tax_rate": au_gst.pk},
+        ],
+    }
+    refused = api.post("/api/v1/invoices/", body, content_type="application/json")
+    assert refused.status_code == 422
+    fields = {e["field"]: e["message"] for e in refused.json()["errors"]}
+    assert "another organisation" in fields["lines[0].product"]
+    assert "AU GST" in fields["lines[1].tax_rate"]
+    invoice = issue_invoice(
+        customer, [LineData("ok", Decimal(1), Decimal(1), gst.pk, product_id=mine.pk)], date=DAY
+    )
+    web = Client()
+    web.force_login(billing_user)
+    page = web.get(reverse("billing:invoice_edit", args=[invoice.pk])).content.decode()
+    assert "NZ only" in page and "AU only" not in page and "AU GST" not in page

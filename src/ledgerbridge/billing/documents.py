@@ -246,6 +246,37 @@ def _pair_rows(
     return paired
 
 
+def _organisation_of(document: Totals) -> int | None:
+    party = getattr(document, "customer", None) or getattr(document, "supplier", None)
+    return getattr(party, "organisation_id", None)
+
+
+def check_organisation(lines: Seq[LineData], organisation_id: int | None) -> None:
+    """INV-4: a document's lines use products and tax rates of its customer's (or supplier's)
+    organisation, or of none; another organisation's is refused, naming it (the pickers offer
+    only these)."""
+    if organisation_id is None:
+        return
+    products = Product.objects.in_bulk([ln.product_id for ln in lines if ln.product_id])
+    rates = TaxRate.objects.in_bulk([ln.tax_rate_id for ln in lines if ln.tax_rate_id])
+    errors: dict[str, list[str]] = {}
+    for i, line in enumerate(lines):
+        product = products.get(line.product_id) if line.product_id else None
+        if product is not None and product.organisation_id not in (None, organisation_id):
+            errors[f"lines[{i}].product"] = [
+                f"{product} belongs to another organisation than this document's; pick one of "
+                "its organisation's products, or one of none."
+            ]
+        rate = rates.get(line.tax_rate_id) if line.tax_rate_id else None
+        if rate is not None and rate.organisation_id not in (None, organisation_id):
+            errors[f"lines[{i}].tax_rate"] = [
+                f"{rate} is another organisation's tax rate; pick one of this document's "
+                "organisation."
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
 def write_lines(
     document: Totals,
     line_model: type[LineBase],
@@ -266,6 +297,7 @@ def write_lines(
     """
     lines = apply_product_defaults(lines, side)
     validate_lines(lines)
+    check_organisation(lines, _organisation_of(document))
     tracked = tracking.takes_tracking(line_model)
     if not tracked:
         refused = {

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.forms import formset_factory
 
 from ledgerbridge.billing.documents import LineData
@@ -127,9 +128,20 @@ class InvoiceLineForm(LineForm):
     """An invoice line, with one tracking select per enabled placeholder (TRK-4)."""
 
     def __init__(
-        self, *args: Any, tracking_specs: list[TrackingSpec] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        tracking_specs: list[TrackingSpec] | None = None,
+        organisation_id: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if organisation_id is not None:
+            # INV-4: the customer's organisation's products and tax rates, and those of none.
+            mine = Q(organisation_id=organisation_id) | Q(organisation__isnull=True)
+            product = self.fields["product"]
+            product.queryset = product.queryset.filter(mine)  # type: ignore[attr-defined]
+            rate = self.fields["tax_rate"]
+            rate.queryset = rate.queryset.filter(mine)  # type: ignore[attr-defined]
         self.tracking_names: list[str] = []
         for slot, name, categories, orgs in tracking_specs or []:
             field_name = f"tracking_{slot}"

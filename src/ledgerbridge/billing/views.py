@@ -259,7 +259,10 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         posted(request),
         prefix=LINES,
         initial=invoice_line_initial(invoice.lines.all()),
-        form_kwargs={"tracking_specs": line_tracking_specs(invoice.customer.organisation_id)},
+        form_kwargs={
+            "tracking_specs": line_tracking_specs(invoice.customer.organisation_id),
+            "organisation_id": invoice.customer.organisation_id,
+        },
     )
     if request.method == "POST":
         ok, lines, line_forms = parse_document(request, form, formset)
