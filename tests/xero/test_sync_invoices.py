@@ -312,3 +312,42 @@ def test_chg_2_charge_rates_no_item_matches_are_flagged(nz, world, admin):
     assert f"An item in {nz.name}" in page
     assert "No imported Xero item has code NO-SUCH" in page
     assert "No code: labour billed at this rate cannot sync" in page
+
+
+def test_invoices_sync_only_in_the_statuses_the_setting_lists(nz, world):
+    settings = SyncSettings.get()
+    settings.sync_invoice_statuses = ["AUTHORISED"]
+    settings.save()
+    draft = issue_invoice(world["customer"], lines(world, ("Work", "1", "10")), date=DAY)
+    approved = issue_invoice(
+        world["customer"],
+        lines(world, ("Work", "1", "10")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    assert push(nz, world["org"]).synced == 1
+    assert link(approved).state == SyncState.SYNCED
+    assert "synced once they are authorised" in link(draft).reason
+
+
+@pytest.mark.parametrize("choice", ["description", "item", "ticket"])
+def test_inv_10_a_synced_line_says_what_the_setting_chooses(nz, world, ticket_agent, choice):
+    settings = SyncSettings.get()
+    settings.invoice_line_text = choice
+    settings.save()
+    rate = ChargeRate.objects.create(
+        name="Onsite support", hourly_price=Decimal(150), accounts_code=world["codes"][1]
+    )
+    ticket = Ticket.objects.create(customer=world["customer"], title="Server down")
+    entry = log_time(
+        ticket, ticket_agent, date=DAY, hours=Decimal(2), charge_rate=rate, summary="Rebooted"
+    )
+    (labour,) = bill_time([entry.pk], date=DAY)
+    push(nz, world["org"])
+    said = in_xero(nz, f"/Invoices/{link(labour).remote_id}")["LineItems"][0]["Description"]
+    expected = {
+        "description": labour.lines.get().description,
+        "item": "Onsite support",
+        "ticket": f"{ticket.reference} Server down ({DAY.isoformat()})",
+    }[choice]
+    assert said == expected

@@ -107,6 +107,17 @@ class Link(models.Model):
 DOCUMENT_STATUSES = [("DRAFT", "Draft"), ("SUBMITTED", "Submitted"), ("AUTHORISED", "Authorised")]
 
 
+LINE_TEXTS = [
+    ("description", "The line's description"),
+    ("item", "The item's name (product or charge rate)"),
+    ("ticket", "The ticket's reference and summary, and the date of the work"),
+]
+
+
+def default_synced_statuses() -> list[str]:
+    return ["DRAFT", "SUBMITTED", "AUTHORISED"]
+
+
 class SyncSettings(models.Model):
     """What is synced and how (SYNC-1..3, GEN-1, GEN-3..5): a single row, read on every use, so
     a change takes effect at once. Integration-neutral: the domain reads the defaults too."""
@@ -148,6 +159,15 @@ class SyncSettings(models.Model):
     )
     default_purchase_order_status = models.CharField(
         max_length=12, choices=DOCUMENT_STATUSES, default="DRAFT"
+    )
+    # Invoices are synced only in these statuses (teams that approve before Xero sees them).
+    sync_invoice_statuses = models.JSONField(default=default_synced_statuses, blank=True)
+    # INV-10: the text a synced invoice line carries.
+    invoice_line_text = models.CharField(
+        max_length=20,
+        choices=LINE_TEXTS,
+        default="description",
+        help_text="What each invoice line says in Xero.",
     )
     # SYNC-4: the item code a line without one carries when its document is sent.
     default_invoice_item_code = models.CharField(

@@ -98,7 +98,7 @@ def _lines(
         earlier = sent_before[index] if index < len(sent_before) else {}
         out.append(
             mapping.LineOut(
-                description=line.description,
+                description=line_text(line, ctx.settings.invoice_line_text if tracked else ""),
                 quantity=line.quantity,
                 unit_amount=line.unit_price,
                 item_code=code,
@@ -110,6 +110,23 @@ def _lines(
     if not out:
         raise NotEligible("It has no lines: Xero needs at least one.")
     return out
+
+
+def line_text(line: Any, choice: str) -> str:
+    """INV-10: what a synced invoice line says, as the setting chooses. Falls back to the
+    line's description where the choice has nothing to say (no item, no ticket)."""
+    if choice == "item":
+        named = line.product or getattr(line, "charge_rate", None)
+        return str(getattr(named, "name", "") or line.description)
+    if choice == "ticket" and hasattr(line, "time_entries"):
+        entries = list(line.time_entries.select_related("ticket").order_by("date", "id"))
+        if entries:
+            tickets = {e.ticket_id: e.ticket for e in entries}
+            said = "; ".join(f"{t.reference} {t.title}" for t in tickets.values())
+            first, last = entries[0].date, entries[-1].date
+            when = first.isoformat() if first == last else f"{first} to {last}"
+            return f"{said} ({when})"[:4000]
+    return str(line.description)
 
 
 def _line_label(index: int, line: Any) -> str:
@@ -148,6 +165,13 @@ def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
         raise NotEligible(f"Invoices are not chosen for sync {CHOOSE}.")
     if document.status not in SENDABLE:
         raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
+    allowed = [str(s) for s in ctx.settings.sync_invoice_statuses or []]
+    if document.status not in allowed:
+        said = ", ".join(s.lower() for s in allowed) or "no status"
+        raise NotEligible(
+            f"It is {document.get_status_display().lower()}; invoices are synced once they are "
+            f"{said} {CHOOSE}."
+        )
     contact = _contact(RecordKind.CUSTOMER, document.customer, "customer")
     lines = document.lines.select_related("product__parent", "tax_rate", "charge_rate").order_by(
         "position", "id"

@@ -49,6 +49,15 @@ class SyncSettingsBody(Schema):
         "DRAFT", description="The status new invoices start in (manual and recurring may differ)."
     )
     default_purchase_order_status: Literal["DRAFT", "SUBMITTED", "AUTHORISED"] = "DRAFT"
+    sync_invoice_statuses: list[Literal["DRAFT", "SUBMITTED", "AUTHORISED"]] = Field(
+        ["DRAFT", "SUBMITTED", "AUTHORISED"],
+        description="Invoices are synced only in these statuses.",
+    )
+    invoice_line_text: Literal["description", "item", "ticket"] = Field(
+        "description",
+        description="What a synced invoice line says: its description, its item's name, or "
+        "its ticket's reference and summary with the date of the work.",
+    )
     default_invoice_item_code: str = Field(
         "", max_length=30, description="The item code of invoice lines that have none."
     )

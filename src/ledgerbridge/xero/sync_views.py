@@ -23,7 +23,13 @@ from ledgerbridge.purchasing.models import PurchaseOrder
 from ledgerbridge.screens import error_summary, paginate, posted
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync import services as sync
-from ledgerbridge.sync.models import Organisation, RecordKind, SyncIssue, SyncSettings
+from ledgerbridge.sync.models import (
+    DOCUMENT_STATUSES,
+    Organisation,
+    RecordKind,
+    SyncIssue,
+    SyncSettings,
+)
 from ledgerbridge.xero.imports.common import organisation
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.sync_state import record_state
@@ -47,6 +53,14 @@ def connected_organisations() -> Any:
 
 
 class SyncSettingsForm(forms.ModelForm[SyncSettings]):
+    sync_invoice_statuses = forms.MultipleChoiceField(
+        choices=DOCUMENT_STATUSES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Sync invoices in these statuses",
+        help_text="Leave out DRAFT, say, to keep invoices out of Xero until they are approved.",
+    )
+
     class Meta:
         model = SyncSettings
         fields = [
@@ -63,6 +77,8 @@ class SyncSettingsForm(forms.ModelForm[SyncSettings]):
             "generate_product_codes",
             "default_sales_account_code",
             "default_purchase_account_code",
+            "invoice_line_text",
+            "sync_invoice_statuses",
             "default_invoice_status",
             "default_purchase_order_status",
             "default_invoice_item_code",
