@@ -21,7 +21,7 @@ from ledgerbridge.billing.models import DocumentStatus, Invoice
 from ledgerbridge.billing.recurring import create_recurring, raise_due_invoices
 from ledgerbridge.billing.services import delete_invoice, issue_invoice, update_invoice
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
-from ledgerbridge.customers.services import create_customer
+from ledgerbridge.customers.services import create_customer, update_customer
 from ledgerbridge.purchasing.services import raise_purchase_order
 from ledgerbridge.suppliers.services import create_supplier
 from ledgerbridge.sync.models import Link, SyncIssue, SyncSettings, SyncState
@@ -351,3 +351,14 @@ def test_inv_10_a_synced_line_says_what_the_setting_chooses(nz, world, ticket_ag
         "ticket": f"{ticket.reference} Server down ({DAY.isoformat()})",
     }[choice]
     assert said == expected
+
+
+def test_cust_1_an_invoice_kept_out_for_its_customer_goes_once_the_customer_is_in_xero(nz, world):
+    late = create_customer({"name": "Late Ltd", "sales_tax_rate": world["gst"]})
+    invoice = issue_invoice(late, lines(world, ("Work", "1", "10")), date=DAY)
+    push(nz, world["org"])
+    assert link(invoice).state == SyncState.NOT_ELIGIBLE  # its customer has no account number
+    update_customer(late, {"account_number": "LATE-1"})  # fixed: the customer can go now
+    outcome = push(nz, world["org"])
+    assert outcome.synced == 2  # the customer, then its waiting invoice, in one run
+    assert link(invoice).state == SyncState.SYNCED

@@ -64,10 +64,13 @@ class WithOrganisation(forms.ModelChoiceField):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queryset = self.queryset.select_related("organisation")  # type: ignore[union-attr]
+        self._several: bool | None = None  # asked once per form, not once per option
 
     def label_from_instance(self, obj: Any) -> str:
         label = str(obj)
         organisation = getattr(obj, "organisation", None)
-        if organisation is not None and Organisation.objects.count() > 1:
-            return f"{label} ({organisation.name})"
-        return label
+        if organisation is None:
+            return label
+        if self._several is None:
+            self._several = Organisation.objects.count() > 1
+        return f"{label} ({organisation.name})" if self._several else label

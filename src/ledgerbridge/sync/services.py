@@ -84,12 +84,12 @@ def organisation_for(integration: str, remote_id: str, name: str = "") -> Organi
     return org
 
 
-def mark_changed(kind: str, local_id: int, organisation_id: int | None) -> Link | None:
+def mark_changed(kind: str, local_id: int, organisation_id: int | None) -> None:
     """Record that `kind` `local_id` changed in a way its organisation would see: bump its
-    version and make it pending. A record with no organisation has nothing to sync (None)."""
+    version and make it pending. A record with no organisation has nothing to sync."""
     _require_transaction()
     if organisation_id is None:
-        return None
+        return
     updated = Link.objects.filter(
         kind=kind, local_id=local_id, organisation_id=organisation_id
     ).update(
@@ -105,7 +105,6 @@ def mark_changed(kind: str, local_id: int, organisation_id: int | None) -> Link 
             kind=kind, local_id=local_id, organisation_id=organisation_id, version=1
         )
     _notify(organisation_id)
-    return link_of(kind, local_id)
 
 
 def mark_deleted(kind: str, local_id: int) -> None:

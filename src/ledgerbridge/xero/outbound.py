@@ -369,6 +369,28 @@ def _succeed(ctx: Context, endpoint: Endpoint, claimed: Claimed, element: dict[s
             state=SyncState.PENDING
         )
         issues.resolve(ctx.organisation.pk, endpoint.kind, claimed.link.local_id)
+        _wake_dependants(endpoint.kind, claimed.link.local_id)
+
+
+# Documents kept out because their party was not in Xero yet go again once it is.
+DEPENDANTS: dict[str, tuple[str, Any, str]] = {
+    RecordKind.CUSTOMER: (RecordKind.INVOICE, Invoice, "customer_id"),
+    RecordKind.SUPPLIER: (RecordKind.PURCHASE_ORDER, PurchaseOrder, "supplier_id"),
+}
+
+
+def _wake_dependants(kind: str, local_id: int) -> None:
+    """A customer (supplier) now in Xero: its invoices (purchase orders) that were kept out
+    waiting for it are pending again, and go later in this same run (dependency order)."""
+    if kind not in DEPENDANTS:
+        return
+    document_kind, model, field = DEPENDANTS[kind]
+    Link.objects.filter(
+        kind=document_kind,
+        state=SyncState.NOT_ELIGIBLE,
+        deleted_at__isnull=True,
+        local_id__in=model.objects.filter(**{field: local_id}).values("pk"),
+    ).update(state=SyncState.PENDING, reason="", updated_at=timezone.now())
 
 
 def _fail(
