@@ -9,7 +9,12 @@ from ledgerbridge.api_support import (
     install_error_handlers,
     login_or_token_required,
 )
-from ledgerbridge.billing.api import invoices_router, ready_router, recurring_router
+from ledgerbridge.billing.api import (
+    invoices_router,
+    ready_router,
+    recurring_router,
+    themes_router,
+)
 from ledgerbridge.catalog.api import (
     charge_rates_router,
     product_groups_router,
@@ -81,6 +86,7 @@ api.add_router("/time-entries/", time_router)
 api.add_router("/invoices/", invoices_router)
 api.add_router("/ready-for-invoicing/", ready_router)
 api.add_router("/recurring-invoices/", recurring_router)
+api.add_router("/branding-themes/", themes_router)
 api.add_router("/purchase-orders/", purchasing_router)
 api.add_router("/xero/", xero_router)
 api.add_router("/xero/", sync_settings_router)

@@ -11,6 +11,9 @@ e.g. "customer"); an integration connects receivers in its `AppConfig.ready()`:
   (for instance "Link to Xero…" on a tax rate).
 - `next_after_create(sender=kind, record=...)`: where the form of a new record goes next (a URL),
   or None; the first URL given wins (a new tax rate goes on to being linked).
+- `deletion_refused(sender=kind, record=...)`: why the record may not be deleted because of what
+  the remote system holds (an invoice paid there, say), in words that name the fix; None
+  when nothing stops it. Sent inside the deleting transaction, with the record locked.
 
 A second accounting integration plugs in the same way, beside the first.
 """
@@ -26,6 +29,7 @@ from django.utils.safestring import SafeString
 record_panels = Signal()
 record_actions = Signal()
 next_after_create = Signal()
+deletion_refused = Signal()
 
 
 def panels(kind: str, record: Any, request: Any = None, where: str = "") -> SafeString:
@@ -52,6 +56,14 @@ def actions_html(kind: str, record: Any) -> SafeString:
 
 def next_url(kind: str, record: Any) -> str | None:
     for _, answer in next_after_create.send(sender=kind, record=record):
+        if answer:
+            return str(answer)
+    return None
+
+
+def why_not_delete(kind: str, record: Any) -> str | None:
+    """The first reason an integration gives for refusing to delete `record`, or None."""
+    for _, answer in deletion_refused.send(sender=kind, record=record):
         if answer:
             return str(answer)
     return None

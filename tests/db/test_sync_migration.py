@@ -1,6 +1,7 @@
-"""The links to Xero move off the records into the sync table, and tracking moves out of the Xero
-app, losing nothing: a database holding linked records of two organisations is migrated from
-the schema before the move, and every link is checked afterwards (SQLite and PostgreSQL)."""
+"""The links to Xero move off the records into the sync table, and tracking and branding themes
+move out of the Xero app, losing nothing: a database holding linked records of two
+organisations is migrated from the schema before the move, and every link is checked afterwards
+(SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from ledgerbridge.billing.models import BrandingTheme
 from ledgerbridge.catalog.models import Product, ProductGroup, TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
@@ -87,6 +89,9 @@ def _old_world(apps) -> dict[str, object]:
             xero_updated_at=WHEN,
         )
         item.tracking_options.add(north)
+        apps.get_model("xero", "BrandingTheme").objects.create(
+            xero_tenant_id=tenant, xero_id=f"theme-{tag}", name="Standard", sort_order=0
+        )
         made[f"north-{tag}"] = north.pk
         made[f"region-{tag}"] = region.pk
     customer.objects.create(name="Internal IT", account_number="INT")  # no organisation
@@ -147,6 +152,9 @@ def test_links_of_two_organisations_survive_the_move_to_the_sync_table():
         assert list(ProductGroup.objects.get(name=f"Hardware {tag}").tracking_options.all()) == [
             north
         ]
+        # Branding themes moved to billing, per organisation (INV-3).
+        theme = BrandingTheme.objects.get(organisation=org)
+        assert (theme.remote_id, theme.name, theme.sort_order) == (f"theme-{tag}", "Standard", 0)
     assert Customer.objects.get(name="Internal IT").organisation is None
     assert TaxRate.objects.get(name="Unassigned").organisation is None
     assert TrackingSettings.get().placeholders() == [(1, "Region")]

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ledgerbridge.billing.documents import LineData
+from ledgerbridge.billing.models import BrandingTheme
 from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.catalog.models import Product, TaxRate
 from ledgerbridge.customers.models import Customer
@@ -17,7 +18,7 @@ from ledgerbridge.sync.services import organisation_for
 from ledgerbridge.tracking.models import TrackingCategory
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.imports import apply_contacts, run_import, start_import
-from ledgerbridge.xero.models import BrandingTheme, ImportRun, ImportStatus
+from ledgerbridge.xero.models import ImportRun, ImportStatus
 
 from .helpers import admin_call, connect, fast_client
 from .links import by_xero_id, in_tenant, make, tax_type, tenant, xero_data, xero_id, xero_ids
@@ -312,8 +313,8 @@ def test_trk_2_tracking_categories_and_options_come_across(nz):
 def test_branding_themes_come_across_per_organisation(nz, au):
     do_import(nz, "branding")
     do_import(au, "branding")
-    assert BrandingTheme.objects.filter(xero_tenant_id=nz.tenant_id).exists()
-    assert BrandingTheme.objects.filter(xero_tenant_id=au.tenant_id).exists()
+    assert BrandingTheme.objects.filter(organisation__remote_id=nz.tenant_id).exists()
+    assert BrandingTheme.objects.filter(organisation__remote_id=au.tenant_id).exists()
 
 
 def test_a_second_import_sends_if_modified_since_and_takes_only_changes(nz, sandbox):

@@ -20,7 +20,7 @@ from ledgerbridge.api_support import (
     resolve_required,
 )
 from ledgerbridge.billing.labour import bill_time
-from ledgerbridge.billing.models import Invoice, RecurringInvoice
+from ledgerbridge.billing.models import BrandingTheme, Invoice, RecurringInvoice
 from ledgerbridge.billing.recurring import (
     confirm_catch_up,
     create_recurring,
@@ -29,6 +29,7 @@ from ledgerbridge.billing.recurring import (
 )
 from ledgerbridge.billing.schemas import (
     BillTimeIn,
+    BrandingThemeOut,
     ConfirmCatchUpIn,
     InvoiceDeletedOut,
     InvoiceIn,
@@ -55,6 +56,7 @@ AREA = "invoices"
 invoices_router = Router(tags=["invoices"], auth=TokenAuth(AREA))
 ready_router = Router(tags=["ready for invoicing"], auth=TokenAuth(AREA))
 recurring_router = Router(tags=["recurring invoices"], auth=TokenAuth(AREA))
+themes_router = Router(tags=["branding themes"], auth=TokenAuth(AREA))
 
 
 def _invoices() -> QuerySet[Invoice]:
@@ -101,6 +103,8 @@ def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status[Invoice]:
         status=payload.status,
         reference=payload.reference,
         amount_type=payload.amount_type,
+        branding_theme_id=payload.branding_theme,
+        external_number=payload.external_number,
     )
     return Status(201, _full(invoice.pk))
 
@@ -121,6 +125,8 @@ def change_invoice(request: HttpRequest, invoice_id: Id, payload: InvoiceUpdateI
         status=payload.status,
         reference=payload.reference,
         amount_type=payload.amount_type,
+        branding_theme_id=payload.branding_theme,
+        external_number=payload.external_number,
     )
     return _full(invoice.pk)
 
@@ -192,6 +198,7 @@ def create_recurring_invoice(
         status=payload.status,
         amount_type=payload.amount_type,
         active=payload.active,
+        branding_theme_id=payload.branding_theme,
     )
     return Status(201, _schedules().get(pk=schedule.pk))
 
@@ -228,6 +235,7 @@ def change_recurring(
         interval_count=payload.interval_count,
         status=payload.status,
         active=payload.active,
+        branding_theme_id=payload.branding_theme,
     )
     return _schedules().get(pk=recurring_id)
 
@@ -251,3 +259,18 @@ def remove_recurring(request: HttpRequest, recurring_id: Id) -> Status[None]:
     """Delete a schedule; the invoices it raised stay."""
     delete_recurring_invoice(fetch(RecurringInvoice, recurring_id, "Recurring invoice"))
     return Status(204, None)
+
+
+# --- Branding themes ------------------------------------------------------------------------
+
+
+@themes_router.get("/", response={200: list[BrandingThemeOut], **ERRORS})
+def list_branding_themes(
+    request: HttpRequest, organisation: Id | None = None
+) -> QuerySet[BrandingTheme]:
+    """The branding themes an invoice may choose, as the last import brought them;
+    `organisation`: only that organisation's (a customer's `organisation`)."""
+    themes = BrandingTheme.objects.all()
+    if organisation is not None:
+        themes = themes.filter(organisation_id=organisation)
+    return themes.order_by("organisation_id", "sort_order", "name")

@@ -28,6 +28,7 @@ from ledgerbridge.billing.models import (
     MAX_DOCUMENT_AMOUNT,
     MAX_LINE_AMOUNT,
     MAX_QUANTITY,
+    BrandingTheme,
     LineBase,
     Sequence,
     Totals,
@@ -275,6 +276,43 @@ def check_organisation(lines: Seq[LineData], organisation_id: int | None) -> Non
             ]
     if errors:
         raise ValidationError(errors)
+
+
+def check_theme(theme_id: int | None, organisation_id: int | None) -> BrandingTheme | None:
+    """INV-3: a document's branding theme is one of its customer's organisation; None takes
+    the customer's default theme in the accounting system. Refusals are keyed
+    `branding_theme`."""
+    if theme_id is None:
+        return None
+    theme = BrandingTheme.objects.select_related("organisation").filter(pk=theme_id).first()
+    if theme is None:
+        raise ValidationError(
+            {
+                "branding_theme": [
+                    f"There is no branding theme {theme_id}; pick one from the list (import "
+                    "branding themes again if it is missing)."
+                ]
+            }
+        )
+    if organisation_id is None:
+        raise ValidationError(
+            {
+                "branding_theme": [
+                    "The customer belongs to no accounting organisation, so it takes no "
+                    "branding theme; leave it blank."
+                ]
+            }
+        )
+    if theme.organisation_id != organisation_id:
+        raise ValidationError(
+            {
+                "branding_theme": [
+                    f"{theme} is a branding theme of {theme.organisation}, not of the "
+                    "customer's organisation; pick one of its own, or leave it blank."
+                ]
+            }
+        )
+    return theme
 
 
 def write_lines(

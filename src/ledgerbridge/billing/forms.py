@@ -18,6 +18,7 @@ from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import (
     MAX_QUANTITY,
     AmountTypes,
+    BrandingTheme,
     DocumentStatus,
     IntervalUnit,
     LineBase,
@@ -27,7 +28,7 @@ from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.screens import DecimalInput
-from ledgerbridge.sync.forms import WithOrganisation
+from ledgerbridge.sync.forms import OrganisationSelect, WithOrganisation, filtered_by_organisation
 from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.tracking import services as tracking
 from ledgerbridge.tracking.models import TrackingOption
@@ -60,7 +61,7 @@ class LineForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     tax_rate: forms.ModelChoiceField[TaxRate] = forms.ModelChoiceField(
-        queryset=TaxRate.objects.all(), required=False
+        queryset=TaxRate.objects.all(), required=False, widget=OrganisationSelect
     )
     item_code = forms.CharField(max_length=30, required=False)
     # Kept so that editing a labour invoice keeps each line's charge rate.
@@ -135,6 +136,9 @@ class InvoiceLineForm(LineForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # INV-4: a new invoice's pickers follow the customer picked on its page (app.js).
+        filtered_by_organisation(self.fields["product"])
+        filtered_by_organisation(self.fields["tax_rate"])
         if organisation_id is not None:
             # INV-4: the customer's organisation's products and tax rates, and those of none.
             mine = Q(organisation_id=organisation_id) | Q(organisation__isnull=True)
@@ -153,6 +157,7 @@ class InvoiceLineForm(LineForm):
                 required=False,
                 label=name,
                 empty_label="—",
+                widget=OrganisationSelect(attrs={"data-organisation-filtered": ""}),
             )
             self.tracking_names.append(field_name)
 
@@ -261,6 +266,33 @@ def tracking_error_keys(line_forms: list[forms.Form]) -> dict[str, str]:
     return keys
 
 
+def theme_field() -> forms.ModelChoiceField[BrandingTheme]:
+    """INV-3: a branding theme of the customer's organisation; blank takes the customer's."""
+    field: forms.ModelChoiceField[BrandingTheme] = WithOrganisation(
+        queryset=BrandingTheme.objects.all(),
+        required=False,
+        label="Branding theme",
+        empty_label="The customer's default",
+        help_text="How Xero lays the invoice out; offered once a linked customer is chosen.",
+    )
+    filtered_by_organisation(field)
+    field.widget.attrs["data-needs-organisation"] = ""
+    return field
+
+
+def offer_themes(form: forms.Form, organisation_id: int | None, *, known: bool) -> None:
+    """The theme picker of a known customer's organisation; none when it has none. On a new
+    document (`known` False) every organisation's themes, filtered by the page."""
+    field = form.fields["branding_theme"]
+    if not known:
+        return
+    if organisation_id is None:
+        del form.fields["branding_theme"]
+        return
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = field.queryset.filter(organisation_id=organisation_id)  # type: ignore[union-attr]
+
+
 class InvoiceForm(forms.Form):
     customer: forms.ModelChoiceField[Customer] = WithOrganisation(
         queryset=Customer.objects.filter(active=True)
@@ -274,14 +306,32 @@ class InvoiceForm(forms.Form):
     amount_type = forms.ChoiceField(
         label="Amounts are", choices=AmountTypes.choices, initial=AmountTypes.EXCLUSIVE
     )
+    external_number = forms.CharField(
+        label="Xero invoice number",
+        max_length=255,
+        required=False,
+        help_text="Blank: the same as the invoice's number.",
+    )
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        editing: bool = False,
+        organisation_id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["branding_theme"] = theme_field()
+        settings = SyncSettings.get()
+        if not settings.allow_number_override:  # INV-2: offered only when the setting allows
+            del self.fields["external_number"]
         if editing:
             # An invoice keeps its customer; delete it and raise another to change that.
             del self.fields["customer"]
         else:  # GEN-2: a new invoice starts in the default status, which it may override
-            self.fields["status"].initial = SyncSettings.get().default_invoice_status
+            self.fields["status"].initial = settings.default_invoice_status
+            filtered_by_organisation(self.fields["customer"], source=True)
+        offer_themes(self, organisation_id, known=editing)
 
 
 class RecurringForm(forms.Form):
@@ -304,6 +354,13 @@ class RecurringForm(forms.Form):
         label="Amounts are", choices=AmountTypes.choices, initial=AmountTypes.EXCLUSIVE
     )
     active = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A schedule may change its customer, so every organisation's themes are offered and
+        # the page follows the customer picked (the service refuses another's).
+        filtered_by_organisation(self.fields["customer"], source=True)
+        self.fields["branding_theme"] = theme_field()
 
 
 class ConfirmCatchUpForm(forms.Form):

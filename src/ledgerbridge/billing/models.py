@@ -93,6 +93,30 @@ class LineBase(models.Model):
         ordering: ClassVar[list[str]] = ["position", "id"]
 
 
+class BrandingTheme(models.Model):
+    """A layout the accounting organisation prints documents with (INV-3), brought across by
+    its integration's import; sort order 0 is the organisation's default."""
+
+    organisation = models.ForeignKey(
+        "sync.Organisation", on_delete=models.CASCADE, related_name="branding_themes"
+    )
+    remote_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    sort_order = models.IntegerField(default=0)
+    logo_url = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "remote_id"], name="one_theme_per_remote_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Invoice(Totals):
     number = models.CharField(max_length=30, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
@@ -103,6 +127,18 @@ class Invoice(Totals):
     date = models.DateField()
     due_date = models.DateField()
     reference = models.CharField(max_length=255, blank=True, default="")
+    # INV-2: the number the accounting system shows, when the setting allows one of its own.
+    external_number = models.CharField(
+        "number in the accounting system",
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="Blank: the same as the invoice's number.",
+    )
+    # INV-3: blank is the customer's default theme in the accounting system.
+    branding_theme = models.ForeignKey(
+        BrandingTheme, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     recurring = models.ForeignKey(
         "RecurringInvoice",
         on_delete=models.SET_NULL,
@@ -176,6 +212,9 @@ class RecurringInvoice(Totals):
         blank=True,
         default="",
         help_text="Overrides the default invoice status when set.",
+    )
+    branding_theme = models.ForeignKey(
+        BrandingTheme, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     active = models.BooleanField(default=True)
     # The latest date ever raised: a high-water mark, so a date whose invoice was deleted is

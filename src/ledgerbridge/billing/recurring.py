@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ledgerbridge.billing.documents import LineData, line_data_from, write_lines
+from ledgerbridge.billing.documents import LineData, check_theme, line_data_from, write_lines
 from ledgerbridge.billing.models import (
     IntervalUnit,
     Invoice,
@@ -184,6 +184,7 @@ def create_recurring(
     status: str = "",
     amount_type: str = "Exclusive",
     active: bool = True,
+    branding_theme_id: int | None = None,
 ) -> RecurringInvoice:
     """Create a recurring invoice (a schedule and its lines), in one transaction.
 
@@ -191,8 +192,9 @@ def create_recurring(
     from each line's product) and totals. Raises nothing itself: `raise_due_invoices` does.
     Refuses (ValidationError, nothing written): a start or end outside `dates`' range
     (`start_date`, `end_date`), an end before the start (`end_date`), a bad
-    schedule field (keyed by its name), bad lines (`lines`, `lines[i].<field>`). Not
-    idempotent: each call creates another schedule.
+    schedule field (keyed by its name), bad lines (`lines`, `lines[i].<field>`), a branding
+    theme of another organisation than the customer's (`branding_theme`). Not idempotent: each
+    call creates another schedule.
     """
     _check_schedule(start_date, end_date)
     schedule = RecurringInvoice(
@@ -206,8 +208,10 @@ def create_recurring(
         status=status,
         amount_type=amount_type,
         active=active,
+        branding_theme_id=branding_theme_id,
     )
-    schedule.full_clean()
+    schedule.full_clean(exclude=["branding_theme"])  # checked next, in words
+    check_theme(branding_theme_id, schedule.customer.organisation_id)
     schedule.save()
     write_lines(schedule, RecurringInvoiceLine, "recurring", lines)
     return schedule
@@ -229,6 +233,7 @@ def update_recurring(
     for name, value in fields.items():
         setattr(locked, name, value)
     _check_schedule(locked.start_date, locked.end_date)
+    check_theme(locked.branding_theme_id, locked.customer.organisation_id)
     if _dates_key(locked) != dates_before:
         # The person confirmed other dates than these: they confirm again if many are due.
         locked.catch_up_approved_through = None
@@ -238,7 +243,7 @@ def update_recurring(
     raised = locked.invoices.order_by("-recurring_date").values_list("recurring_date", flat=True)
     last = max(filter(None, [locked.last_raised_date, raised.first()]), default=None)
     locked.next_date = next_after(locked, last) if last else locked.start_date
-    locked.full_clean()
+    locked.full_clean(exclude=["branding_theme"])
     locked.save()
     write_lines(locked, RecurringInvoiceLine, "recurring", lines)
     return locked
@@ -317,6 +322,7 @@ def _raise_for(schedule_id: int, today: dt.date) -> list[Invoice]:
                             amount_type=schedule.amount_type,
                             recurring=schedule,
                             recurring_date=when,
+                            branding_theme_id=schedule.branding_theme_id,
                         )
                     )
                 schedule.next_date = next_after(schedule, when)

@@ -17,6 +17,7 @@ from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import (
     MAX_DOCUMENT_AMOUNT,
     MAX_LINE_AMOUNT,
+    BrandingTheme,
     InvoiceLine,
     RecurringInvoice,
 )
@@ -106,17 +107,36 @@ class DocumentIn(Input):
         return [line.to_data() for line in self.lines]
 
 
+THEME = (
+    "Branding theme id (see /branding-themes), of the customer's organisation; left out or "
+    "null: the customer's default theme in the accounting system."
+)
+
+
 class InvoiceUpdateIn(DocumentIn):
     lines: list[InvoiceLineIn] = Field(..., max_length=MAX_LINES)  # type: ignore[assignment]
     date: Date
     due_date: Date | None = Field(None, description="Defaults to date + the payment terms.")
     status: EditableStatus = "DRAFT"
+    branding_theme: Id | None = Field(None, description=THEME)
+    external_number: str | None = Field(
+        None,
+        max_length=255,
+        description="The invoice's number in the accounting system, when the sync settings "
+        "allow one of its own; empty: its own number. Left out: kept as it is.",
+    )
 
 
 class InvoiceIn(InvoiceUpdateIn):
     customer: Id
     status: EditableStatus | None = Field(  # type: ignore[assignment]
         None, description="Left out: the default status for new invoices (a sync setting)."
+    )
+    external_number: str = Field(
+        "",
+        max_length=255,
+        description="The invoice's number in the accounting system, when the sync settings "
+        "allow one of its own; empty: its own number.",
     )
 
 
@@ -183,6 +203,8 @@ class InvoiceSummaryOut(Schema):
     total: Decimal
     recurring: int | None = Field(None, validation_alias="recurring_id")
     recurring_date: dt.date | None
+    branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
+    external_number: str
 
 
 class InvoiceOut(InvoiceSummaryOut):
@@ -232,6 +254,7 @@ class RecurringIn(DocumentIn):
     status: Literal["", "DRAFT", "SUBMITTED", "AUTHORISED"] = Field(
         "", description="Status of the invoices raised; blank for the default (DRAFT)."
     )
+    branding_theme: Id | None = Field(None, description=THEME + " Raised invoices take it.")
     active: bool = True
 
 
@@ -253,6 +276,7 @@ class RecurringOut(Schema):
     next_date: dt.date
     end_date: dt.date | None
     status: str
+    branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
     active: bool
     state: Literal["active", "awaiting_confirmation", "inactive"] = Field(
         ...,
@@ -297,6 +321,17 @@ class ConfirmCatchUpIn(Input):
 class RecurringPage(Schema):
     count: int
     items: list[RecurringOut]
+
+
+class BrandingThemeOut(Schema):
+    id: int
+    organisation: int = Field(..., validation_alias="organisation_id")
+    name: str
+    default: bool = Field(..., description="The organisation's default theme.")
+
+    @staticmethod
+    def resolve_default(obj: BrandingTheme) -> bool:
+        return obj.sort_order == 0
 
 
 class RaisedOut(Schema):

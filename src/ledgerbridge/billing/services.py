@@ -14,7 +14,8 @@ from collections.abc import Sequence as Seq
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ledgerbridge.billing.documents import LineData, next_number, write_lines
+from ledgerbridge import integrations
+from ledgerbridge.billing.documents import LineData, check_theme, next_number, write_lines
 from ledgerbridge.billing.models import (
     AmountTypes,
     DocumentStatus,
@@ -42,6 +43,21 @@ def _check_header(customer: Customer, date: dt.date, due_date: dt.date | None) -
     if due < date:
         raise ValidationError({"due_date": ["The due date cannot be before the invoice date."]})
     return due
+
+
+def _check_external_number(number: str) -> str:
+    """INV-2: another number for the accounting system, only while the setting allows it."""
+    number = number.strip()
+    if number and not SyncSettings.get().allow_number_override:
+        raise ValidationError(
+            {
+                "external_number": [
+                    "Invoices may not carry a number of their own in the accounting system: "
+                    "leave it blank, or allow it in the sync settings."
+                ]
+            }
+        )
+    return number
 
 
 def due_from_terms(customer: Customer, date: dt.date) -> dt.date:
@@ -74,6 +90,8 @@ def issue_invoice(
     amount_type: str = AmountTypes.EXCLUSIVE,
     recurring: RecurringInvoice | None = None,
     recurring_date: dt.date | None = None,
+    branding_theme_id: int | None = None,
+    external_number: str = "",
 ) -> Invoice:
     """Create an invoice with its lines, their tracking options and its totals, numbered.
 
@@ -84,9 +102,11 @@ def issue_invoice(
     SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a date or due date
     outside `dates`' range, given or from the payment terms (`date`, `due_date`); a due date
     before the date (`due_date`); bad lines (`lines`, `lines[i].<field>`); refused tracking options
-    (`lines[i].tracking_options[j]`). Not idempotent: each call issues a new invoice (a
-    recurring schedule's date can be raised once only: the database refuses a second).
-    No `status`: the default status for invoices (GEN-2, a sync setting).
+    (`lines[i].tracking_options[j]`); a branding theme of another organisation than the
+    customer's (`branding_theme`, INV-3); a number of its own in the accounting system while
+    the setting does not allow one (`external_number`, INV-2). Not idempotent: each call
+    issues a new invoice (a recurring schedule's date can be raised once only: the database
+    refuses a second). No `status`: the default status for invoices (GEN-2, a sync setting).
     """
     status = status or SyncSettings.get().default_invoice_status
     if status not in EDITABLE_STATUSES:
@@ -94,6 +114,8 @@ def issue_invoice(
             {"status": ["A new invoice starts as DRAFT, SUBMITTED or AUTHORISED."]}
         )
     due = _check_header(customer, date, due_date)
+    theme = check_theme(branding_theme_id, customer.organisation_id)
+    external_number = _check_external_number(external_number)
     invoice = Invoice.objects.create(
         number=next_number("invoice", INVOICE_PREFIX),
         customer=customer,
@@ -105,6 +127,8 @@ def issue_invoice(
         amount_type=amount_type,
         recurring=recurring,
         recurring_date=recurring_date,
+        branding_theme=theme,
+        external_number=external_number,
     )
     write_lines(invoice, InvoiceLine, "invoice", lines)
     mark_changed(RecordKind.INVOICE, invoice.pk, customer.organisation_id)
@@ -121,6 +145,8 @@ def update_invoice(
     status: str,
     reference: str,
     amount_type: str,
+    branding_theme_id: int | None = None,
+    external_number: str | None = None,
 ) -> Invoice:
     """Change an invoice's header and replace its lines (see `documents.write_lines`).
 
@@ -130,8 +156,10 @@ def update_invoice(
     nothing written): a paid or voided invoice (no field); a status other than DRAFT,
     SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a date or due date
     outside `dates`' range, given or from the payment terms (`date`, `due_date`); a due date
-    before the date (`due_date`); bad lines or tracking options, keyed as for `issue_invoice`.
-    Idempotent: the same call again leaves the same invoice.
+    before the date (`due_date`); bad lines, tracking options, branding theme or number in the
+    accounting system, keyed as for `issue_invoice`. `branding_theme_id` None: the customer's
+    default theme; `external_number` None: kept as it is. Idempotent: the same call again
+    leaves the same invoice.
     """
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status not in EDITABLE_STATUSES:
@@ -146,6 +174,9 @@ def update_invoice(
     locked.status = status
     locked.reference = reference
     locked.amount_type = amount_type
+    locked.branding_theme = check_theme(branding_theme_id, locked.customer.organisation_id)
+    if external_number is not None and external_number.strip() != locked.external_number:
+        locked.external_number = _check_external_number(external_number)
     locked.save()
     write_lines(locked, InvoiceLine, "invoice", lines)
     mark_changed(RecordKind.INVOICE, locked.pk, locked.customer.organisation_id)
@@ -158,15 +189,18 @@ def delete_invoice(invoice: Invoice) -> int:
 
     Writes, in one transaction: the time entries it billed become ready for invoicing again,
     the invoice and its lines are deleted, and the deletion is marked for sync (the sync
-    record outlives the invoice). Refuses a paid invoice (ValidationError with no field: its
-    payment must be removed first). Returns how many time entries became ready again. Not
-    idempotent: a second call finds no invoice (Invoice.DoesNotExist).
+    record outlives the invoice). Refuses a paid invoice, here or in the accounting system as
+    last seen (ValidationError with no field: its payment must be removed first). Returns how
+    many time entries became ready again. Not idempotent: a second call finds no invoice
+    (Invoice.DoesNotExist).
     """
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status == DocumentStatus.PAID:
         raise refuse_deletion(
             f"Invoice {locked.number} is paid; remove its payment before deleting it."
         )
+    if reason := integrations.why_not_delete(RecordKind.INVOICE, locked):
+        raise refuse_deletion(reason)  # paid in the accounting system (INV-9)
     released = TimeEntry.objects.filter(invoice_line__invoice=locked).update(invoice_line=None)
     pk = locked.pk
     locked.delete()

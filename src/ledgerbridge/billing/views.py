@@ -227,6 +227,8 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
                     status=data["status"],
                     reference=data["reference"],
                     amount_type=data["amount_type"],
+                    branding_theme_id=_picked(data.get("branding_theme")),
+                    external_number=data.get("external_number") or "",
                 )
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
@@ -253,8 +255,15 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "status": invoice.status,
         "reference": invoice.reference,
         "amount_type": invoice.amount_type,
+        "branding_theme": invoice.branding_theme_id,
+        "external_number": invoice.external_number,
     }
-    form = InvoiceForm(posted(request), initial=initial, editing=True)
+    form = InvoiceForm(
+        posted(request),
+        initial=initial,
+        editing=True,
+        organisation_id=invoice.customer.organisation_id,
+    )
     formset = InvoiceLineFormSet(
         posted(request),
         prefix=LINES,
@@ -277,6 +286,11 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     status=data["status"],
                     reference=data["reference"],
                     amount_type=data["amount_type"],
+                    branding_theme_id=_picked(data.get("branding_theme")),
+                    # Not offered (the setting is off): the number stays as it is.
+                    external_number=data.get("external_number")
+                    if "external_number" in data
+                    else None,
                 )
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
@@ -358,7 +372,12 @@ def _recurring_fields(data: dict[str, Any]) -> dict[str, Any]:
         "reference": data["reference"],
         "status": data["status"],
         "amount_type": data["amount_type"],
+        "branding_theme_id": _picked(data.get("branding_theme")),
     }
+
+
+def _picked(record: Any) -> int | None:
+    return int(record.pk) if record is not None else None
 
 
 @area_required("invoices")
@@ -377,6 +396,7 @@ def recurring_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "status": schedule.status,
             "amount_type": schedule.amount_type,
             "active": schedule.active,
+            "branding_theme": schedule.branding_theme_id,
         }
         rows = schedule.lines.all()
     form = RecurringForm(posted(request), initial=initial)

@@ -12,9 +12,11 @@ from collections.abc import Sequence as Seq
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ledgerbridge import integrations
 from ledgerbridge.billing.documents import LineData, Side, next_number, write_lines
 from ledgerbridge.billing.models import DocumentStatus
 from ledgerbridge.dates import check_dates
+from ledgerbridge.deletion import refuse_deletion
 from ledgerbridge.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import SyncSettings
@@ -94,6 +96,13 @@ def update_purchase_order(
 @transaction.atomic
 def delete_purchase_order(order: PurchaseOrder) -> None:
     """Delete a purchase order and its lines; the deletion is marked for sync (the sync
-    record outlives the order). Refuses nothing; idempotent (one already gone: nothing)."""
-    if PurchaseOrder.objects.filter(pk=order.pk).delete()[0]:
-        mark_deleted(RecordKind.PURCHASE_ORDER, order.pk)
+    record outlives the order), in one transaction. Refuses one the accounting system holds
+    as billed, as last seen (ValidationError with no field). Idempotent (one already gone:
+    nothing)."""
+    locked = PurchaseOrder.objects.select_for_update().filter(pk=order.pk).first()
+    if locked is None:
+        return
+    if reason := integrations.why_not_delete(RecordKind.PURCHASE_ORDER, locked):
+        raise refuse_deletion(reason)
+    locked.delete()
+    mark_deleted(RecordKind.PURCHASE_ORDER, order.pk)

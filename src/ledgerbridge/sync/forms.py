@@ -57,9 +57,40 @@ def generated(
     return shown
 
 
+def organisation_id_of(record: Any) -> int | None:
+    """The organisation a picked record belongs to (a tracking option: its category's)."""
+    if hasattr(record, "organisation_id"):
+        return record.organisation_id  # type: ignore[no-any-return]
+    category = getattr(record, "category", None)
+    return getattr(category, "organisation_id", None)
+
+
+class OrganisationSelect(forms.Select):
+    """A select whose options say their organisation (`data-organisation`, empty for none), so
+    a page offers only those of the customer or supplier picked on it (see app.js): the select
+    marked `data-organisation-source` decides for those marked `data-organisation-filtered`."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        instance = getattr(option["value"], "instance", None)
+        if instance is not None:
+            org = organisation_id_of(instance)
+            option["attrs"]["data-organisation"] = "" if org is None else str(org)
+        return option
+
+
+def filtered_by_organisation(field: forms.Field, *, source: bool = False) -> None:
+    """Make `field`'s select (an OrganisationSelect) follow the organisation picked on the page,
+    or, with `source`, decide it."""
+    assert isinstance(field.widget, OrganisationSelect)
+    field.widget.attrs["data-organisation-source" if source else "data-organisation-filtered"] = ""
+
+
 class WithOrganisation(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A picker of customers, suppliers or products that names each one's organisation when
     there are several, so two "Acme Dental" of two organisations can be told apart."""
+
+    widget = OrganisationSelect
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

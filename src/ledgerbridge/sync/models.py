@@ -176,6 +176,12 @@ class SyncSettings(models.Model):
     default_purchase_order_item_code = models.CharField(
         "default item code for purchase-order lines", max_length=30, blank=True, default=""
     )
+    # INV-2: an invoice may carry another number in the accounting system than its own.
+    allow_number_override = models.BooleanField(
+        "invoices may carry their own number in Xero",
+        default=False,
+        help_text="Offers an override of the Xero invoice number on each invoice.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -336,10 +336,12 @@ def invoice_payload(
     lines: list[LineOut],
     status: str,
     number: str,
+    branding_theme_id: str = "",
 ) -> dict[str, Any]:
     """A sales invoice (ACCREC): the linked contact (by id only: a name would rename it),
-    dates, our number (Xero keeps ACCREC numbers unique, a natural guard against twins),
-    status, amounts type and lines. Totals are Xero's to compute (compared afterwards)."""
+    dates, its number (Xero keeps ACCREC numbers unique, a natural guard against twins),
+    status, amounts type, lines and the chosen branding theme (none: Xero takes the contact's
+    default). Totals are Xero's to compute (compared afterwards)."""
     payload: dict[str, Any] = {
         "Type": "ACCREC",
         "Contact": {"ContactID": contact_id},
@@ -351,6 +353,8 @@ def invoice_payload(
         "LineAmountTypes": str(invoice.amount_type),  # stored in Xero's own words
         "LineItems": _lines_out(lines),
     }
+    if branding_theme_id:
+        payload["BrandingThemeID"] = branding_theme_id
     if remote_id:
         payload["InvoiceID"] = remote_id
     return payload

@@ -146,24 +146,7 @@ class AuthorisationAttempt(models.Model):
         return f"Authorisation for {self.connection_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
-# --- what imports bring across (INV-3) and how imports are tracked ---------------------
-
-
-class BrandingTheme(models.Model):
-    xero_tenant_id = models.CharField(max_length=64)
-    xero_id = models.CharField(max_length=64)
-    name = models.CharField(max_length=255)
-    sort_order = models.IntegerField(default=0)  # 0 is the organisation's default theme
-    logo_url = models.CharField(max_length=500, blank=True, default="")
-
-    class Meta:
-        ordering = ["sort_order", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["xero_tenant_id", "xero_id"], name="one_theme_per_id")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
+# --- how imports are tracked (their themes live in billing, their tracking in tracking) --
 
 
 class ImportKind(models.TextChoices):

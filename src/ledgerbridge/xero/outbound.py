@@ -140,7 +140,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         "InvoiceID",
         "InvoiceNumber",
         payloads.invoice,
-        payloads.loader(Invoice),
+        payloads.loader(Invoice, "customer", "branding_theme"),
         lambda i: f"Invoice {i.number}",
         after=_compare_totals,
     ),
@@ -152,7 +152,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         "PurchaseOrderID",
         "PurchaseOrderNumber",
         payloads.purchase_order,
-        payloads.loader(PurchaseOrder),
+        payloads.loader(PurchaseOrder, "supplier"),
         lambda o: f"Purchase order {o.number}",
         after=_compare_totals,
     ),
@@ -616,7 +616,7 @@ def _snapshot(element: dict[str, Any]) -> dict[str, Any]:
         "AccountsReceivableTaxType", "AccountsPayableTaxType", "Description", "SalesDetails",
         "PurchaseDetails", "InvoiceID", "InvoiceNumber", "PurchaseOrderID",
         "PurchaseOrderNumber", "Status", "SubTotal", "TotalTax", "Total", "AmountDue",
-        "AmountPaid", "CurrencyCode", "CurrencyRate", "LineItems",
+        "AmountPaid", "AmountCredited", "CurrencyCode", "CurrencyRate", "LineItems",
     )  # fmt: skip
     return {k: element[k] for k in keep if element.get(k) not in (None, "", [])}
 

@@ -1,20 +1,25 @@
 """What the Xero integration adds to the product's screens, through `ledgerbridge.integrations`:
 the Xero panel on customers, suppliers and products (CUST-5, SUP-1, PROD-4), the tax-rate link
-panel and action (TAX-2), and the Xero line on an invoice (CUST-1). Connected in `apps.py`."""
+panel and action (TAX-2), the Xero line and "Xero details" of an invoice or purchase order
+(CUST-1, INV-2, INV-7), and the refusal to delete a document Xero holds as paid or billed
+(INV-9). Connected in `apps.py`."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Model
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from ledgerbridge import integrations
-from ledgerbridge.sync.models import Organisation, RecordKind
+from ledgerbridge.sync.models import Organisation, RecordKind, SyncState
 from ledgerbridge.sync.services import link_of
+from ledgerbridge.xero import payloads
+from ledgerbridge.xero.mapping import to_decimal
 from ledgerbridge.xero.models import Connection, ConnectionState
 from ledgerbridge.xero.sync_state import organisation_of, record_state
 
@@ -144,17 +149,75 @@ def _after_create(sender: str, record: Any, **_: Any) -> str | None:
 
 
 def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
-    """An invoice's or purchase order's Xero details: its sync state and Xero's number ("not
-    set" until a sync succeeds, with why it will not try), INV-7."""
+    """An invoice's or purchase order's "Xero details" (INV-2, INV-7): its sync state, Xero's
+    number ("not set" until a sync succeeds; the sync state says why it will not try), the
+    status and payments Xero holds, the branding theme, and any difference between Xero's
+    totals and ours, to the cent."""
     link = link_of(kind, document.pk)
-    number = str((link.snapshot or {}).get("InvoiceNumber") or "") if link is not None else ""
-    number = number or (str(link.snapshot.get("PurchaseOrderNumber") or "") if link else "")
-    return format_html(
-        '{}<section class="panel" id="xero-number"><dl class="facts"><dt>Xero number</dt>'
-        "<dd>{}</dd></dl></section>",
-        sync_panel(kind, document, request),
-        number or "not set",
+    held = dict(link.snapshot or {}) if link is not None and link.remote_id else {}
+    number = str(held.get("InvoiceNumber") or held.get("PurchaseOrderNumber") or "")
+    facts = [("Xero number", number or "not set")]
+    if held.get("Status"):
+        facts.append(("Status in Xero", str(held["Status"]).capitalize()))
+    paid = _paid(held)
+    if paid:
+        facts.append(("Paid in Xero", f"{paid} (due {held.get('AmountDue', '0')})"))
+    if kind == RecordKind.INVOICE:
+        theme = document.branding_theme
+        facts.append(("Branding theme", theme.name if theme else "The customer's default"))
+    differs = ""
+    if link is not None and link.state == SyncState.SYNCED and "Total" in held:
+        differs = payloads.totals_differ(document, held)
+    rows = format_html_join("", "<dt>{}</dt><dd>{}</dd>", facts)
+    warning = (
+        format_html(
+            '<p class="row-error" id="xero-totals"><span class="badge no">totals differ</span> '
+            "Xero's totals differ from ours: {}.</p>",
+            differs,
+        )
+        if differs
+        else ""
     )
+    return format_html(
+        '{}<section class="panel" id="xero-number"><h2>Xero details</h2>'
+        '<dl class="facts">{}</dl>{}</section>',
+        sync_panel(kind, document, request),
+        rows,
+        warning,
+    )
+
+
+def _paid(held: dict[str, Any]) -> Decimal:
+    """What Xero holds as paid or credited against an invoice, as last seen."""
+    return to_decimal(held.get("AmountPaid"), Decimal(0)) + to_decimal(
+        held.get("AmountCredited"), Decimal(0)
+    )
+
+
+def _deletion_refused(sender: str, record: Any, **_: Any) -> str | None:
+    """INV-9: an invoice with payments in Xero can be neither deleted nor voided there, and a
+    purchase order Xero holds as billed cannot be deleted; refuse here, with the fix, rather
+    than delete ours and fail in Xero. As last seen from Xero (a sync, a webhook, a poll)."""
+    if sender not in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):
+        return None
+    link = link_of(sender, record.pk)
+    if link is None or not link.remote_id:
+        return None
+    held = link.snapshot or {}
+    status = str(held.get("Status") or "")
+    if sender == RecordKind.INVOICE:
+        paid = _paid(held)
+        if status == "PAID" or paid > 0:
+            return (
+                f"Invoice {record.number} has payments of {paid} in Xero, so Xero can neither "
+                "delete nor void it: remove its payments in Xero first, then delete it here."
+            )
+    elif status == "BILLED":
+        return (
+            f"Purchase order {record.number} is billed in Xero, which keeps billed purchase "
+            "orders: it cannot be deleted."
+        )
+    return None
 
 
 def _invoice_line(invoice: Any) -> SafeString:
@@ -181,3 +244,4 @@ def connect() -> None:
     integrations.record_panels.connect(_record_panel, dispatch_uid="xero.panels")
     integrations.record_actions.connect(_tax_rate_actions, dispatch_uid="xero.actions")
     integrations.next_after_create.connect(_after_create, dispatch_uid="xero.next")
+    integrations.deletion_refused.connect(_deletion_refused, dispatch_uid="xero.deletion")

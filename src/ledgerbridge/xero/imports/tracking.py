@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from ledgerbridge.billing.models import BrandingTheme
 from ledgerbridge.tracking.models import TrackingCategory, TrackingOption
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.imports.common import (
     organisation,
     record_page,
 )
-from ledgerbridge.xero.models import BrandingTheme, ImportRun
+from ledgerbridge.xero.models import ImportRun
 
 
 def import_tracking(
@@ -55,15 +56,15 @@ def import_tracking(
 def import_branding(
     run: ImportRun, client: XeroClient, progress: Callable[[ImportRun], None]
 ) -> None:
-    tenant = run.xero_tenant_id
+    org = organisation(run.xero_tenant_id)
     body = client.get("/BrandingThemes")
     counts = {"created": 0, "updated": 0, "skipped": 0}
     with transaction.atomic():
         seen = []
         for raw in body.get("BrandingThemes") or []:
             theme, made = BrandingTheme.objects.update_or_create(
-                xero_tenant_id=tenant,
-                xero_id=str(raw["BrandingThemeID"]),
+                organisation=org,
+                remote_id=str(raw["BrandingThemeID"]),
                 defaults={
                     "name": str(raw.get("Name") or "")[:255],
                     "sort_order": int(raw.get("SortOrder") or 0),
@@ -72,6 +73,7 @@ def import_branding(
             )
             counts["created" if made else "updated"] += 1
             seen.append(theme.pk)
-        BrandingTheme.objects.filter(xero_tenant_id=tenant).exclude(pk__in=seen).delete()
+        # A theme gone from Xero: documents that chose it take the customer's default again.
+        BrandingTheme.objects.filter(organisation=org).exclude(pk__in=seen).delete()
         record_page(run, page=None, counts=counts, problems=[], total=len(seen))
     progress(run)

@@ -1,7 +1,33 @@
 // Ledgerbridge's own small scripts: add a line row to a lines formset, select all in a group,
-// and ask before a destructive button is pressed. Every page also works without them.
+// offer only the picked customer's organisation's options, and ask before a destructive button
+// is pressed. Every page also works without them (the server refuses what does not fit).
 (function () {
   "use strict";
+
+  // A select marked data-organisation-source (the customer) decides which options of the
+  // selects marked data-organisation-filtered are offered: those of its organisation and
+  // those of none. Nothing picked yet: all. A select also marked data-needs-organisation is
+  // hidden until a customer with an organisation is picked.
+  function followOrganisation(form) {
+    var source = form.querySelector("select[data-organisation-source]");
+    if (!source) return;
+    var picked = source.value ? source.options[source.selectedIndex] : null;
+    var org = picked ? picked.getAttribute("data-organisation") || "" : null;
+    form.querySelectorAll("select[data-organisation-filtered]").forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (option) {
+        var own = option.getAttribute("data-organisation") || "";
+        var offered = org === null || own === "" || own === org;
+        option.hidden = !offered;
+        option.disabled = !offered;
+      });
+      var chosen = select.options[select.selectedIndex];
+      if (chosen && chosen.disabled) select.value = "";
+      if (select.hasAttribute("data-needs-organisation")) {
+        var holder = select.closest(".field") || select;
+        holder.hidden = !org;
+      }
+    });
+  }
 
   function addLine(button) {
     var prefix = button.getAttribute("data-prefix");
@@ -15,6 +41,7 @@
     holder.innerHTML = html.trim();
     while (holder.firstChild) body.appendChild(holder.firstChild);
     total.value = String(index + 1);
+    if (button.form) followOrganisation(button.form);
     var first = body.querySelector("#id_" + prefix + "-" + index + "-description");
     if (first) first.focus();
   }
@@ -30,6 +57,10 @@
 
   document.addEventListener("change", function (event) {
     var target = event.target;
+    if (target instanceof HTMLSelectElement && target.hasAttribute("data-organisation-source")) {
+      if (target.form) followOrganisation(target.form);
+      return;
+    }
     if (!(target instanceof HTMLInputElement)) return;
     var group = target.getAttribute("data-select-all");
     if (group) {
@@ -44,6 +75,10 @@
     if (!(form instanceof HTMLFormElement)) return;
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(followOrganisation);
   });
 })();
 
