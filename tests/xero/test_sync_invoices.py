@@ -14,10 +14,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ledgerbridge.accounts.models import Role, User
+from ledgerbridge.accounts.models import ApiToken, Role, User
 from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.labour import bill_time
-from ledgerbridge.billing.models import DocumentStatus, Invoice
+from ledgerbridge.billing.models import BrandingTheme, DocumentStatus, Invoice
 from ledgerbridge.billing.recurring import create_recurring, raise_due_invoices
 from ledgerbridge.billing.services import delete_invoice, issue_invoice, update_invoice
 from ledgerbridge.catalog.models import ChargeRate, Product, ProductGroup, TaxRate
@@ -25,7 +25,7 @@ from ledgerbridge.customers.services import create_customer, update_customer
 from ledgerbridge.purchasing.services import raise_purchase_order
 from ledgerbridge.suppliers.services import create_supplier
 from ledgerbridge.sync.models import Link, SyncIssue, SyncSettings, SyncState
-from ledgerbridge.sync.services import organisation_for, send_again
+from ledgerbridge.sync.services import RemoteState, organisation_for, record_remote, send_again
 from ledgerbridge.work.models import Ticket
 from ledgerbridge.work.services import log_time
 from ledgerbridge.xero import outbound
@@ -362,3 +362,193 @@ def test_cust_1_an_invoice_kept_out_for_its_customer_goes_once_the_customer_is_i
     outcome = push(nz, world["org"])
     assert outcome.synced == 2  # the customer, then its waiting invoice, in one run
     assert link(invoice).state == SyncState.SYNCED
+
+
+def api_client(user: User) -> Client:
+    token = ApiToken.issue(user, "tests")[1]
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def invoice_body(world, **extra: Any) -> dict[str, Any]:
+    return {
+        "customer": world["customer"].pk,
+        "date": DAY.isoformat(),
+        "lines": [
+            {
+                "description": "Work",
+                "quantity": "1",
+                "unit_price": "10",
+                "tax_rate": world["gst"].pk,
+                "item_code": world["codes"][0],
+            }
+        ],
+        **extra,
+    }
+
+
+def test_inv_2_an_invoice_carries_its_own_xero_number_only_when_the_setting_allows(
+    nz, world, admin
+):
+    api = api_client(admin)
+    web = Client()
+    web.force_login(admin)
+    body = invoice_body(world, external_number="XN-77")
+    refused = api.post("/api/v1/invoices/", body, content_type="application/json")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "external_number"
+    assert "allow it in the sync settings" in refused.json()["errors"][0]["message"]
+    assert not Invoice.objects.exists()  # nothing half-saved
+    assert "Xero invoice number" not in web.get(reverse("billing:invoice_create")).content.decode()
+
+    settings = SyncSettings.get()
+    settings.allow_number_override = True
+    settings.save()
+    assert "Xero invoice number" in web.get(reverse("billing:invoice_create")).content.decode()
+    made = api.post("/api/v1/invoices/", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    invoice = Invoice.objects.get(pk=made.json()["id"])
+    assert made.json()["external_number"] == "XN-77" and invoice.number != "XN-77"
+    push(nz, world["org"])
+    assert in_xero(nz, f"/Invoices/{link(invoice).remote_id}")["InvoiceNumber"] == "XN-77"
+    page = web.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "Xero number</dt><dd>XN-77" in page
+    # A change that leaves the number out keeps it (the screen may not offer it).
+    again = {k: v for k, v in body.items() if k not in ("customer", "external_number")}
+    assert (
+        api.put(f"/api/v1/invoices/{invoice.pk}", again, content_type="application/json").json()[
+            "external_number"
+        ]
+        == "XN-77"
+    )
+
+
+def test_inv_3_a_branding_theme_goes_with_the_invoice_and_with_recurring_ones(nz, world, admin):
+    run = start_import(nz, "branding", background=False)
+    with fast_client(nz) as client:
+        run_import(run.pk, client=client)
+    theme = BrandingTheme.objects.get(organisation=world["org"], sort_order=0)
+    elsewhere = BrandingTheme.objects.create(
+        organisation=organisation_for("xero", "another-tenant", "AU books"),
+        remote_id="other-theme",
+        name="Other books' theme",
+    )
+    api = api_client(admin)
+    listed = api.get(f"/api/v1/branding-themes/?organisation={world['org'].pk}").json()
+    assert [(t["id"], t["default"]) for t in listed] == [(theme.pk, True)]
+    refused = api.post(
+        "/api/v1/invoices/",
+        invoice_body(world, branding_theme=elsewhere.pk),
+        content_type="application/json",
+    )
+    assert refused.status_code == 422, refused.json()
+    assert refused.json()["errors"][0]["field"] == "branding_theme"
+    assert "not of the customer's organisation" in refused.json()["errors"][0]["message"]
+
+    chosen = api.post(
+        "/api/v1/invoices/",
+        invoice_body(world, branding_theme=theme.pk),
+        content_type="application/json",
+    ).json()
+    plain = api.post("/api/v1/invoices/", invoice_body(world), content_type="application/json")
+    schedule = api.post(
+        "/api/v1/recurring-invoices/",
+        {
+            **{k: v for k, v in invoice_body(world).items() if k != "date"},
+            "start_date": DAY.isoformat(),
+            "branding_theme": theme.pk,
+        },
+        content_type="application/json",
+    ).json()
+    assert schedule["branding_theme"] == theme.pk
+    (raised,) = raise_due_invoices(DAY)
+    assert raised.branding_theme == theme
+    assert push(nz, world["org"]).synced == 3
+    for made in (Invoice.objects.get(pk=chosen["id"]), raised):
+        assert in_xero(nz, f"/Invoices/{link(made).remote_id}")["BrandingThemeID"] == (
+            theme.remote_id
+        )
+    # Without a choice, nothing is sent: Xero applies the customer's default theme.
+    xero = in_xero(nz, f"/Invoices/{link(Invoice.objects.get(pk=plain.json()['id'])).remote_id}")
+    assert "BrandingThemeID" not in xero
+    # The invoice's page says which theme it takes; the edit form offers its organisation's.
+    web = Client()
+    web.force_login(admin)
+    page = web.get(reverse("billing:invoice_detail", args=[chosen["id"]])).content.decode()
+    assert f"Branding theme</dt><dd>{theme.name}" in page
+    form = web.get(reverse("billing:invoice_edit", args=[chosen["id"]])).content.decode()
+    assert theme.name in form and elsewhere.name not in form
+
+
+def test_inv_9_an_invoice_xero_holds_payments_of_is_refused_deletion_with_the_reason(
+    nz, world, sandbox, admin, ticket_agent
+):
+    rate = ChargeRate.objects.create(
+        name="Remote", hourly_price=Decimal(100), accounts_code=world["codes"][1]
+    )
+    ticket = Ticket.objects.create(customer=world["customer"], title="Backup")
+    entry = log_time(
+        ticket, ticket_agent, date=DAY, hours=Decimal(1), charge_rate=rate, summary="Checked"
+    )
+    (invoice,) = bill_time([entry.pk], date=DAY)
+    update_invoice(
+        invoice,
+        [
+            LineData(
+                "Backup",
+                Decimal(1),
+                Decimal(100),
+                world["gst"].pk,
+                line_id=invoice.lines.get().pk,
+                item_code=world["codes"][1],
+                charge_rate_id=rate.pk,
+            )
+        ],
+        date=DAY,
+        due_date=None,
+        status=DocumentStatus.AUTHORISED,
+        reference="",
+        amount_type=invoice.amount_type,
+    )
+    push(nz, world["org"])
+    remote = link(invoice).remote_id
+    admin_call(sandbox, "POST", f"organisations/{nz.tenant_id}/invoices/{remote}/pay", amount="40")
+    # What Xero holds comes back (as the webhooks and the poll bring it).
+    record_remote(
+        "invoice",
+        world["org"].pk,
+        [RemoteState(invoice.pk, remote, snapshot=in_xero(nz, f"/Invoices/{remote}"))],
+    )
+    web = Client()
+    web.force_login(admin)
+    detail = web.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "Paid in Xero</dt><dd>40.00" in detail
+    answer = web.post(reverse("billing:invoice_delete", args=[invoice.pk]))
+    assert answer.status_code == 409
+    assert "has payments of 40.00 in Xero" in answer.content.decode()
+    assert "remove its payments in Xero first" in answer.content.decode()
+    api = api_client(admin)
+    refused = api.delete(f"/api/v1/invoices/{invoice.pk}")
+    assert refused.status_code == 409 and "payments" in refused.json()["detail"]
+    # Nothing happened: the invoice, its billed time and its link are as they were.
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
+    entry.refresh_from_db()
+    assert entry.invoice_line_id is not None
+    assert link(invoice).deleted_at is None
+    assert in_xero(nz, f"/Invoices/{remote}")["Status"] == "AUTHORISED"
+
+
+def test_totals_that_differ_from_xeros_show_on_the_invoice_and_in_the_errors_tab(nz, world, admin):
+    # Our GST says 12.5% while the Xero tax rate it is linked to takes 15%: Xero's totals
+    # differ from ours, and the sync says so rather than pass it over.
+    TaxRate.objects.filter(pk=world["gst"].pk).update(percentage=Decimal("12.5"))
+    invoice = issue_invoice(world["customer"], lines(world, ("Work", "2", "50")), date=DAY)
+    assert invoice.total == Decimal("112.50")
+    assert push(nz, world["org"]).synced == 1
+    issue = SyncIssue.objects.get(kind="invoice", local_id=invoice.pk, resolved_at__isnull=True)
+    assert "Total 112.50 here, 115.00 in Xero" in issue.message
+    web = Client()
+    web.force_login(admin)
+    page = web.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "totals differ" in page and "Total 112.50 here, 115.00 in Xero" in page
+    errors = web.get(reverse("xero:sync_errors", args=[nz.pk])).content.decode()
+    assert f"Invoice {invoice.number}" in errors

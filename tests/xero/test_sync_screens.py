@@ -78,12 +78,14 @@ def test_sync_1_gen_1_settings_saved_and_records_kept_out_are_looked_at_again(we
             "default_purchase_order_status": "DRAFT",
             "invoice_line_text": "description",
             "sync_invoice_statuses": ["SUBMITTED", "AUTHORISED"],
+            "allow_number_override": "on",
         },
     )
     assert answer.status_code == 302, text(answer)
     saved = SyncSettings.get()
     assert saved.sync_customers and saved.success_message and saved.default_organisation == org
     assert saved.sync_invoice_statuses == ["SUBMITTED", "AUTHORISED"]
+    assert saved.allow_number_override
     assert Link.objects.get(local_id=customer.pk).state == SyncState.PENDING
     assert push(nz, org).synced == 1
 

@@ -161,7 +161,8 @@ def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
         facts.append(("Status in Xero", str(held["Status"]).capitalize()))
     paid = _paid(held)
     if paid:
-        facts.append(("Paid in Xero", f"{paid} (due {held.get('AmountDue', '0')})"))
+        due = to_decimal(held.get("AmountDue"), Decimal(0))
+        facts.append(("Paid in Xero", f"{paid:.2f} ({due:.2f} still due)"))
     if kind == RecordKind.INVOICE:
         theme = document.branding_theme
         facts.append(("Branding theme", theme.name if theme else "The customer's default"))
@@ -209,7 +210,7 @@ def _deletion_refused(sender: str, record: Any, **_: Any) -> str | None:
         paid = _paid(held)
         if status == "PAID" or paid > 0:
             return (
-                f"Invoice {record.number} has payments of {paid} in Xero, so Xero can neither "
+                f"Invoice {record.number} has payments of {paid:.2f} in Xero, so Xero can neither "
                 "delete nor void it: remove its payments in Xero first, then delete it here."
             )
     elif status == "BILLED":

@@ -229,7 +229,8 @@ def totals_differ(document: Any, element: dict[str, Any]) -> str:
     for name, mine in ours.items():
         theirs = mapping.to_decimal(element.get(name), Decimal("NaN"))
         if theirs.is_nan() or theirs != mine:
-            diffs.append(f"{name} {mine} here, {element.get(name)} in Xero")
+            said = "nothing" if theirs.is_nan() else f"{theirs:.2f}"
+            diffs.append(f"{name} {mine} here, {said} in Xero")
     return "; ".join(diffs)
 
 

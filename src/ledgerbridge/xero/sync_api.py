@@ -64,6 +64,9 @@ class SyncSettingsBody(Schema):
     default_purchase_order_item_code: str = Field(
         "", max_length=30, description="The item code of purchase-order lines that have none."
     )
+    allow_number_override: bool = Field(
+        False, description="An invoice may carry a number of its own in Xero (external_number)."
+    )
 
 
 class SyncSettingsIn(SyncSettingsBody, Input):

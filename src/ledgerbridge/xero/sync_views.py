@@ -83,6 +83,7 @@ class SyncSettingsForm(forms.ModelForm[SyncSettings]):
             "default_purchase_order_status",
             "default_invoice_item_code",
             "default_purchase_order_item_code",
+            "allow_number_override",
         ]
         help_texts = {
             "default_sales_account_code": "Given to new products with none (e.g. 200).",
