@@ -1,7 +1,8 @@
 """In Chromium, with a real worker and the sandbox: a customer created on its screen reaches
 Xero and its page turns to "Synced" by itself; made invalid in Xero's eyes, its page and the
 errors tab say why in words; fixed and retried, it syncs and the error is resolved (SYNC-2,
-ERR-1..3)."""
+ERR-1..3). An invoice raised on its screen syncs and shows its Xero number; with its tax rate's
+link lost it says so in words; linked again and edited, it syncs (INV-1, INV-4, INV-6, INV-7)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,24 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from ledgerbridge import crypto
+from ledgerbridge.billing.models import Invoice
+from ledgerbridge.catalog.models import TaxRate
 from ledgerbridge.customers.models import Customer
-from ledgerbridge.sync.models import SyncIssue, SyncSettings
+from ledgerbridge.customers.services import create_customer
+from ledgerbridge.sync.models import Link, Organisation, SyncIssue, SyncSettings
 from ledgerbridge.sync.services import organisation_for
+from ledgerbridge.xero.imports import run_import, start_import
 from xero.helpers import connect, database_url, fast_client  # tests/xero, on the path as `xero`
+from xero.links import by_xero_id
 from xero_sandbox.server import SandboxHandle, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -123,3 +131,76 @@ def test_a_customer_syncs_fails_in_words_and_is_fixed_and_retried(
     customer = Customer.objects.get(account_number="BRS-1")
     page.goto(f"{live_server.url}/customers/{customer.pk}/")
     expect(page.locator("#sync-state .badge")).to_have_text("Synced", timeout=SLOW)
+
+
+def test_an_invoice_raised_on_screen_syncs_fails_in_words_and_syncs_once_fixed(
+    live_server, page, admin, sandbox, worker
+):
+    nz = connect(sandbox, "NZ books", "Demo Company (NZ)")
+    org = organisation_for("xero", nz.tenant_id, nz.name)
+    run = start_import(nz, "tax-rates", background=False)
+    with fast_client(nz) as client:
+        run_import(run.pk, client=client)
+        code = next(i["Code"] for i in client.get("/Items")["Items"] if i.get("Code"))
+    settings = SyncSettings.get()
+    settings.sync_customers = settings.sync_invoices = settings.success_message = True
+    settings.default_organisation = org
+    settings.save()
+    gst = by_xero_id(TaxRate, "OUTPUT2")
+    customer = create_customer(
+        {"name": "Browser Invoice Ltd", "account_number": "BIN-1", "sales_tax_rate": gst}
+    )
+    elsewhere = Organisation.objects.create(integration="xero", remote_id="au", name="AU books")
+    TaxRate.objects.create(name="AU GST", percentage=Decimal(10), organisation=elsewhere)
+    admin.set_password(PASSWORD)
+    admin.save()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    # A new invoice: once its customer is picked, another organisation's tax rate is not
+    # offered (INV-4), and the branding theme picker appears (INV-3).
+    page.goto(f"{live_server.url}{reverse('billing:invoice_create')}")
+    other_rate = page.locator("#id_lines-0-tax_rate option", has_text="AU GST")
+    expect(other_rate).to_be_enabled()
+    expect(page.get_by_label("Branding theme")).to_be_hidden()
+    page.get_by_label("Customer").select_option(str(customer.pk))
+    expect(other_rate).to_be_disabled()
+    expect(page.get_by_label("Branding theme")).to_be_visible()
+    page.locator("#id_lines-0-description").fill("Firewall setup")
+    page.locator("#id_lines-0-item_code").fill(code)
+    page.locator("#id_lines-0-quantity").fill("2")
+    page.locator("#id_lines-0-unit_price").fill("120")
+    page.locator("#id_lines-0-tax_rate").select_option(str(gst.pk))
+    page.get_by_role("button", name="Create invoice").click()
+    invoice = Invoice.objects.get()
+    panel = page.locator("#sync-state")
+    expect(panel.locator(".badge")).to_have_text("Synced", timeout=SLOW)
+    expect(page.locator("[data-xero-number]")).to_have_text(invoice.number)  # no reload
+
+    # The tax rate's link to Xero is lost: the next edit says so, naming the rate and line.
+    Link.objects.filter(kind="tax_rate", local_id=gst.pk).delete()
+    edit = f"{live_server.url}{reverse('billing:invoice_edit', args=[invoice.pk])}"
+    page.goto(edit)
+    page.locator("#id_lines-0-quantity").fill("3")
+    page.get_by_role("button", name="Save invoice").click()
+    expect(panel).to_contain_text("Line 1 (Firewall setup)", timeout=SLOW)
+    expect(panel).to_contain_text("which is not linked to a Xero tax rate")
+
+    # Linked again on the tax rate's screen; then a line edited: the invoice syncs.
+    page.goto(f"{live_server.url}{reverse('xero:taxrate_link', args=[gst.pk])}")
+    page.get_by_label("Organisation").select_option(str(nz.pk))
+    page.get_by_role("button", name="Next: pick the Xero tax rate").click()
+    page.get_by_label("Xero tax rate").select_option("OUTPUT2")
+    page.get_by_role("button", name="Link").click()
+    expect(page.locator(".message")).to_be_visible()
+    page.goto(edit)
+    page.locator("#id_lines-0-quantity").fill("4")
+    page.get_by_role("button", name="Save invoice").click()
+    expect(panel.locator(".badge")).to_have_text("Synced", timeout=SLOW)
+    remote = Link.objects.get(kind="invoice", local_id=invoice.pk).remote_id
+    with fast_client(nz) as client:
+        held = client.get(f"/Invoices/{remote}")["Invoices"][0]
+    assert Decimal(str(held["LineItems"][0]["Quantity"])) == 4
+    assert Decimal(str(held["Total"])) == Invoice.objects.get().total

@@ -21,7 +21,7 @@ from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero import payloads
 from ledgerbridge.xero.mapping import to_decimal
 from ledgerbridge.xero.models import Connection, ConnectionState
-from ledgerbridge.xero.sync_state import organisation_of, record_state
+from ledgerbridge.xero.sync_state import organisation_of, record_state, xero_number
 
 RECORD_KINDS = (RecordKind.CUSTOMER, RecordKind.SUPPLIER, RecordKind.PRODUCT)
 
@@ -155,8 +155,7 @@ def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
     totals and ours, to the cent."""
     link = link_of(kind, document.pk)
     held = dict(link.snapshot or {}) if link is not None and link.remote_id else {}
-    number = str(held.get("InvoiceNumber") or held.get("PurchaseOrderNumber") or "")
-    facts = [("Xero number", number or "not set")]
+    facts: list[tuple[str, str]] = []
     if held.get("Status"):
         facts.append(("Status in Xero", str(held["Status"]).capitalize()))
     paid = _paid(held)
@@ -169,7 +168,11 @@ def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
     differs = ""
     if link is not None and link.state == SyncState.SYNCED and "Total" in held:
         differs = payloads.totals_differ(document, held)
-    rows = format_html_join("", "<dt>{}</dt><dd>{}</dd>", facts)
+    rows = format_html(
+        "<dt>Xero number</dt><dd data-xero-number>{}</dd>{}",
+        xero_number(link) or "not set",
+        format_html_join("", "<dt>{}</dt><dd>{}</dd>", facts),
+    )
     warning = (
         format_html(
             '<p class="row-error" id="xero-totals"><span class="badge no">totals differ</span> '

@@ -215,3 +215,11 @@ def summary(connection: Connection) -> dict[str, Any]:
     elif total and found["paused_until"]:
         found["held"] = f"Paused by Xero's daily limit until {paused:%Y-%m-%d %H:%M} UTC."
     return found
+
+
+def xero_number(link: Any) -> str:
+    """The number Xero gave a synced document; "" until a sync succeeds."""
+    if link is None or not link.remote_id:
+        return ""
+    held = link.snapshot or {}
+    return str(held.get("InvoiceNumber") or held.get("PurchaseOrderNumber") or "")

@@ -32,7 +32,7 @@ from ledgerbridge.sync.models import (
 )
 from ledgerbridge.xero.imports.common import organisation
 from ledgerbridge.xero.models import Connection
-from ledgerbridge.xero.sync_state import record_state
+from ledgerbridge.xero.sync_state import record_state, xero_number
 from ledgerbridge.xero.sync_state import summary as sync_summary
 
 SECTION = "Configuration"
@@ -213,6 +213,8 @@ def state_json(request: HttpRequest, kind: str, local_id: int) -> JsonResponse:
     record = _record(request, kind, local_id)
     data = record_state(kind, record).as_json()
     data["success_message"] = SyncSettings.get().success_message
+    if kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):  # INV-7, shown once synced
+        data["xero_number"] = xero_number(sync.link_of(kind, record.pk))
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response

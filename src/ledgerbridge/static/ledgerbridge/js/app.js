@@ -24,7 +24,7 @@
       if (chosen && chosen.disabled) select.value = "";
       if (select.hasAttribute("data-needs-organisation")) {
         var holder = select.closest(".field") || select;
-        holder.hidden = !org;
+        holder.style.display = org ? "" : "none";
       }
     });
   }
@@ -204,6 +204,11 @@
           panel.querySelector('[data-sync-field="words"]').textContent = state.words;
           var link = panel.querySelector('[data-sync-field="xero_url"]');
           if (state.xero_url) { link.href = state.xero_url; link.hidden = false; }
+          if (state.xero_number) {
+            document.querySelectorAll("[data-xero-number]").forEach(function (cell) {
+              cell.textContent = state.xero_number;
+            });
+          }
           panel.setAttribute("data-sync-state-now", state.state);
           if (SETTLED[state.state]) {
             if (state.state === "synced" && state.success_message) {
