@@ -295,6 +295,8 @@ def cmd_xero(args: argparse.Namespace) -> int:
     _setup()
     if args.xero_command == "connections":
         return _xero_connections()
+    if args.xero_command == "compare":
+        return _xero_compare(args)
     return _xero_import(args)
 
 
@@ -330,6 +332,71 @@ def _xero_connections() -> int:
     return 0
 
 
+def _connected(name: str) -> Any:
+    """The connected connection of that display name, or why not (a message for --connection)."""
+    from ledgerbridge.xero.models import Connection
+
+    connection = Connection.objects.filter(name__iexact=name).first()
+    if connection is None:
+        names = ", ".join(repr(n) for n in Connection.objects.values_list("name", flat=True))
+        return f"--connection: no Xero connection named {name!r}; " + (
+            f"the connections are {names}." if names else "there are no connections yet."
+        )
+    if not connection.is_connected:
+        return (
+            f"--connection: {connection.name} is {connection.get_state_display().lower()}"
+            + ("" if connection.saved else " (not saved)")
+            + "; connect and save it at Configuration > Integrations > Xero first."
+        )
+    return connection
+
+
+def _xero_compare(args: argparse.Namespace) -> int:
+    """Compare in the foreground with a progress bar; print every difference; exit 0 only
+    when there is none."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ledgerbridge.xero import comparisons
+    from ledgerbridge.xero.models import ComparisonStatus
+
+    connection = _connected(args.connection)
+    if isinstance(connection, str):
+        return _fail(connection)
+    run = comparisons.start(connection, fix=args.fix, background=False)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+    task = progress.add_task("Starting", total=None)
+
+    def advance(current: Any) -> None:
+        progress.update(
+            task, description=current.phase, completed=current.done, total=current.total
+        )
+
+    with progress:
+        finished = comparisons.run(run.pk, progress=advance)
+    if finished.status == ComparisonStatus.RUNNING:
+        return _fail(f"comparison {run.pk} is being carried out by another process.")
+    if finished.status == ComparisonStatus.FAILED:
+        return _fail(finished.message)
+    for difference in finished.differences:
+        fix = {"send": "fix: send ours again", "link": "fix: link"}.get(
+            difference["fix"], "a person decides"
+        )
+        print(
+            f"- {difference['label']}: {difference['problem_label']}. {difference['words']} ({fix})"
+        )
+    if finished.difference_count > len(finished.differences):
+        print(f"… and {finished.difference_count - len(finished.differences)} more.")
+    print(finished.message)
+    return 0 if finished.difference_count == 0 else 1
+
+
 def _xero_import(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
     from django.db.models import Q
@@ -338,21 +405,11 @@ def _xero_import(args: argparse.Namespace) -> int:
     from ledgerbridge.catalog.models import ProductGroup
     from ledgerbridge.xero.imports import run_import, start_import
     from ledgerbridge.xero.imports.common import STALE_AFTER
-    from ledgerbridge.xero.models import Connection, ImportRun, ImportStatus
+    from ledgerbridge.xero.models import ImportRun, ImportStatus
 
-    connection = Connection.objects.filter(name__iexact=args.connection).first()
-    if connection is None:
-        names = ", ".join(repr(n) for n in Connection.objects.values_list("name", flat=True))
-        return _fail(
-            f"--connection: no Xero connection named {args.connection!r}; "
-            + (f"the connections are {names}." if names else "there are no connections yet.")
-        )
-    if not connection.is_connected:
-        return _fail(
-            f"--connection: {connection.name} is {connection.get_state_display().lower()}"
-            + ("" if connection.saved else " (not saved)")
-            + "; connect and save it at Configuration > Integrations > Xero first."
-        )
+    connection = _connected(args.connection)
+    if isinstance(connection, str):
+        return _fail(connection)
     params: dict[str, Any] = {}
     if args.kind == "products":
         if not args.group:
@@ -484,6 +541,22 @@ def _xero_arguments(parser: argparse.ArgumentParser) -> None:
         "connections",
         help="List the Xero connections, their organisations and states.",
         description="List the Xero connections, their organisations and states.",
+    )
+    compare = xero.add_parser(
+        "compare",
+        help="Compare a Xero organisation with the PSA, record by record.",
+        description="Read the organisation's contacts, items, invoices and purchase orders "
+        "from Xero and print every difference from the PSA (exit 0 when there is none). "
+        "Read-only unless --fix.",
+    )
+    compare.add_argument(
+        "--connection", required=True, metavar="NAME", help="the connection's display name"
+    )
+    compare.add_argument(
+        "--fix",
+        action="store_true",
+        help="send our version of each differing record again (the worker sends it) and link "
+        "Xero records that match ours exactly",
     )
     text = (
         "Import from a connected Xero organisation in the foreground with a progress bar, then "

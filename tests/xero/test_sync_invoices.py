@@ -28,15 +28,12 @@ from ledgerbridge.sync.models import Link, SyncIssue, SyncSettings, SyncState
 from ledgerbridge.sync.services import RemoteState, organisation_for, record_remote, send_again
 from ledgerbridge.work.models import Ticket
 from ledgerbridge.work.services import log_time
-from ledgerbridge.xero import outbound
 from ledgerbridge.xero.imports import run_import, start_import
 
+from .documents import DAY, in_xero, lines, link, make_world, push
 from .helpers import admin_call, connect, fast_client
-from .links import by_xero_id
 
 pytestmark = pytest.mark.django_db
-
-DAY = dt.date(2026, 11, 2)
 
 
 @pytest.fixture
@@ -46,53 +43,7 @@ def nz(xero_settings, sandbox):
 
 @pytest.fixture
 def world(nz) -> dict[str, Any]:
-    """NZ's tax rates linked, everything chosen for sync, a synced customer and supplier, and
-    two of Xero's own item codes."""
-    run = start_import(nz, "tax-rates", background=False)
-    with fast_client(nz) as client:
-        run_import(run.pk, client=client)
-        items = client.get("/Items")["Items"]
-    org = organisation_for("xero", nz.tenant_id, nz.name)
-    settings = SyncSettings.get()
-    for name in ("customers", "suppliers", "products", "invoices", "purchase_orders"):
-        setattr(settings, f"sync_{name}", True)
-    settings.default_organisation = org
-    settings.save()
-    gst = by_xero_id(TaxRate, "OUTPUT2")
-    customer = create_customer(
-        {"name": "Invoice Me Ltd", "account_number": "INV-C1", "sales_tax_rate": gst}
-    )
-    supplier = create_supplier({"name": "Order From Ltd", "account_number": "PO-S1"})
-    push(nz, org)
-    return {
-        "org": org,
-        "gst": gst,
-        "customer": customer,
-        "supplier": supplier,
-        "codes": [i["Code"] for i in items if i.get("Code")][:2],
-    }
-
-
-def push(nz, org) -> outbound.Outcome:
-    with fast_client(nz) as client:
-        return outbound.sync_organisation(org.pk, client=client)
-
-
-def link(document: Any, kind: str = "invoice") -> Link:
-    return Link.objects.get(kind=kind, local_id=document.pk)
-
-
-def in_xero(nz, path: str) -> dict[str, Any]:
-    with fast_client(nz) as client:
-        answer = client.get(path, params={"unitdp": 4})
-    return next(v[0] for k, v in answer.items() if isinstance(v, list) and v)
-
-
-def lines(world, *specs: tuple[str, str, str]) -> list[LineData]:
-    return [
-        LineData(text, Decimal(qty), Decimal(price), world["gst"].pk, item_code=code)
-        for text, qty, price, code in ((s[0], s[1], s[2], world["codes"][0]) for s in specs)
-    ]
+    return make_world(nz)
 
 
 def test_inv_1_a_manual_invoice_reaches_xero_with_contact_codes_tax_and_totals(nz, world):
@@ -285,10 +236,16 @@ def test_inv_7_the_xero_number_is_not_set_until_a_sync_succeeds_and_says_why_not
     invoice = issue_invoice(world["customer"], lines(world, ("Work", "1", "10")), date=DAY)
     url = reverse("billing:invoice_detail", args=[invoice.pk])
     page = web.get(url).content.decode()
-    assert "Xero number</dt><dd data-xero-number>not set" in page and "Waiting to be sent to Xero" in page
+    assert (
+        "Xero number</dt><dd data-xero-number>not set" in page
+        and "Waiting to be sent to Xero" in page
+    )
     push(nz, world["org"])
     page = web.get(url).content.decode()
-    assert f"Xero number</dt><dd data-xero-number>{invoice.number}" in page and "In step with NZ books" in page
+    assert (
+        f"Xero number</dt><dd data-xero-number>{invoice.number}" in page
+        and "In step with NZ books" in page
+    )
     order = raise_purchase_order(
         create_supplier({"name": "Unlinked Ltd"}), lines(world, ("Thing", "1", "5")), date=DAY
     )

@@ -237,11 +237,12 @@ def record_remote(kind: str, organisation_id: int, states: Iterable[RemoteState]
     Link.objects.bulk_create(creates, batch_size=500)
 
 
-def send_again(kind: str, local_id: int) -> Link | None:
+def send_again(kind: str, local_id: int, *, deleted: bool = False) -> Link | None:
     """ "Sync now": put the record's link back in its organisation's queue as it is (no new
-    version), ahead of any back-off. None when the record has no link (no organisation)."""
+    version), ahead of any back-off. None when the record has no link (no organisation).
+    `deleted`: the record's tombstone instead (its removal is tried again)."""
     with transaction.atomic():
-        links = Link.objects.filter(kind=kind, local_id=local_id, deleted_at__isnull=True)
+        links = Link.objects.filter(kind=kind, local_id=local_id, deleted_at__isnull=not deleted)
         links.exclude(state=SyncState.IN_FLIGHT).update(
             state=SyncState.PENDING, not_before=None, attempts=0, updated_at=timezone.now()
         )

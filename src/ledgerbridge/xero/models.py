@@ -229,6 +229,45 @@ class ImportWatermark(models.Model):
         return f"{self.kind} since {self.since:%Y-%m-%d %H:%M}"
 
 
+class ComparisonStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Comparison(models.Model):
+    """One "Compare with Xero" of a connection's organisation (see `compare` and
+    `comparisons`): its progress while it runs, then what it read, compared and found."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="comparisons")
+    status = models.CharField(
+        max_length=10, choices=ComparisonStatus.choices, default=ComparisonStatus.QUEUED
+    )
+    fix_requested = models.BooleanField(default=False)
+    phase = models.CharField(max_length=200, blank=True, default="")
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    read = models.JSONField(default=dict, blank=True)  # Xero records read, per kind
+    checked = models.JSONField(default=dict, blank=True)  # PSA records compared, per kind
+    waiting = models.JSONField(default=dict, blank=True)  # not compared: waiting or failed
+    differences = models.JSONField(default=list, blank=True)  # the first `compare.MAX_KEPT`
+    difference_count = models.PositiveIntegerField(default=0)
+    fixed = models.JSONField(default=dict, blank=True)  # {"sent", "linked", "left"}
+    calls = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Comparison {self.pk} of {self.connection_id}: {self.status}"
+
+
 class RequestLog(models.Model):
     """One attempt to reach Xero or its identity service, as `transport` saw it leave.
 

@@ -1,6 +1,6 @@
-"""REST endpoints of the sync: its settings and each connection's errors (admin), and any
-record's state and "Sync now" (whoever may use the record). The screens' rules, the same
-limits (`sync_views`)."""
+"""REST endpoints of the sync: its settings, each connection's errors and "Compare with Xero"
+(admin), and any record's state and "Sync now" (whoever may use the record). The screens'
+rules, the same limits (`sync_views`)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from ledgerbridge.accounts.permissions import check_area
 from ledgerbridge.api_support import ERRORS, Id, Input, ListQuery, TokenAuth, fetch, paged
 from ledgerbridge.sync import services as sync
 from ledgerbridge.sync.models import SyncIssue, SyncSettings
+from ledgerbridge.xero import comparisons
 from ledgerbridge.xero.imports.common import organisation
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.sync_state import RecordState, record_state
@@ -203,3 +204,82 @@ def sync_now(request: HttpRequest, kind: Kind, record_id: Id) -> RecordState:
             {"record": [f"{record} belongs to no organisation, so it cannot be synced."]}
         )
     return record_state(kind, record)
+
+
+class CompareIn(Input):
+    fix: bool = Field(
+        False,
+        description="Also repair what differs: send our version of each differing record "
+        "again, and link Xero records that match ours exactly.",
+    )
+
+
+class FieldDifferenceOut(Schema):
+    field: str
+    ours: str
+    xero: str
+
+
+class DifferenceOut(Schema):
+    kind: str
+    problem: Literal["missing", "twice", "differs", "unlinked", "still_there", "refused"]
+    problem_label: str
+    label: str
+    local_id: int | None = Field(description="The PSA record's id.")
+    remote_id: str = Field(description="The Xero record's id.")
+    fields: list[FieldDifferenceOut]
+    fix: Literal["send", "link", ""] = Field(
+        description="What fix does: send ours again, link the Xero record, or nothing (a "
+        "person decides)."
+    )
+    words: str
+
+
+class ComparisonOut(Schema):
+    id: int
+    connection: int
+    status: Literal["queued", "running", "done", "failed"]
+    status_label: str
+    fix: bool
+    phase: str
+    done: int
+    total: int | None
+    percent: int | None
+    finished: bool
+    message: str = Field(description="The outcome in words (or why it failed).")
+    read: dict[str, int] = Field(description="Xero records read, per kind.")
+    checked: dict[str, int] = Field(description="PSA records compared, per kind.")
+    waiting: dict[str, int] = Field(description="Not compared: waiting to be sent.")
+    difference_count: int
+    differences: list[DifferenceOut] = Field(description="The first 5,000 differences.")
+    fixed: dict[str, int] = Field(description="With fix: how many were sent, linked, left.")
+    calls: int = Field(description="Calls made to Xero.")
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+@settings_router.post(
+    "/connections/{connection_id}/compare", response={202: ComparisonOut, **ERRORS}
+)
+def start_comparison(
+    request: HttpRequest, connection_id: Id, payload: CompareIn
+) -> Status[dict[str, Any]]:
+    """Compare with Xero: queue a comparison of the connection's organisation for the
+    worker (one at a time: one already queued or running is returned); follow it with GET.
+    422 when the connection is not connected."""
+    connection = fetch(Connection, connection_id, "Connection")
+    run = comparisons.start(connection, fix=payload.fix)
+    return Status(202, comparisons.progress_json(run))
+
+
+@settings_router.get(
+    "/connections/{connection_id}/compare", response={200: ComparisonOut, **ERRORS}
+)
+def latest_comparison(request: HttpRequest, connection_id: Id) -> dict[str, Any]:
+    """The connection's latest comparison, with its progress or its differences; 404 when it
+    was never compared."""
+    connection = fetch(Connection, connection_id, "Connection")
+    run = connection.comparisons.first()
+    if run is None:
+        raise Http404(f"{connection.name} was never compared with Xero; POST to start.")
+    return comparisons.progress_json(run)

@@ -13,11 +13,17 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from ledgerbridge.xero import imports, outbound
+from ledgerbridge.xero import comparisons, imports, outbound
 from ledgerbridge.xero.connections import connection_ready
 from ledgerbridge.xero.imports.common import STALE_AFTER
 from ledgerbridge.xero.imports.common import organisation as organisation_of
-from ledgerbridge.xero.models import Connection, ImportRun, ImportStatus, RequestLog
+from ledgerbridge.xero.models import (
+    ComparisonStatus,
+    Connection,
+    ImportRun,
+    ImportStatus,
+    RequestLog,
+)
 
 
 @task()
@@ -42,6 +48,23 @@ def queue_import(run_id: int, not_before: dt.datetime | None = None) -> None:
         run_import_task.enqueue(run_id)
     else:
         run_import_task.using(run_after=not_before).enqueue(run_id)
+
+
+@task()
+def run_comparison_task(run_id: int) -> str:
+    """Carry out a "Compare with Xero" run; one another live process holds is looked at
+    again once its heartbeat would be stale (its holder may have died: then this takes over)."""
+    run = comparisons.run(run_id)
+    if run.status == ComparisonStatus.RUNNING:
+        beat = run.heartbeat_at or timezone.now()
+        run_comparison_task.using(
+            run_after=beat + comparisons.STALE_AFTER + dt.timedelta(seconds=1)
+        ).enqueue(run_id)
+    return str(run.status)
+
+
+def queue_comparison(run_id: int) -> None:
+    run_comparison_task.enqueue(run_id)
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ledgerbridge.xero import sync_views, tax_links, views
+from ledgerbridge.xero import compare_views, sync_views, tax_links, views
 
 app_name = "xero"
 urlpatterns = [
@@ -12,6 +12,12 @@ urlpatterns = [
     path("xero/<int:pk>/save/", views.save, name="save"),
     path("xero/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
     path("xero/<int:pk>/delete/", views.delete, name="delete"),
+    path("xero/<int:pk>/compare/", compare_views.start, name="compare"),
+    path(
+        "xero/<int:pk>/compare/<int:run>.json",
+        compare_views.progress,
+        name="compare_progress",
+    ),
     path("xero/imports/", include("ledgerbridge.xero.import_urls")),
     path("xero/tracking/", include("ledgerbridge.xero.tracking_urls")),
     path("xero/sync/", sync_views.settings_page, name="sync_settings"),

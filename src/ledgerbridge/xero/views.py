@@ -148,8 +148,23 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "request_filters": [(key, label) for key, (label, _) in REQUEST_FILTERS.items()],
         "request_filter": shown,
         "sync": sync_state.summary(connection),
+        **comparison_context(connection),
     }
     return render(request, "xero/connection.html", context)
+
+
+def comparison_context(connection: Connection) -> dict[str, Any]:
+    """The latest "Compare with Xero" and its counts in words, for the connection's page."""
+    run = connection.comparisons.first()
+
+    def counted(counts: dict[str, int]) -> str:
+        return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
+
+    return {
+        "comparison": run,
+        "compare_read": counted(run.read) if run else "",
+        "compare_checked": counted(run.checked) if run else "",
+    }
 
 
 @require_POST

@@ -261,3 +261,42 @@
     document.querySelectorAll("[data-sync-summary]").forEach(follow);
   });
 })();
+
+// "Compare with Xero" on a connection's page: while a run goes, poll its progress every 2 s,
+// then reload the page for its differences.
+(function () {
+  "use strict";
+
+  function follow(panel) {
+    var url = panel.getAttribute("data-compare-progress");
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (run) {
+          if (!run) { window.setTimeout(poll, 5000); return; }
+          if (run.finished) { window.location.reload(); return; }
+          var set = function (name, text) {
+            var cell = panel.querySelector('[data-compare-field="' + name + '"]');
+            if (cell) cell.textContent = text;
+          };
+          set("status_label", run.status_label);
+          set("phase", run.phase || "Waiting for the worker");
+          set("counter", run.total ? run.done + " of " + run.total : String(run.done));
+          var bar = panel.querySelector("[data-compare-bar]");
+          if (bar) {
+            if (run.percent === null) bar.removeAttribute("value");
+            else bar.value = run.percent;
+          }
+          window.setTimeout(poll, 2000);
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    }
+    window.setTimeout(poll, 2000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-compare-progress]").forEach(function (panel) {
+      if (panel.getAttribute("data-compare-finished") !== "yes") follow(panel);
+    });
+  });
+})();
