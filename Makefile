@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ledgerbridge
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres bench browser-deps clean
+.PHONY: demo test lint typecheck test-sqlite test-postgres bench crash-campaign browser-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: lint typecheck test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The crash campaign at full size (2,000 invoices; `make test` runs it with 300), on PostgreSQL.
+crash-campaign: $(STAMP)
+	DATABASE_URL=$(PG_URL) CRASH_INVOICES=2000 $(BIN)/pytest -p no:cacheprovider \
+	  tests/xero/test_crash_campaign.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,8 @@
 """Run every benchmark: `python -m bench`."""
 
-from bench import import_bench
+from bench import import_bench, sync_bench
 
 if __name__ == "__main__":
     import_bench.main()
+    print()
+    sync_bench.main()
