@@ -16,7 +16,8 @@ push's peak memory (VmHWM reset just before it), and the wall time it would take
 real limits (60 calls a minute, 5,000 a day).
 
 Run: `make bench`, `python -m bench` or `python -m bench.sync_bench`. BENCH_QUICK=1: 1,000
-invoices for 50 customers.
+invoices for 50 customers; BENCH_ONLY=sqlite:engine (say): that push only; BENCH_PROFILE=/tmp/p
+writes a cProfile of each push to /tmp/p.<push> (the figures are then slower).
 """
 
 from __future__ import annotations
@@ -189,13 +190,22 @@ def child(mode: str, org_name: str) -> None:
     gc.collect()
     peak_reset = _reset_peak_rss()
     rss_before = _status_kb("VmRSS") if peak_reset else 0
+    import cProfile
+
+    profile_to = os.environ.get("BENCH_PROFILE")  # a file: cProfile the push into it
+    profiler = cProfile.Profile() if profile_to else None
     cpu_began, wall_began = time.process_time(), time.perf_counter()
     with XeroClient(connection) as client:
+        if profiler is not None:
+            profiler.enable()
         if mode == "engine":
             outcome = outbound.sync_organisation(org.pk, client=client)
             assert not outcome.held and not outcome.failed, outcome
         else:
             per_save(client, org)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(f"{profile_to}.{mode}")
     cpu = time.process_time() - cpu_began
     wall = time.perf_counter() - wall_began
     rss_after = _status_kb("VmHWM") if peak_reset else 0
@@ -274,8 +284,11 @@ def main() -> None:
         if why_not is None:
             vendors.append("postgres")
         with tempfile.TemporaryDirectory(prefix="lb-sync-bench-") as tmp:
+            only = os.environ.get("BENCH_ONLY", "")  # e.g. "sqlite:engine"
             for vendor in vendors:
                 for mode in ("engine", "per-save"):
+                    if only and only != f"{vendor}:{mode}":
+                        continue
                     name = f"Sync bench {vendor} {mode}"
                     add_organisation(handle, name)
                     rows.append(measure(handle, vendor, mode, name, Path(tmp), key))

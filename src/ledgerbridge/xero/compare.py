@@ -41,7 +41,7 @@ from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.imports.tax_rates import tax_type_of
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.outbound import ENDPOINTS, ORDER
-from ledgerbridge.xero.payloads import Context, NotEligible
+from ledgerbridge.xero.payloads import Context, NotEligible, note_contacts
 
 MISSING, TWICE, DIFFERS, UNLINKED, STILL_THERE, REFUSED = (
     "missing",
@@ -192,6 +192,7 @@ def _compare_kind(
             by_key[key].append(each)
     live_links = [link for link in links if link.deleted_at is None]
     records = endpoint.load([link.local_id for link in live_links])
+    note_contacts(kind, records.values(), ctx)
     linked_ids = {link.remote_id.lower() for link in links if link.remote_id}
     for link in links:
         if link.deleted_at is not None:

@@ -60,8 +60,9 @@ def record(
     )
 
 
-def resolve(organisation_id: int, kind: str, local_id: int) -> int:
-    """Mark the record's open issues resolved (it synced); returns how many."""
+def resolve(organisation_id: int, kind: str, local_ids: int | list[int]) -> int:
+    """Mark the records' open issues resolved (they synced); returns how many."""
+    ids = [local_ids] if isinstance(local_ids, int) else local_ids
     return SyncIssue.objects.filter(
-        organisation_id=organisation_id, kind=kind, local_id=local_id, resolved_at__isnull=True
+        organisation_id=organisation_id, kind=kind, local_id__in=ids, resolved_at__isnull=True
     ).update(resolved_at=timezone.now())

@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
 
-from ledgerbridge.billing.models import Invoice
+from ledgerbridge.billing.models import Invoice, InvoiceLine
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.customers.models import Customer
-from ledgerbridge.purchasing.models import PurchaseOrder
+from ledgerbridge.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings, SyncState
 from ledgerbridge.xero import issues, leases, mapping, payloads
@@ -140,7 +140,14 @@ ENDPOINTS: dict[str, Endpoint] = {
         "InvoiceID",
         "InvoiceNumber",
         payloads.invoice,
-        payloads.loader(Invoice, "customer", "branding_theme"),
+        payloads.loader(
+            Invoice,
+            "customer",
+            "branding_theme",
+            prefetch=[
+                payloads.document_lines(InvoiceLine, "product__parent", "tax_rate", "charge_rate")
+            ],
+        ),
         lambda i: f"Invoice {i.number}",
         after=_compare_totals,
     ),
@@ -152,7 +159,11 @@ ENDPOINTS: dict[str, Endpoint] = {
         "PurchaseOrderID",
         "PurchaseOrderNumber",
         payloads.purchase_order,
-        payloads.loader(PurchaseOrder, "supplier"),
+        payloads.loader(
+            PurchaseOrder,
+            "supplier",
+            prefetch=[payloads.document_lines(PurchaseOrderLine, "product__parent", "tax_rate")],
+        ),
         lambda o: f"Purchase order {o.number}",
         after=_compare_totals,
     ),
@@ -278,6 +289,7 @@ def _push_next(xero: XeroClient, ctx: Context, kind: str, outcome: Outcome) -> b
     if not batch:
         return False
     records = endpoint.load([c.link.local_id for c in batch])
+    payloads.note_contacts(kind, records.values(), ctx)
     ready: list[Claimed] = []
     for claimed in batch:
         claimed.record = records.get(claimed.link.local_id)
@@ -338,38 +350,52 @@ def _apply(
     outcome: Outcome,
 ) -> None:
     refused = {e.index: e for e in element_errors(elements)}
+    succeeded: list[tuple[Claimed, dict[str, Any]]] = []
     for index, claimed in enumerate(ready):
         element = elements[index] if index < len(elements) else {}
         if index in refused or not element.get(endpoint.id_field):
             messages = refused[index].messages if index in refused else ("Xero gave no answer.",)
             _fail(ctx, endpoint, claimed, messages, outcome)
             continue
-        _succeed(ctx, endpoint, claimed, element)
+        succeeded.append((claimed, element))
+    _succeed(ctx, endpoint, succeeded)
+    for claimed, element in succeeded:
         if endpoint.after is not None:
             endpoint.after(claimed.record, element, ctx)
         outcome.synced += 1
 
 
-def _succeed(ctx: Context, endpoint: Endpoint, claimed: Claimed, element: dict[str, Any]) -> None:
+def _succeed(
+    ctx: Context, endpoint: Endpoint, succeeded: list[tuple[Claimed, dict[str, Any]]]
+) -> None:
+    """Record what Xero made of each record of a batch, in one transaction."""
+    if not succeeded:
+        return
+    now = timezone.now()
     with transaction.atomic():
-        Link.objects.filter(pk=claimed.link.pk).update(
-            remote_id=str(element[endpoint.id_field]),
-            snapshot=_snapshot(element),
-            remote_updated_at=mapping.parse_date(element.get("UpdatedDateUTC")),
-            synced_version=claimed.version,
-            reason="",
-            not_before=None,
-            updated_at=timezone.now(),
-        )
-        # A record changed while it travelled stays pending for its newer version.
-        Link.objects.filter(pk=claimed.link.pk, version=claimed.version).update(
-            state=SyncState.SYNCED, attempts=0
-        )
-        Link.objects.filter(pk=claimed.link.pk).exclude(version=claimed.version).update(
-            state=SyncState.PENDING
-        )
-        issues.resolve(ctx.organisation.pk, endpoint.kind, claimed.link.local_id)
-        _wake_dependants(endpoint.kind, claimed.link.local_id)
+        for claimed, element in succeeded:
+            # A record changed while it travelled stays pending for its newer version.
+            in_step = Q(version=claimed.version)
+            Link.objects.filter(pk=claimed.link.pk).update(
+                remote_id=str(element[endpoint.id_field]),
+                snapshot=_snapshot(element),
+                remote_updated_at=mapping.parse_date(element.get("UpdatedDateUTC")),
+                synced_version=claimed.version,
+                reason="",
+                not_before=None,
+                updated_at=now,
+                state=Case(
+                    When(in_step, then=Value(SyncState.SYNCED)), default=Value(SyncState.PENDING)
+                ),
+                attempts=Case(
+                    When(in_step, then=Value(0)),
+                    default=F("attempts"),
+                    output_field=PositiveIntegerField(),
+                ),
+            )
+        local_ids = [claimed.link.local_id for claimed, _ in succeeded]
+        issues.resolve(ctx.organisation.pk, endpoint.kind, local_ids)
+        _wake_dependants(endpoint.kind, local_ids)
 
 
 # Documents kept out because their party was not in Xero yet go again once it is.
@@ -379,7 +405,7 @@ DEPENDANTS: dict[str, tuple[str, Any, str]] = {
 }
 
 
-def _wake_dependants(kind: str, local_id: int) -> None:
+def _wake_dependants(kind: str, local_ids: list[int]) -> None:
     """A customer (supplier) now in Xero: its invoices (purchase orders) that were kept out
     waiting for it are pending again, and go later in this same run (dependency order)."""
     if kind not in DEPENDANTS:
@@ -389,7 +415,7 @@ def _wake_dependants(kind: str, local_id: int) -> None:
         kind=document_kind,
         state=SyncState.NOT_ELIGIBLE,
         deleted_at__isnull=True,
-        local_id__in=model.objects.filter(**{field: local_id}).values("pk"),
+        local_id__in=model.objects.filter(**{f"{field}__in": local_ids}).values("pk"),
     ).update(state=SyncState.PENDING, reason="", updated_at=timezone.now())
 
 

@@ -4,10 +4,12 @@ with their lines (codes, tax types, tracking). The sync engine (`outbound`) send
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from django.db.models import Prefetch
 
 from ledgerbridge.billing.models import DocumentStatus, Invoice
 from ledgerbridge.billing.tracking import resolved_tracking
@@ -15,6 +17,7 @@ from ledgerbridge.catalog.models import Product
 from ledgerbridge.purchasing.models import PurchaseOrder
 from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings
 from ledgerbridge.sync.services import remote_ids
+from ledgerbridge.tracking.models import TrackingSettings
 from ledgerbridge.xero import mapping
 
 CHOOSE = "(Configuration > Integrations > Xero > Sync settings)"
@@ -30,6 +33,32 @@ class Context:
     organisation: Organisation
     tax_types: dict[int, str] = field(default_factory=dict)
     snapshot: dict[str, Any] | None = None  # what Xero held of the record being built
+    # Xero contact ids of the parties of the batch being built, read once per batch
+    # (`note_contacts`); a party not here is looked up on its own.
+    contacts: dict[tuple[str, int], str] = field(default_factory=dict)
+    placeholders: dict[int, str] | None = None  # tracking's, read once per run
+
+    def tracking_on(self) -> bool:
+        if self.placeholders is None:
+            self.placeholders = dict(TrackingSettings.get().placeholders())
+        return bool(self.placeholders)
+
+
+PARTY_OF: dict[str, tuple[str, str]] = {
+    RecordKind.INVOICE: (RecordKind.CUSTOMER, "customer_id"),
+    RecordKind.PURCHASE_ORDER: (RecordKind.SUPPLIER, "supplier_id"),
+}
+
+
+def note_contacts(kind: str, records: Iterable[Any], ctx: Context) -> None:
+    """Read the Xero contact ids of a batch of documents' parties at once."""
+    ctx.contacts.clear()
+    if kind not in PARTY_OF:
+        return
+    party_kind, attribute = PARTY_OF[kind]
+    ids = {getattr(record, attribute) for record in records}
+    for local_id, remote in remote_ids(party_kind, list(ids)).items():
+        ctx.contacts[(party_kind, local_id)] = remote
 
 
 def party(kind: str) -> Callable[[Any, Link, Context], dict[str, Any]]:
@@ -65,9 +94,24 @@ def product(product: Product, link: Link, ctx: Context) -> dict[str, Any]:
     return mapping.item_payload(product, remote_id=link.remote_id, tax_types=ctx.tax_types)
 
 
-def loader(model: Any, *related: str) -> Callable[[Sequence[int]], dict[int, Any]]:
-    """Records by id, with the related rows their payloads read (one query, not one each)."""
-    return lambda ids: model._default_manager.select_related(*related).in_bulk(list(ids))
+def loader(
+    model: Any, *related: str, prefetch: Sequence[Any] = ()
+) -> Callable[[Sequence[int]], dict[int, Any]]:
+    """Records by id, with the related rows their payloads read (a few queries per batch,
+    not a few per record)."""
+    return lambda ids: (
+        model._default_manager.select_related(*related)
+        .prefetch_related(*prefetch)
+        .in_bulk(list(ids))
+    )
+
+
+def document_lines(line_model: Any, *related: str) -> Any:
+    """The prefetch of a batch of documents' lines, with what building them reads."""
+    rows = line_model._default_manager.select_related(*related).order_by("position", "id")
+    if hasattr(line_model, "tracking_options"):
+        rows = rows.prefetch_related("tracking_options__category")
+    return Prefetch("lines", queryset=rows)
 
 
 def _lines(
@@ -93,7 +137,7 @@ def _lines(
             )
         tracking = (
             tuple((option.category.name, option.name) for _, option in resolved_tracking(line))
-            if tracked
+            if tracked and ctx.tracking_on()
             else ()
         )
         earlier = sent_before[index] if index < len(sent_before) else {}
@@ -147,14 +191,20 @@ def _item_code(line: Any, ctx: Context) -> str:
     return str(line.item_code)
 
 
-def _contact(kind: str, party: Any, noun: str) -> str:
-    remote = remote_ids(kind, [party.pk]).get(party.pk, "")
+def _contact(kind: str, party_id: int, document: Any, noun: str, ctx: Context) -> str:
+    remote = ctx.contacts.get((kind, party_id)) or remote_ids(kind, [party_id]).get(party_id, "")
     if not remote:
+        party = getattr(document, noun)
         raise NotEligible(
             f"Its {noun} {party} is not linked to a Xero contact yet: sync {noun}s "
             "(they go first), or import it from Xero."
         )
     return remote
+
+
+def _ordered(document: Any) -> list[Any]:
+    """The document's lines in order (prefetched by the loader, or read now)."""
+    return sorted(document.lines.all(), key=lambda line: (line.position, line.pk))
 
 
 SENDABLE = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
@@ -173,11 +223,10 @@ def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
             f"It is {document.get_status_display().lower()}; invoices are synced once they are "
             f"{said} {CHOOSE}."
         )
-    contact = _contact(RecordKind.CUSTOMER, document.customer, "customer")
-    lines = document.lines.select_related("product__parent", "tax_rate", "charge_rate").order_by(
-        "position", "id"
+    contact = _contact(RecordKind.CUSTOMER, document.customer_id, document, "customer", ctx)
+    out = _lines(
+        document, _ordered(document), ctx, ctx.settings.default_invoice_item_code, tracked=True
     )
-    out = _lines(document, list(lines), ctx, ctx.settings.default_invoice_item_code, tracked=True)
     theme = document.branding_theme
     return mapping.invoice_payload(
         document,
@@ -207,11 +256,11 @@ def purchase_order(document: PurchaseOrder, link: Link, ctx: Context) -> dict[st
         raise NotEligible(f"Purchase orders are not chosen for sync {CHOOSE}.")
     if document.status not in PO_SENDABLE:
         raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
-    contact = _contact(RecordKind.SUPPLIER, document.supplier, "supplier")
-    lines = document.lines.select_related("product__parent", "tax_rate").order_by("position", "id")
+    contact = _contact(RecordKind.SUPPLIER, document.supplier_id, document, "supplier", ctx)
     out = _lines(
-        document, list(lines), ctx, ctx.settings.default_purchase_order_item_code, tracked=False
-    )
+        document, _ordered(document), ctx, ctx.settings.default_purchase_order_item_code,
+        tracked=False,
+    )  # fmt: skip
     return mapping.purchase_order_payload(
         document,
         remote_id=link.remote_id,
