@@ -77,7 +77,9 @@ SOURCE_OF = {
 # A document Xero holds in one of these is gone (contacts are archived, never gone; a deleted
 # item is simply not listed).
 GONE = {"DELETED", "VOIDED"}
-IDS = {"ContactID", "ItemID", "InvoiceID", "PurchaseOrderID", "LineItemID"}
+# A record's own id (compared by lookup, not as a field) and a line's; an invoice's
+# Contact.ContactID is compared: it says whose invoice it is.
+OWN_IDS = {"ContactID", "ItemID", "InvoiceID", "PurchaseOrderID"}
 KEYED_LISTS = {"Addresses": "AddressType", "Phones": "PhoneType"}
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_KEPT = 5000  # differences kept in full; beyond that only counted
@@ -331,7 +333,7 @@ def differences(
     """Every field of what we would send that Xero holds otherwise, as (path, ours, Xero's)."""
     found: list[tuple[str, str, str]] = []
     for key, ours in expected.items():
-        if key in IDS:
+        if (key in OWN_IDS and not prefix) or key == "LineItemID":
             continue
         theirs = element.get(key)
         path = f"{prefix}{key}"
