@@ -150,7 +150,9 @@ def child(mode: str, org_name: str) -> None:
         codes = [i["Code"] for i in client.get("/Items")["Items"] if i.get("Code")]
     rates = [
         ChargeRate.objects.create(
-            name=f"Rate {n}", hourly_price=Decimal(120 + 15 * n), accounts_code=codes[n % len(codes)]
+            name=f"Rate {n}",
+            hourly_price=Decimal(120 + 15 * n),
+            accounts_code=codes[n % len(codes)],
         )
         for n in range(3)
     ]
@@ -185,7 +187,9 @@ def child(mode: str, org_name: str) -> None:
         bill_time([e.pk for e in entries], date=day)
     setup_seconds = time.perf_counter() - began
     invoices = Link.objects.filter(kind="invoice").count()
-    limits = f"{os.environ['XERO_SANDBOX_URL']}/_sandbox/organisations/{connection.tenant_id}/limits"
+    limits = (
+        f"{os.environ['XERO_SANDBOX_URL']}/_sandbox/organisations/{connection.tenant_id}/limits"
+    )
     calls_before = httpx.get(limits).json()["day_count"]
     gc.collect()
     peak_reset = _reset_peak_rss()
@@ -244,7 +248,9 @@ def per_save(client: Any, org: Any) -> None:
         for link in Link.objects.filter(organisation=org, kind=kind).order_by("id").iterator():
             record = endpoint.load([link.local_id])[link.local_id]
             body = endpoint.build(record, link, ctx)
-            answer = client.post(endpoint.path, {endpoint.collection: [body]}, params=endpoint.params)
+            answer = client.post(
+                endpoint.path, {endpoint.collection: [body]}, params=endpoint.params
+            )
             element = answer[endpoint.collection][0]
             Link.objects.filter(pk=link.pk).update(
                 remote_id=str(element[endpoint.id_field]),

@@ -33,6 +33,7 @@ class TenantUsage:
     max_in_flight: int = 0
     accepted: int = 0
     rejected: int = 0
+    rejected_by: dict[str, int] = field(default_factory=dict)  # per X-Rate-Limit-Problem
     # (window start, count) of every minute window, to prove no window went over.
     minute_history: dict[float, int] = field(default_factory=dict)
 
@@ -99,6 +100,7 @@ class RateLimiter:
             if problem is not None:
                 if usage is not None:
                     usage.rejected += 1
+                    usage.rejected_by[problem] = usage.rejected_by.get(problem, 0) + 1
                 headers = self._headers(usage, app)
                 headers["X-Rate-Limit-Problem"] = problem
                 headers["Retry-After"] = retry or "1"
@@ -129,6 +131,7 @@ class RateLimiter:
                 "max_in_flight": usage.max_in_flight,
                 "accepted": usage.accepted,
                 "rejected": usage.rejected,
+                "rejected_by": dict(usage.rejected_by),
                 "max_calls_in_a_minute_window": max(usage.minute_history.values(), default=0),
                 "day_count": usage.day.count,
             }

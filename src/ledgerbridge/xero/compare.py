@@ -34,10 +34,11 @@ from typing import Any
 
 from django.db import transaction
 
-from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings, SyncState
+from ledgerbridge.sync.models import Link, RecordKind, SyncSettings, SyncState
 from ledgerbridge.sync.services import RemoteState, mark_changed, record_remote, send_again
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.client import XeroClient
+from ledgerbridge.xero.imports.common import organisation as organisation_of
 from ledgerbridge.xero.imports.tax_rates import tax_type_of
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.outbound import ENDPOINTS, ORDER
@@ -83,6 +84,7 @@ OWN_IDS = {"ContactID", "ItemID", "InvoiceID", "PurchaseOrderID"}
 KEYED_LISTS = {"Addresses": "AddressType", "Phones": "PhoneType"}
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_KEPT = 5000  # differences kept in full; beyond that only counted
+CHUNK = 500  # records loaded at a time
 
 
 @dataclass
@@ -134,7 +136,7 @@ def _quiet(phase: str, done: int, total: int | None) -> None:
 
 def compare(connection: Connection, client: XeroClient, progress: Progress = _quiet) -> Result:
     """Read the organisation from Xero and list every difference (read-only)."""
-    organisation = Organisation.objects.get(integration="xero", remote_id=connection.tenant_id)
+    organisation = organisation_of(connection.tenant_id)
     result = Result(organisation.pk)
     held = {name: _read(client, name, result, progress) for name in SOURCES}
     ctx = Context(SyncSettings.get(), organisation, tax_type_of(organisation.pk))
@@ -192,11 +194,13 @@ def _compare_kind(
         key = str(each.get(natural) or "").strip().lower()
         if key and _live(each):
             by_key[key].append(each)
-    live_links = [link for link in links if link.deleted_at is None]
-    records = endpoint.load([link.local_id for link in live_links])
-    note_contacts(kind, records.values(), ctx)
     linked_ids = {link.remote_id.lower() for link in links if link.remote_id}
-    for link in links:
+    records: dict[int, Any] = {}
+    for index, link in enumerate(links):
+        if index % CHUNK == 0:  # the records (and lines) of the next chunk, in a few queries
+            chunk = [ln.local_id for ln in links[index : index + CHUNK] if ln.deleted_at is None]
+            records = endpoint.load(chunk)
+            note_contacts(kind, records.values(), ctx)
         if link.deleted_at is not None:
             _compare_tombstone(kind, link, by_id, result)
             continue
