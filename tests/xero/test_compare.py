@@ -19,9 +19,19 @@ from ledgerbridge.billing.models import DocumentStatus
 from ledgerbridge.billing.services import delete_invoice, issue_invoice
 from ledgerbridge.catalog.services import create_product
 from ledgerbridge.cli import main
+from ledgerbridge.customers.services import update_customer
 from ledgerbridge.sync.models import Link, SyncSettings, SyncState
 from ledgerbridge.xero import comparisons, payloads
-from ledgerbridge.xero.compare import DIFFERS, MISSING, TWICE, UNLINKED, compare, fix
+from ledgerbridge.xero.compare import (
+    DIFFERS,
+    MISSING,
+    REFUSED,
+    STILL_THERE,
+    TWICE,
+    UNLINKED,
+    compare,
+    fix,
+)
 from ledgerbridge.xero.imports.tax_rates import tax_type_of
 from ledgerbridge.xero.models import Comparison, ComparisonStatus
 
@@ -197,3 +207,30 @@ def test_compare_on_the_screen_in_the_api_and_on_the_command_line(nz, world, adm
     bad = main(["xero", "compare", "--connection", "Nope"])
     assert bad == 1 and "no Xero connection named 'Nope'" in capsys.readouterr().err
     assert not Comparison.objects.filter(status=ComparisonStatus.QUEUED).exists()
+
+
+def test_refused_records_and_deletions_xero_kept_are_differences_too(nz, world, sandbox):
+    invoice = issue_invoice(
+        world["customer"],
+        lines(world, ("Paid in Xero", "1", "10")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    push(nz, world["org"])
+    remote = link(invoice).remote_id
+    admin_call(sandbox, "POST", f"organisations/{nz.tenant_id}/invoices/{remote}/pay")
+    delete_invoice(invoice)  # what we knew of it was unpaid; Xero keeps it, paid
+    with fast_client(nz) as client:
+        taken = client.get("/Contacts", params={"page": 1})["Contacts"][0]["Name"]
+    update_customer(world["customer"], {"name": taken})
+    push(nz, world["org"])  # Xero refuses the name, and the void of a paid invoice
+
+    result = run_compare(nz)
+    refused = found(result, REFUSED, f"Customer {taken}")
+    assert refused.fix == "send" and "Xero said" in refused.words()
+    kept = found(result, STILL_THERE, f"Deleted invoice {invoice.number}")
+    assert kept.fix == "send" and kept.remote_id == remote
+    fix(result)
+    tombstone = Link.objects.get(kind="invoice", remote_id=remote)
+    assert tombstone.deleted_at is not None and tombstone.state == SyncState.PENDING
+    assert link(world["customer"], "customer").state == SyncState.PENDING
