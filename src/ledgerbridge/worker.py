@@ -24,12 +24,17 @@ from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.background import recovery
 from ledgerbridge.billing.tasks import raise_recurring_invoices
-from ledgerbridge.xero.tasks import prune_request_log, sweep_sync
+from ledgerbridge.xero.tasks import apply_webhook_events, prune_request_log, sweep_sync
 
 log = logging.getLogger("ledgerbridge.worker")
 
 # The tasks enqueued every PERIODIC_INTERVAL_SECONDS.
-PERIODIC: list[Task[[], int]] = [raise_recurring_invoices, sweep_sync, prune_request_log]
+PERIODIC: list[Task[[], int]] = [
+    raise_recurring_invoices,
+    sweep_sync,
+    prune_request_log,
+    apply_webhook_events,  # whatever a killed worker or a lost queue left in the inbox
+]
 
 
 def enqueue_periodic(tasks: list[Task[[], int]] | None = None) -> int:

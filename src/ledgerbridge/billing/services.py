@@ -209,6 +209,23 @@ def delete_invoice(invoice: Invoice) -> int:
 
 
 @transaction.atomic
+def record_accounting_status(invoice: Invoice, status: str) -> int:
+    """What the accounting system now says of an invoice (brought back from it, so not marked
+    changed for sync): PAID, and it can no longer be changed or deleted here; AUTHORISED again
+    (a payment removed there); VOIDED (voided or deleted there), and its billing is rolled back
+    as a deletion would: the time it billed is ready for invoicing again. Returns how many
+    time entries became ready again. Idempotent."""
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    released = 0
+    if status == DocumentStatus.VOIDED and locked.status != DocumentStatus.VOIDED:
+        released = TimeEntry.objects.filter(invoice_line__invoice=locked).update(invoice_line=None)
+    if locked.status != status:
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    return released
+
+
+@transaction.atomic
 def delete_recurring_invoice(schedule: RecurringInvoice) -> None:
     """Delete a recurring invoice and its lines; invoices it already raised stay, unlinked
     from it. Refuses nothing; idempotent (deleting one already gone does nothing)."""

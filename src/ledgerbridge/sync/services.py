@@ -237,6 +237,16 @@ def record_remote(kind: str, organisation_id: int, states: Iterable[RemoteState]
     Link.objects.bulk_create(creates, batch_size=500)
 
 
+def remember_remote(
+    link_id: int, snapshot: dict[str, Any], remote_updated_at: dt.datetime | None
+) -> None:
+    """Keep what the remote now holds of a linked record (a change made there, brought back),
+    leaving its sync state as it is: nothing is sent back because of it."""
+    Link.objects.filter(pk=link_id).update(
+        snapshot=snapshot, remote_updated_at=remote_updated_at, updated_at=timezone.now()
+    )
+
+
 def send_again(kind: str, local_id: int, *, deleted: bool = False) -> Link | None:
     """ "Sync now": put the record's link back in its organisation's queue as it is (no new
     version), ahead of any back-off. None when the record has no link (no organisation).

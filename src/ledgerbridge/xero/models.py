@@ -102,6 +102,11 @@ class Connection(models.Model):
     last_call_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # WH-1: which of Xero's events this organisation's webhooks apply (each switched separately).
+    wh_contacts_created = models.BooleanField("contacts created", default=False)
+    wh_contacts_updated = models.BooleanField("contacts updated", default=False)
+    wh_invoices_created = models.BooleanField("invoices created", default=False)
+    wh_invoices_updated = models.BooleanField("invoices updated", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -227,6 +232,64 @@ class ImportWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} since {self.since:%Y-%m-%d %H:%M}"
+
+
+class WebhookKey(models.Model):
+    """The app's webhook signing key (one row), encrypted at rest and never shown again once
+    saved, and what Xero's intent-to-receive check last did (WH-4)."""
+
+    signing_key = models.TextField(blank=True, default="")  # Fernet token (see `crypto`)
+    saved_at = models.DateTimeField(null=True, blank=True)
+    intent_passed_at = models.DateTimeField(null=True, blank=True)  # a good probe answered
+    refused_at = models.DateTimeField(null=True, blank=True)  # the last bad signature
+    last_delivery_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "Webhook signing key" + (" (set)" if self.signing_key else " (not set)")
+
+    @classmethod
+    def get(cls) -> WebhookKey:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class EventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    APPLIED = "applied", "Applied"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+
+
+class WebhookEvent(models.Model):
+    """One event of a verified delivery from Xero (the inbox): stored before the delivery is
+    answered, applied afterwards by the worker. An event delivered twice is stored once."""
+
+    tenant_id = models.CharField(max_length=64)
+    category = models.CharField(max_length=20)  # CONTACT, INVOICE, CREDITNOTE
+    event_type = models.CharField(max_length=20)  # CREATE, UPDATE
+    resource_id = models.CharField(max_length=64)
+    event_date = models.CharField(max_length=40)  # as Xero wrote it (it identifies the event)
+    sequence = models.BigIntegerField(null=True, blank=True)  # its delivery's first sequence
+    status = models.CharField(
+        max_length=10, choices=EventStatus.choices, default=EventStatus.RECEIVED
+    )
+    reason = models.TextField(blank=True, default="")  # why ignored, or the error
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "category", "event_type", "resource_id", "event_date"],
+                name="one_row_per_xero_event",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "id"], name="webhook_event_status")]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.event_type} {self.resource_id}: {self.status}"
 
 
 class ComparisonStatus(models.TextChoices):

@@ -378,7 +378,7 @@ def _succeed(
             in_step = Q(version=claimed.version)
             Link.objects.filter(pk=claimed.link.pk).update(
                 remote_id=str(element[endpoint.id_field]),
-                snapshot=_snapshot(element),
+                snapshot=keep_of(element),
                 remote_updated_at=mapping.parse_date(element.get("UpdatedDateUTC")),
                 synced_version=claimed.version,
                 reason="",
@@ -636,13 +636,14 @@ def _tombstone_failed(
     outcome.failed += 1
 
 
-def _snapshot(element: dict[str, Any]) -> dict[str, Any]:
+def keep_of(element: dict[str, Any]) -> dict[str, Any]:
+    """What a link keeps of a Xero record (its snapshot)."""
     keep = (
         "ContactID", "ItemID", "Name", "Code", "AccountNumber", "ContactStatus", "EmailAddress",
         "AccountsReceivableTaxType", "AccountsPayableTaxType", "Description", "SalesDetails",
         "PurchaseDetails", "InvoiceID", "InvoiceNumber", "PurchaseOrderID",
         "PurchaseOrderNumber", "Status", "SubTotal", "TotalTax", "Total", "AmountDue",
-        "AmountPaid", "AmountCredited", "CurrencyCode", "CurrencyRate", "LineItems",
+        "AmountPaid", "AmountCredited", "Payments", "CurrencyCode", "CurrencyRate", "LineItems",
     )  # fmt: skip
     return {k: element[k] for k in keep if element.get(k) not in (None, "", [])}
 

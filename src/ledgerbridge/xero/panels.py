@@ -19,7 +19,7 @@ from ledgerbridge import integrations
 from ledgerbridge.sync.models import Organisation, RecordKind, SyncState
 from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero import payloads
-from ledgerbridge.xero.mapping import to_decimal
+from ledgerbridge.xero.mapping import parse_date, to_decimal
 from ledgerbridge.xero.models import Connection, ConnectionState
 from ledgerbridge.xero.sync_state import organisation_of, record_state, xero_number
 
@@ -162,6 +162,9 @@ def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
     if paid:
         due = to_decimal(held.get("AmountDue"), Decimal(0))
         facts.append(("Paid in Xero", f"{paid:.2f} ({due:.2f} still due)"))
+    payments = [p for p in held.get("Payments") or [] if isinstance(p, dict)]
+    if payments:
+        facts.append(("Payments in Xero", "; ".join(_payment(p) for p in payments)))
     if kind == RecordKind.INVOICE:
         theme = document.branding_theme
         facts.append(("Branding theme", theme.name if theme else "The customer's default"))
@@ -196,6 +199,12 @@ def _paid(held: dict[str, Any]) -> Decimal:
     return to_decimal(held.get("AmountPaid"), Decimal(0)) + to_decimal(
         held.get("AmountCredited"), Decimal(0)
     )
+
+
+def _payment(payment: dict[str, Any]) -> str:
+    when = parse_date(payment.get("Date"))
+    amount = to_decimal(payment.get("Amount"), Decimal(0))
+    return f"{amount:.2f} on {when:%Y-%m-%d}" if when else f"{amount:.2f}"
 
 
 def _deletion_refused(sender: str, record: Any, **_: Any) -> str | None:

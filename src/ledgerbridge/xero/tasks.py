@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from ledgerbridge.xero import comparisons, imports, outbound
+from ledgerbridge.xero import comparisons, imports, outbound, webhooks
 from ledgerbridge.xero.connections import connection_ready
 from ledgerbridge.xero.imports.common import STALE_AFTER
 from ledgerbridge.xero.imports.common import organisation as organisation_of
@@ -65,6 +65,17 @@ def run_comparison_task(run_id: int) -> str:
 
 def queue_comparison(run_id: int) -> None:
     run_comparison_task.enqueue(run_id)
+
+
+@task()
+def apply_webhook_events() -> int:
+    """Apply the webhook events that wait in the inbox; returns how many were settled. Safe to
+    run twice at once: an event is settled once (the second finds it settled)."""
+    return webhooks.apply_pending()
+
+
+def queue_webhook_events() -> None:
+    apply_webhook_events.enqueue()
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ledgerbridge.xero import compare_views, sync_views, tax_links, views
+from ledgerbridge.xero import compare_views, sync_views, tax_links, views, webhook_views
 
 app_name = "xero"
 urlpatterns = [
@@ -13,6 +13,15 @@ urlpatterns = [
     path("xero/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
     path("xero/<int:pk>/delete/", views.delete, name="delete"),
     path("xero/<int:pk>/compare/", compare_views.start, name="compare"),
+    # Where Xero delivers webhook events: open (no login), every delivery signed (WH-4).
+    path("xero/webhooks/", webhook_views.endpoint, name="webhook_endpoint"),
+    path("xero/<int:pk>/webhooks/", webhook_views.tab, name="webhooks"),
+    path("xero/<int:pk>/webhooks/key/", webhook_views.save_key, name="webhook_key"),
+    path(
+        "xero/<int:pk>/webhooks/<int:event>/replay/",
+        webhook_views.replay,
+        name="webhook_replay",
+    ),
     path(
         "xero/<int:pk>/compare/<int:run>.json",
         compare_views.progress,

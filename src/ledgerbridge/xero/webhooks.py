@@ -1,0 +1,300 @@
+"""The way back from Xero: webhook deliveries verified and stored (the inbox), then applied.
+
+`receive(body, signature)` is all the endpoint does, well inside Xero's 5 seconds: it checks
+`x-xero-signature` (base64 HMAC-SHA256 of the raw body with the app's signing key) in constant
+time, answers 401 to a bad one, and stores each event of a good one (an event delivered twice
+is stored once) before the endpoint answers 200. Xero's intent-to-receive probes are deliveries
+with no events: a good one is answered 200 and noted, a bad one 401.
+
+`apply_pending(client_for)` (the worker's task) applies what waits, organisation by
+organisation: it reads the resources named, 50 at a time with `IDs=`, and
+
+- a contact (WH-2) creates or updates the customer or supplier under the import's matching rules
+  (contacts created and updated are switched separately per organisation, WH-1);
+- an invoice (WH-3) brings Xero's status, amounts and payments to its PSA invoice: paid in Xero
+  it shows paid and can no longer be deleted; voided (or deleted) in Xero it is voided here and
+  its billing rolled back, as a deletion would.
+
+A resource we already hold at that version or newer (`UpdatedDateUTC` against the link's) is
+ignored, with the reason: that is our own write coming back, or an event older than one already
+applied, so nothing bounces back and forth and the newest state stands. Nothing applied here is
+sent back to Xero (it is recorded as in step with Xero, not changed).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ledgerbridge import crypto
+from ledgerbridge.billing.models import Invoice
+from ledgerbridge.billing.services import record_accounting_status
+from ledgerbridge.customers.models import Customer
+from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.sync.models import Link, RecordKind
+from ledgerbridge.sync.services import remember_remote
+from ledgerbridge.xero import mapping
+from ledgerbridge.xero.client import XeroClient
+from ledgerbridge.xero.errors import XeroError
+from ledgerbridge.xero.imports.common import organisation
+from ledgerbridge.xero.imports.contacts import apply_contacts
+from ledgerbridge.xero.imports.tax_rates import tax_rate_map
+from ledgerbridge.xero.models import Connection, EventStatus, WebhookEvent, WebhookKey
+from ledgerbridge.xero.outbound import keep_of
+
+MAX_BODY = 1_000_000  # bytes; Xero's deliveries are a few KB
+READ_BATCH = 50
+PATHS = {
+    "CONTACT": ("/Contacts", "Contacts", "ContactID"),
+    "INVOICE": ("/Invoices", "Invoices", "InvoiceID"),
+}
+ClientFor = Callable[[Connection], XeroClient]
+
+
+def sign(key: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def save_key(key: str) -> None:
+    """Store the signing key, encrypted; it is never shown again."""
+    row = WebhookKey.get()
+    row.signing_key = crypto.encrypt(key.strip())
+    row.saved_at = timezone.now()
+    row.intent_passed_at = None  # Xero checks the endpoint again with the new key
+    row.save()
+
+
+def receive(body: bytes, signature: str) -> int:
+    """Verify and store a delivery; the HTTP status to answer (200, or 401 when the signature
+    is not the key's). Deliveries that are signed but not Xero's shape are kept as a failed
+    inbox entry and answered 200 (Xero would only send them again)."""
+    row = WebhookKey.get()
+    now = timezone.now()
+    key = crypto.decrypt(row.signing_key) if row.signing_key else ""
+    if not key or not hmac.compare_digest(sign(key, body), signature or ""):
+        WebhookKey.objects.filter(pk=row.pk).update(refused_at=now)
+        return 401
+    try:
+        payload = json.loads(body)
+        events = list(payload.get("events") or [])
+        sequence = payload.get("firstEventSequence")
+    except (ValueError, AttributeError):
+        _malformed("The delivery was signed but is not JSON Xero sends.")
+        return 200
+    if not events:  # intent to receive (or an empty delivery)
+        WebhookKey.objects.filter(pk=row.pk).update(intent_passed_at=now, last_delivery_at=now)
+        return 200
+    with transaction.atomic():
+        for event in events:
+            _store(event, sequence if isinstance(sequence, int) else None)
+        WebhookKey.objects.filter(pk=row.pk).update(last_delivery_at=now)
+        transaction.on_commit(_queue_apply)
+    return 200
+
+
+def _store(event: Any, sequence: int | None) -> None:
+    if not isinstance(event, dict):
+        _malformed(f"An event that is not an object: {str(event)[:200]}")
+        return
+    fields = {
+        "tenant_id": str(event.get("tenantId") or "")[:64],
+        "category": str(event.get("eventCategory") or "").upper()[:20],
+        "event_type": str(event.get("eventType") or "").upper()[:20],
+        "resource_id": str(event.get("resourceId") or "")[:64],
+        "event_date": str(event.get("eventDateUtc") or "")[:40],
+    }
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(sequence=sequence, **fields)
+    except IntegrityError:
+        pass  # delivered before: stored once
+
+
+def _malformed(reason: str) -> None:
+    WebhookEvent.objects.create(
+        tenant_id="",
+        category="",
+        event_type="",
+        resource_id="",
+        event_date=timezone.now().isoformat(),
+        status=EventStatus.FAILED,
+        reason=reason,
+    )
+
+
+_queue: Callable[[], None] | None = None
+
+
+def set_queue(queue: Callable[[], None]) -> None:
+    global _queue
+    _queue = queue
+
+
+def _queue_apply() -> None:
+    if _queue is not None:
+        _queue()
+
+
+def replay(event: WebhookEvent) -> None:
+    """Apply an event again (an admin's Replay): it waits in the inbox as received."""
+    WebhookEvent.objects.filter(pk=event.pk).update(status=EventStatus.RECEIVED, reason="")
+    transaction.on_commit(_queue_apply)
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+def apply_pending(client_for: ClientFor | None = None, limit: int = 500) -> int:
+    """Apply the events that wait, oldest first; returns how many were settled."""
+    waiting = list(WebhookEvent.objects.filter(status=EventStatus.RECEIVED).order_by("id")[:limit])
+    groups: dict[tuple[str, str], list[WebhookEvent]] = defaultdict(list)
+    for event in waiting:
+        groups[(event.tenant_id, event.category)].append(event)
+    for (tenant_id, category), events in groups.items():
+        _apply_group(tenant_id, category, events, client_for or XeroClient)
+    return len(waiting)
+
+
+def _settle(events: Iterable[WebhookEvent], status: str, reason: str = "") -> None:
+    WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+        status=status, reason=reason, applied_at=timezone.now()
+    )
+
+
+def _apply_group(
+    tenant_id: str, category: str, events: list[WebhookEvent], client_for: ClientFor
+) -> None:
+    connection = Connection.objects.filter(tenant_id=tenant_id).first()
+    if connection is None:
+        _settle(events, EventStatus.IGNORED, "No connection here is to this Xero organisation.")
+        return
+    if category not in PATHS:
+        _settle(events, EventStatus.IGNORED, f"{category or 'This'} events are not applied here.")
+        return
+    wanted: list[WebhookEvent] = []
+    switched_off: list[WebhookEvent] = []
+    for event in events:
+        noun = "contacts" if category == "CONTACT" else "invoices"
+        verb = "created" if event.event_type == "CREATE" else "updated"
+        (wanted if getattr(connection, f"wh_{noun}_{verb}") else switched_off).append(event)
+    _settle(
+        switched_off,
+        EventStatus.IGNORED,
+        f"{connection.name} does not apply this kind of event (its webhooks tab switches it).",
+    )
+    if not wanted:
+        return
+    if not connection.is_connected:
+        WebhookEvent.objects.filter(pk__in=[e.pk for e in wanted]).update(
+            reason=f"{connection.name} is not connected: applied once it is connected again."
+        )
+        return
+    path, collection, id_field = PATHS[category]
+    ids = sorted({e.resource_id.lower() for e in wanted})
+    try:
+        with client_for(connection) as client:
+            found: dict[str, dict[str, Any]] = {}
+            for start in range(0, len(ids), READ_BATCH):
+                params = {"IDs": ",".join(ids[start : start + READ_BATCH])}
+                if category == "INVOICE":
+                    params["unitdp"] = "4"
+                for element in client.get(path, params=params).get(collection) or []:
+                    found[str(element.get(id_field) or "").lower()] = element
+    except XeroError as exc:
+        WebhookEvent.objects.filter(pk__in=[e.pk for e in wanted]).update(
+            attempts=F("attempts") + 1, reason=exc.message
+        )
+        return
+    org = organisation(tenant_id)
+    by_resource: dict[str, list[WebhookEvent]] = defaultdict(list)
+    for event in wanted:
+        by_resource[event.resource_id.lower()].append(event)
+    for resource_id, resource_events in by_resource.items():
+        element = found.get(resource_id)
+        if element is None:
+            _settle(resource_events, EventStatus.IGNORED, "Xero no longer has this record.")
+            continue
+        try:
+            with transaction.atomic():
+                if category == "CONTACT":
+                    status, reason = _apply_contact(org, element)
+                else:
+                    status, reason = _apply_invoice(org, element)
+                _settle(resource_events, status, reason)
+        except Exception as exc:  # one record's failure stops no other; it is in the inbox
+            _settle(resource_events, EventStatus.FAILED, f"{type(exc).__name__}: {exc}")
+
+
+def _newer(link: Link | None, updated: dt.datetime | None) -> bool:
+    """Whether Xero's version is newer than the one we hold (ours written, or applied)."""
+    if link is None or link.remote_updated_at is None or updated is None:
+        return True
+    return updated > link.remote_updated_at
+
+
+OWN = "We already hold this version (our own change coming back, or a newer event applied)."
+
+
+def _apply_contact(org: Any, contact: dict[str, Any]) -> tuple[str, str]:
+    data = mapping.contact_data(contact)
+    links = Link.objects.filter(
+        organisation=org,
+        kind__in=[RecordKind.CUSTOMER, RecordKind.SUPPLIER],
+        remote_id__iexact=data.xero_id,
+        deleted_at__isnull=True,
+    )
+    found = list(links)
+    if any(not _newer(link, data.updated_at) for link in found):
+        return EventStatus.IGNORED, OWN
+    kinds = [link.kind for link in found] or [
+        RecordKind.SUPPLIER if data.is_supplier and not data.is_customer else RecordKind.CUSTOMER
+    ]
+    done = []
+    for kind in kinds:
+        model = Supplier if kind == RecordKind.SUPPLIER else Customer
+        counts, problems = apply_contacts(model, org, [data], tax_rate_map(org.pk))
+        if problems:
+            said = "; ".join(p.get("reason", "") for p in problems)
+            if not counts["created"] and not counts["updated"]:
+                return EventStatus.FAILED, said
+        noun = "supplier" if kind == RecordKind.SUPPLIER else "customer"
+        done.append(f"{'created' if counts['created'] else 'updated'} the {noun} {data.name}")
+    return EventStatus.APPLIED, "Xero's change " + " and ".join(done) + "."
+
+
+def _apply_invoice(org: Any, element: dict[str, Any]) -> tuple[str, str]:
+    remote_id = str(element.get("InvoiceID") or "")
+    link = Link.objects.filter(
+        organisation=org, kind=RecordKind.INVOICE, remote_id__iexact=remote_id
+    ).first()
+    if link is None:
+        return EventStatus.IGNORED, "An invoice made in Xero: invoices are not brought across."
+    updated = mapping.parse_date(element.get("UpdatedDateUTC"))
+    if not _newer(link, updated):
+        return EventStatus.IGNORED, OWN
+    status = str(element.get("Status") or "")
+    remember_remote(link.pk, keep_of(element), updated)
+    invoice = Invoice.objects.filter(pk=link.local_id).first()
+    if link.deleted_at is not None or invoice is None:
+        return EventStatus.APPLIED, "Noted; the invoice was deleted here."
+    said = f"Xero holds it as {status.lower()}"
+    paid = mapping.to_decimal(element.get("AmountPaid"))
+    if paid:
+        said += f", {paid:.2f} paid"
+    local = {"PAID": "PAID", "VOIDED": "VOIDED", "DELETED": "VOIDED", "AUTHORISED": "AUTHORISED"}
+    if status in local and invoice.status != local[status]:
+        released = record_accounting_status(invoice, local[status])
+        said += f"; the invoice is now {local[status].lower()} here"
+        if released:
+            said += f" and {released} time entries are ready for invoicing again"
+    return EventStatus.APPLIED, said + "."

@@ -1,0 +1,233 @@
+"""The way back from Xero, with the sandbox delivering real signed webhooks to a live server:
+intent to receive, bad signatures, duplicates (WH-4); a contact renamed in Xero (WH-2); a
+payment in Xero on the PSA invoice, a void in Xero rolling its billing back (WH-3); our own
+write not bouncing back; switches per organisation (WH-1); the inbox and Replay."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ledgerbridge.billing.labour import bill_time
+from ledgerbridge.billing.models import DocumentStatus, Invoice
+from ledgerbridge.billing.services import issue_invoice
+from ledgerbridge.catalog.models import ChargeRate
+from ledgerbridge.customers.models import Customer
+from ledgerbridge.customers.services import update_customer
+from ledgerbridge.sync.models import Link, SyncSettings, SyncState
+from ledgerbridge.work.models import Ticket, TimeEntry
+from ledgerbridge.work.services import log_time
+from ledgerbridge.xero import webhooks
+from ledgerbridge.xero.models import EventStatus, WebhookEvent, WebhookKey
+
+from .documents import DAY, lines, link, make_world, push
+from .helpers import admin_call, connect, fast_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+KEY = "wh-signing-key-for-tests"
+
+
+@pytest.fixture
+def world(xero_settings, sandbox, live_server) -> dict[str, Any]:
+    nz = connect(sandbox, "NZ books", "Demo Company (NZ)")
+    made = make_world(nz)
+    webhooks.save_key(KEY)
+    url = live_server.url + reverse("xero:webhook_endpoint")
+    subscribed = admin_call(sandbox, "POST", "webhook", url=url, key=KEY)
+    assert subscribed["status"] == "ACTIVE", subscribed  # intent to receive passed
+    for name in ("contacts_created", "contacts_updated", "invoices_created", "invoices_updated"):
+        setattr(nz, f"wh_{name}", True)
+    nz.save()
+    return {**made, "nz": nz, "sandbox": sandbox}
+
+
+def settle(world: dict[str, Any], found: Callable[[], Any], what: str) -> Any:
+    """Wait for the sandbox's delivery, apply what arrived, until `found()` holds."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        webhooks.apply_pending(client_for=fast_client)
+        result = found()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not happen; inbox: {list(WebhookEvent.objects.values())}")
+
+
+def test_wh_4_intent_to_receive_signatures_duplicates_and_bad_input(world):
+    key = WebhookKey.get()
+    assert key.intent_passed_at is not None and key.signing_key and KEY not in key.signing_key
+    web = Client()
+    url = reverse("xero:webhook_endpoint")
+    body = json.dumps(
+        {
+            "events": [
+                {
+                    "resourceUrl": "https://api.xero.com/api.xro/2.0/Contacts/x",
+                    "resourceId": "11111111-2222-3333-4444-555555555555",
+                    "eventDateUtc": "2026-12-02T01:02:03.456",
+                    "eventType": "Update",
+                    "eventCategory": "CONTACT",
+                    "tenantId": world["nz"].tenant_id,
+                    "tenantType": "ORGANISATION",
+                }
+            ],
+            "firstEventSequence": 7,
+            "lastEventSequence": 7,
+            "entropy": "ABC",
+        }
+    ).encode()
+
+    def deliver(data: bytes, signature: str) -> Any:
+        return web.post(
+            url, data, content_type="application/json", headers={"x-xero-signature": signature}
+        )
+
+    refused = deliver(body, webhooks.sign("another key", body))
+    assert refused.status_code == 401 and refused.content == b""
+    assert not WebhookEvent.objects.filter(sequence=7).exists()
+    for _ in range(2):  # the same delivery twice: stored once
+        answer = deliver(body, webhooks.sign(KEY, body))
+        assert answer.status_code == 200 and answer.content == b""
+    assert WebhookEvent.objects.filter(sequence=7).count() == 1
+    assert WebhookEvent.objects.get(sequence=7).event_type == "UPDATE"  # any case, as Xero's
+    junk = b"not json at all"
+    assert deliver(junk, webhooks.sign(KEY, junk)).status_code == 200
+    assert WebhookEvent.objects.filter(status=EventStatus.FAILED, reason__contains="not JSON")
+    huge = b"{" + b" " * (webhooks.MAX_BODY + 10) + b"}"
+    assert deliver(huge, webhooks.sign(KEY, huge)).status_code == 413
+    assert web.get(url).status_code == 405
+    webhooks.apply_pending(client_for=fast_client)  # a contact Xero no longer has
+    assert WebhookEvent.objects.get(sequence=7).reason == "Xero no longer has this record."
+
+
+def test_wh_2_a_contact_renamed_in_xero_renames_the_customer_and_our_write_does_not_bounce(
+    world, admin
+):
+    customer = world["customer"]
+    contact_id = link(customer, "customer").remote_id
+    admin_call(
+        world["sandbox"],
+        "POST",
+        f"organisations/{world['nz'].tenant_id}/contacts/{contact_id}/edit",
+        Name="Renamed In Xero Ltd",
+    )
+    settle(
+        world,
+        lambda: Customer.objects.filter(pk=customer.pk, name="Renamed In Xero Ltd").exists(),
+        "the rename",
+    )
+    applied = WebhookEvent.objects.get(resource_id__iexact=contact_id, status="applied")
+    assert "updated the customer Renamed In Xero Ltd" in applied.reason
+    assert link(customer, "customer").state == SyncState.SYNCED  # nothing to send back
+
+    # Our own change goes to Xero; its echo is recognised and ignored.
+    update_customer(Customer.objects.get(pk=customer.pk), {"email": "books@example.com"})
+    push(world["nz"], world["org"])
+    echo = settle(
+        world,
+        lambda: (
+            WebhookEvent.objects.filter(status="ignored", resource_id__iexact=contact_id)
+            .order_by("-id")
+            .first()
+        ),
+        "the echo of our write",
+    )
+    assert "our own change" in echo.reason
+    assert Customer.objects.get(pk=customer.pk).email == "books@example.com"
+    assert link(customer, "customer").state == SyncState.SYNCED
+
+    # The inbox lists both, and Replay applies an event again.
+    web = Client()
+    web.force_login(admin)
+    page = web.get(reverse("xero:webhooks", args=[world["nz"].pk])).content.decode()
+    assert "updated the customer Renamed In Xero Ltd" in page and "our own change" in page
+    web.post(reverse("xero:webhook_replay", args=[world["nz"].pk, applied.pk]))
+    applied.refresh_from_db()
+    assert applied.status == EventStatus.RECEIVED
+
+
+def test_wh_3_payments_in_xero_show_on_the_invoice_and_a_void_rolls_billing_back(world, admin):
+    invoice = issue_invoice(
+        world["customer"],
+        lines(world, ("Support", "2", "50")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    rate = ChargeRate.objects.create(
+        name="Remote", hourly_price=Decimal(100), accounts_code=world["codes"][1]
+    )
+    ticket = Ticket.objects.create(customer=world["customer"], title="Backup")
+    entry = log_time(ticket, admin, date=DAY, hours=Decimal(1), charge_rate=rate, summary="Fix")
+    settings = SyncSettings.get()
+    settings.default_invoice_status = DocumentStatus.AUTHORISED  # labour is billed approved
+    settings.save()
+    (labour,) = bill_time([entry.pk], date=DAY)
+    push(world["nz"], world["org"])
+    tenant = world["nz"].tenant_id
+    paid_id, void_id = link(invoice).remote_id, link(labour).remote_id
+
+    # A part payment, then the rest: the invoice shows them, then turns paid.
+    admin_call(
+        world["sandbox"], "POST", f"organisations/{tenant}/invoices/{paid_id}/pay", amount="40"
+    )
+    settle(
+        world,
+        lambda: Decimal(str(link(invoice).snapshot.get("AmountPaid") or 0)) == 40,
+        "the part payment",
+    )
+    web = Client()
+    web.force_login(admin)
+    page = web.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "Paid in Xero</dt><dd>40.00 (75.00 still due)" in page
+    assert "Payments in Xero</dt><dd>40.00 on " in page
+    admin_call(world["sandbox"], "POST", f"organisations/{tenant}/invoices/{paid_id}/pay")
+    settle(
+        world,
+        lambda: Invoice.objects.filter(pk=invoice.pk, status=DocumentStatus.PAID).exists(),
+        "the invoice turning paid",
+    )
+    refused = web.post(reverse("billing:invoice_delete", args=[invoice.pk]))
+    assert refused.status_code == 409
+    assert link(invoice).state == SyncState.SYNCED  # nothing sent back
+
+    # Voided in Xero: voided here, its time ready for invoicing again.
+    admin_call(world["sandbox"], "POST", f"organisations/{tenant}/invoices/{void_id}/void")
+    settle(
+        world,
+        lambda: Invoice.objects.filter(pk=labour.pk, status=DocumentStatus.VOIDED).exists(),
+        "the void",
+    )
+    assert TimeEntry.objects.get(pk=entry.pk).invoice_line_id is None
+    event = WebhookEvent.objects.filter(resource_id__iexact=void_id, status="applied").last()
+    assert "1 time entries are ready for invoicing again" in event.reason
+
+
+def test_wh_1_switched_off_events_are_kept_in_the_inbox_with_the_reason(world):
+    nz = world["nz"]
+    nz.wh_contacts_updated = False
+    nz.save()
+    contact_id = link(world["customer"], "customer").remote_id
+    admin_call(
+        world["sandbox"],
+        "POST",
+        f"organisations/{nz.tenant_id}/contacts/{contact_id}/edit",
+        Name="Not Applied Ltd",
+    )
+    event = settle(
+        world,
+        lambda: WebhookEvent.objects.filter(
+            status="ignored", resource_id__iexact=contact_id
+        ).first(),
+        "the switched-off event",
+    )
+    assert "does not apply this kind of event" in event.reason
+    assert Customer.objects.get(pk=world["customer"].pk).name == "Invoice Me Ltd"
+    assert Link.objects.get(kind="customer", local_id=world["customer"].pk).remote_id == contact_id
