@@ -231,3 +231,44 @@ def test_wh_1_switched_off_events_are_kept_in_the_inbox_with_the_reason(world):
     assert "does not apply this kind of event" in event.reason
     assert Customer.objects.get(pk=world["customer"].pk).name == "Invoice Me Ltd"
     assert Link.objects.get(kind="customer", local_id=world["customer"].pk).remote_id == contact_id
+
+
+def test_wh_3_an_invoice_made_in_xero_for_a_linked_customer_appears_marked_as_such(world):
+    contact_id = link(world["customer"], "customer").remote_id
+    with fast_client(world["nz"]) as client:
+        made = client.put(
+            "/Invoices",
+            {
+                "Invoices": [
+                    {
+                        "Type": "ACCREC",
+                        "Contact": {"ContactID": contact_id},
+                        "Date": "2026-11-20",
+                        "DueDate": "2026-12-20",
+                        "Status": "AUTHORISED",
+                        "LineItems": [
+                            {
+                                "Description": "Typed in Xero",
+                                "Quantity": 2,
+                                "UnitAmount": 45,
+                                "TaxType": "OUTPUT2",
+                                "ItemCode": world["codes"][0],
+                            }
+                        ],
+                    }
+                ]
+            },
+        )["Invoices"][0]
+    invoice = settle(
+        world,
+        lambda: Invoice.objects.filter(kind="accounts").first(),
+        "the invoice made in Xero",
+    )
+    assert (
+        invoice.external_number == made["InvoiceNumber"] and invoice.customer == world["customer"]
+    )
+    assert invoice.status == DocumentStatus.AUTHORISED and invoice.total == Decimal("103.50")
+    assert invoice.get_kind_display() == "Made in Xero"
+    found = link(invoice)
+    assert found.remote_id == made["InvoiceID"] and found.state == SyncState.SYNCED
+    assert push(world["nz"], world["org"]).calls == 0  # nothing goes back

@@ -39,6 +39,8 @@ class InvoiceKind(models.TextChoices):
     MANUAL = "manual", "Manual"
     LABOUR = "labour", "Labour"
     RECURRING = "recurring", "Recurring"
+    # Made in the accounting system and brought back (its number there is `external_number`).
+    ACCOUNTS = "accounts", "Made in Xero"
 
 
 class Sequence(models.Model):

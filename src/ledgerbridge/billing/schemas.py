@@ -221,7 +221,7 @@ class InvoicePage(Schema):
 class InvoiceQuery(ListQuery):
     status: Literal["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED"] | None = None
     customer: Id | None = None
-    kind: Literal["manual", "labour", "recurring"] | None = None
+    kind: Literal["manual", "labour", "recurring", "accounts"] | None = None
 
 
 class InvoiceDeletedOut(Schema):

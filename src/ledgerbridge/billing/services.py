@@ -92,6 +92,7 @@ def issue_invoice(
     recurring_date: dt.date | None = None,
     branding_theme_id: int | None = None,
     external_number: str = "",
+    allow_external_number: bool = False,
 ) -> Invoice:
     """Create an invoice with its lines, their tracking options and its totals, numbered.
 
@@ -115,7 +116,8 @@ def issue_invoice(
         )
     due = _check_header(customer, date, due_date)
     theme = check_theme(branding_theme_id, customer.organisation_id)
-    external_number = _check_external_number(external_number)
+    if not allow_external_number:  # one made in the accounting system keeps its number there
+        external_number = _check_external_number(external_number)
     invoice = Invoice.objects.create(
         number=next_number("invoice", INVOICE_PREFIX),
         customer=customer,

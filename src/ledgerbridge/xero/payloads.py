@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from ledgerbridge.billing.models import DocumentStatus, Invoice
+from ledgerbridge.billing.models import DocumentStatus, Invoice, InvoiceKind
 from ledgerbridge.billing.tracking import resolved_tracking
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.purchasing.models import PurchaseOrder
@@ -242,7 +242,9 @@ def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
 def invoice_number(document: Invoice, settings: SyncSettings) -> str:
     """The number Xero shows: the invoice's own, or its override while the setting allows one
     (INV-2)."""
-    if settings.allow_number_override and document.external_number:
+    if document.external_number and (
+        settings.allow_number_override or document.kind == InvoiceKind.ACCOUNTS
+    ):  # one made in Xero keeps Xero's number
         return document.external_number
     return document.number
 

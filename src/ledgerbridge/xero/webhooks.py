@@ -30,6 +30,7 @@ import hmac
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -37,12 +38,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from ledgerbridge import crypto
-from ledgerbridge.billing.models import Invoice
-from ledgerbridge.billing.services import record_accounting_status
+from ledgerbridge.billing.documents import LineData
+from ledgerbridge.billing.models import Invoice, InvoiceKind
+from ledgerbridge.billing.services import issue_invoice, record_accounting_status
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, RecordKind
-from ledgerbridge.sync.services import remember_remote
+from ledgerbridge.sync.services import RemoteState, record_remote, remember_remote
 from ledgerbridge.xero import mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
@@ -206,8 +208,8 @@ def _apply_group(
             found: dict[str, dict[str, Any]] = {}
             for start in range(0, len(ids), READ_BATCH):
                 params = {"IDs": ",".join(ids[start : start + READ_BATCH])}
-                if category == "INVOICE":
-                    params["unitdp"] = "4"
+                if category == "INVOICE":  # a paged read carries the lines (unpaged does not)
+                    params.update(unitdp="4", page="1")
                 for element in client.get(path, params=params).get(collection) or []:
                     found[str(element.get(id_field) or "").lower()] = element
     except XeroError as exc:
@@ -278,7 +280,7 @@ def _apply_invoice(org: Any, element: dict[str, Any]) -> tuple[str, str]:
         organisation=org, kind=RecordKind.INVOICE, remote_id__iexact=remote_id
     ).first()
     if link is None:
-        return EventStatus.IGNORED, "An invoice made in Xero: invoices are not brought across."
+        return _invoice_made_in_xero(org, element)
     updated = mapping.parse_date(element.get("UpdatedDateUTC"))
     if not _newer(link, updated):
         return EventStatus.IGNORED, OWN
@@ -298,3 +300,77 @@ def _apply_invoice(org: Any, element: dict[str, Any]) -> tuple[str, str]:
         if released:
             said += f" and {released} time entries are ready for invoicing again"
     return EventStatus.APPLIED, said + "."
+
+
+def _invoice_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, str]:
+    """WH-3: a sales invoice made in Xero for a linked customer appears here, marked as made in
+    Xero, with Xero's number, lines, tax and status; linked, so it is not sent back."""
+    number = str(element.get("InvoiceNumber") or "")
+    if element.get("Type") != "ACCREC":
+        return EventStatus.IGNORED, "Not a sales invoice: bills are not brought across."
+    if str(element.get("Status") or "") in ("DELETED", "VOIDED"):
+        return EventStatus.IGNORED, f"Invoice {number} is deleted or voided in Xero."
+    contact_id = str((element.get("Contact") or {}).get("ContactID") or "")
+    party = Link.objects.filter(
+        organisation=org,
+        kind=RecordKind.CUSTOMER,
+        remote_id__iexact=contact_id,
+        deleted_at__isnull=True,
+    ).first()
+    if party is None:
+        return EventStatus.IGNORED, (
+            f"Invoice {number} is for a Xero contact that is not one of our customers: import "
+            "the customer, then replay this event."
+        )
+    customer = Customer.objects.get(pk=party.local_id)
+    taxes = tax_rate_map(org.pk)
+    lines = []
+    for index, line in enumerate(element.get("LineItems") or []):
+        tax_type = str(line.get("TaxType") or "")
+        if tax_type not in taxes:
+            return EventStatus.FAILED, (
+                f"Line {index + 1} of invoice {number} uses Xero's tax type "
+                f"{tax_type or '(none)'}, which no tax rate here is linked to: link one, then "
+                "replay this event."
+            )
+        lines.append(
+            LineData(
+                description=str(line.get("Description") or line.get("ItemCode") or "—"),
+                quantity=mapping.to_decimal(line.get("Quantity"), Decimal(1)),
+                unit_price=mapping.to_decimal(line.get("UnitAmount")),
+                tax_rate_id=taxes[tax_type],
+                item_code=str(line.get("ItemCode") or "")[:30],
+            )
+        )
+    day = mapping.parse_date(element.get("DateString") or element.get("Date"))
+    due = mapping.parse_date(element.get("DueDateString") or element.get("DueDate"))
+    status = str(element.get("Status") or "DRAFT")
+    invoice = issue_invoice(
+        customer,
+        lines,
+        date=day.date() if day else timezone.localdate(),
+        due_date=due.date() if due else None,
+        kind=InvoiceKind.ACCOUNTS,
+        status=status if status in ("DRAFT", "SUBMITTED", "AUTHORISED") else "AUTHORISED",
+        reference=str(element.get("Reference") or "")[:255],
+        amount_type=str(element.get("LineAmountTypes") or "Exclusive"),
+        external_number=number,
+        allow_external_number=True,
+    )
+    if status == "PAID":
+        record_accounting_status(invoice, "PAID")
+    record_remote(
+        RecordKind.INVOICE,
+        org.pk,
+        [
+            RemoteState(
+                invoice.pk,
+                str(element.get("InvoiceID")),
+                keep_of(element),
+                mapping.parse_date(element.get("UpdatedDateUTC")),
+            )
+        ],
+    )
+    return EventStatus.APPLIED, (
+        f"Invoice {number} made in Xero is here as {invoice.number}, for {customer.name}."
+    )
