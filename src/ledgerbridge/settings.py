@@ -242,6 +242,8 @@ XERO_DEADLINE_SECONDS = float(os.environ.get("XERO_DEADLINE_SECONDS", "10"))
 XERO_REQUEST_LOG_DAYS = int(os.environ.get("XERO_REQUEST_LOG_DAYS", "30"))
 # Seconds in a rate-limit "minute" (shorter only against a time-scaled sandbox, for benchmarks).
 XERO_MINUTE_SECONDS = float(os.environ.get("XERO_MINUTE_SECONDS", "60"))
+# How often each organisation with webhooks on is polled for changes webhooks missed (minutes).
+XERO_POLL_MINUTES = float(os.environ.get("XERO_POLL_MINUTES", "15"))
 
 LOGGING = {
     "version": 1,

@@ -24,7 +24,12 @@ from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.background import recovery
 from ledgerbridge.billing.tasks import raise_recurring_invoices
-from ledgerbridge.xero.tasks import apply_webhook_events, prune_request_log, sweep_sync
+from ledgerbridge.xero.tasks import (
+    apply_webhook_events,
+    poll_xero_changes,
+    prune_request_log,
+    sweep_sync,
+)
 
 log = logging.getLogger("ledgerbridge.worker")
 
@@ -34,6 +39,7 @@ PERIODIC: list[Task[[], int]] = [
     sweep_sync,
     prune_request_log,
     apply_webhook_events,  # whatever a killed worker or a lost queue left in the inbox
+    poll_xero_changes,  # what webhooks missed (each organisation every XERO_POLL_MINUTES)
 ]
 
 

@@ -5,6 +5,7 @@ write not bouncing back; switches per organisation (WH-1); the inbox and Replay.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -272,3 +273,49 @@ def test_wh_3_an_invoice_made_in_xero_for_a_linked_customer_appears_marked_as_su
     found = link(invoice)
     assert found.remote_id == made["InvoiceID"] and found.state == SyncState.SYNCED
     assert push(world["nz"], world["org"]).calls == 0  # nothing goes back
+
+
+def test_a_receiver_down_for_a_while_gets_every_change_once_and_the_poll_catches_up(world):
+    sandbox, nz = world["sandbox"], world["nz"]
+    customer = world["customer"]
+    contact_id = link(customer, "customer").remote_id
+    admin_call(sandbox, "POST", "settings", webhook_retry_seconds=[0.3] * 50)
+    webhooks.save_key("a key Xero does not sign with")  # every delivery is refused: down
+    for name in ("Down Once Ltd", "Down Twice Ltd"):
+        admin_call(
+            sandbox,
+            "POST",
+            f"organisations/{nz.tenant_id}/contacts/{contact_id}/edit",
+            Name=name,
+        )
+    deadline = time.monotonic() + 60
+    while WebhookKey.get().refused_at is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert WebhookKey.get().refused_at is not None and not WebhookEvent.objects.exists()
+    webhooks.save_key(KEY)  # back up: Xero's retry delivers what waited
+    settle(
+        world,
+        lambda: Customer.objects.filter(pk=customer.pk, name="Down Twice Ltd").exists(),
+        "the changes made while down",
+    )
+    assert WebhookEvent.objects.filter(resource_id__iexact=contact_id).count() == 2
+
+    # What no webhook brings (say, the subscription lapsed) the poll finds.
+    admin_call(sandbox, "POST", "webhook", url="")
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    admin_call(
+        sandbox,
+        "POST",
+        f"organisations/{nz.tenant_id}/contacts/{contact_id}/edit",
+        Name="Found By The Poll Ltd",
+    )
+    with fast_client(nz) as client:
+        assert webhooks.catch_up(nz, since, client) >= 1
+    webhooks.apply_pending(client_for=fast_client)
+    assert Customer.objects.get(pk=customer.pk).name == "Found By The Poll Ltd"
+    with fast_client(nz) as client:
+        webhooks.catch_up(nz, since, client)  # the same versions again: found once
+    assert WebhookEvent.objects.filter(event_type="POLL", status="received").count() == 0
+    # The scheduled poll reads each organisation at most every XERO_POLL_MINUTES.
+    assert webhooks.poll_due(client_for=fast_client) == 0  # just read
+    assert webhooks.poll_due(client_for=fast_client, every=dt.timedelta(0)) == 1

@@ -107,6 +107,8 @@ class Connection(models.Model):
     wh_contacts_updated = models.BooleanField("contacts updated", default=False)
     wh_invoices_created = models.BooleanField("invoices created", default=False)
     wh_invoices_updated = models.BooleanField("invoices updated", default=False)
+    # The last poll of Xero's changes (the catch-up for what webhooks missed).
+    polled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.xero import comparisons, imports, outbound, webhooks
+from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.connections import connection_ready
 from ledgerbridge.xero.imports.common import STALE_AFTER
 from ledgerbridge.xero.imports.common import organisation as organisation_of
@@ -76,6 +77,20 @@ def apply_webhook_events() -> int:
 
 def queue_webhook_events() -> None:
     apply_webhook_events.enqueue()
+
+
+@task()
+def poll_xero_changes() -> int:
+    """Periodic: the catch-up poll of organisations whose last poll is old enough."""
+    return webhooks.poll_due()
+
+
+@task()
+def catch_up_task(connection_id: int, since: str) -> int:
+    """An admin's "Catch up since…": read what Xero changed since then into the inbox."""
+    connection = Connection.objects.get(pk=connection_id)
+    with XeroClient(connection) as client:
+        return webhooks.catch_up(connection, dt.datetime.fromisoformat(since), client)
 
 
 @task()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("xero/webhooks/", webhook_views.endpoint, name="webhook_endpoint"),
     path("xero/<int:pk>/webhooks/", webhook_views.tab, name="webhooks"),
     path("xero/<int:pk>/webhooks/key/", webhook_views.save_key, name="webhook_key"),
+    path("xero/<int:pk>/webhooks/catch-up/", webhook_views.catch_up, name="webhook_catch_up"),
     path(
         "xero/<int:pk>/webhooks/<int:event>/replay/",
         webhook_views.replay,

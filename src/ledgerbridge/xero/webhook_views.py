@@ -4,9 +4,11 @@ inbox with Replay."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -16,9 +18,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ledgerbridge.accounts.permissions import area_required
+from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.screens import error_summary, paginate, posted
 from ledgerbridge.xero import webhooks
 from ledgerbridge.xero.models import Connection, EventStatus, WebhookEvent, WebhookKey
+from ledgerbridge.xero.tasks import catch_up_task
 
 SWITCHES = [
     "wh_contacts_created",
@@ -47,7 +51,7 @@ def endpoint(request: HttpRequest) -> HttpResponse:
 class SwitchesForm(forms.ModelForm[Connection]):
     class Meta:
         model = Connection
-        fields = SWITCHES
+        fields = list(webhooks.SWITCHES)
 
 
 class KeyForm(forms.Form):
@@ -77,6 +81,8 @@ def tab(request: HttpRequest, pk: int) -> HttpResponse:
         "connection": connection,
         "form": form,
         "key_form": KeyForm(),
+        "catch_up_form": CatchUpForm(),
+        "poll_minutes": f"{settings.XERO_POLL_MINUTES:g}",
         "key": WebhookKey.get(),
         "endpoint": request.build_absolute_uri(reverse("xero:webhook_endpoint")),
         "page": paginate(request, events),
@@ -111,4 +117,29 @@ def replay(request: HttpRequest, pk: int, event: int) -> HttpResponse:
     found = get_object_or_404(WebhookEvent, pk=event, tenant_id=connection.tenant_id)
     webhooks.replay(found)
     messages.success(request, "The event is applied again by the worker.")
+    return redirect("xero:webhooks", pk=pk)
+
+
+class CatchUpForm(forms.Form):
+    since = DateInRangeField(label="Catch up since")
+
+
+@require_POST
+@area_required("configuration")
+def catch_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Catch up since…": the worker reads what Xero changed since that day into the inbox."""
+    connection = get_object_or_404(Connection, pk=pk)
+    form = CatchUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Catch up since: enter a date (YYYY-MM-DD).")
+    elif not connection.is_connected:
+        messages.error(request, f"{connection.name} is not connected: connect it first.")
+    else:
+        since = dt.datetime.combine(form.cleaned_data["since"], dt.time(), tzinfo=dt.UTC)
+        catch_up_task.enqueue(connection.pk, since.isoformat())
+        messages.success(
+            request,
+            f"The worker reads what changed in Xero since {since:%Y-%m-%d} into the inbox, "
+            "then applies it.",
+        )
     return redirect("xero:webhooks", pk=pk)
