@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -54,6 +55,7 @@ from ledgerbridge.xero.imports.tax_rates import tax_rate_map
 from ledgerbridge.xero.models import Connection, EventStatus, WebhookEvent, WebhookKey
 from ledgerbridge.xero.outbound import keep_of
 
+log = logging.getLogger("ledgerbridge.xero.webhooks")
 MAX_BODY = 1_000_000  # bytes; Xero's deliveries are a few KB
 READ_BATCH = 50
 PATHS = {
@@ -431,7 +433,8 @@ def poll_due(client_for: ClientFor | None = None, every: dt.timedelta | None = N
     organisations were read."""
     from django.conf import settings
 
-    every = every or dt.timedelta(minutes=settings.XERO_POLL_MINUTES)
+    if every is None:
+        every = dt.timedelta(minutes=settings.XERO_POLL_MINUTES)
     now = timezone.now()
     read = 0
     for connection in Connection.objects.exclude(tenant_id=""):
@@ -444,7 +447,8 @@ def poll_due(client_for: ClientFor | None = None, every: dt.timedelta | None = N
         try:
             with (client_for or XeroClient)(connection) as client:
                 catch_up(connection, since, client)
-        except XeroError:
+        except XeroError as exc:
+            log.warning("the catch-up poll of %s failed: %s", connection.name, exc.message)
             continue  # the connection's page shows the error; the next poll tries again
         read += 1
     return read
