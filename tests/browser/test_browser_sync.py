@@ -2,7 +2,8 @@
 Xero and its page turns to "Synced" by itself; made invalid in Xero's eyes, its page and the
 errors tab say why in words; fixed and retried, it syncs and the error is resolved (SYNC-2,
 ERR-1..3). An invoice raised on its screen syncs and shows its Xero number; with its tax rate's
-link lost it says so in words; linked again and edited, it syncs (INV-1, INV-4, INV-6, INV-7)."""
+link lost it says so in words; linked again and edited, it syncs (INV-1, INV-4, INV-6, INV-7).
+An invoice paid in Xero turns paid on its open page, through a real webhook (WH-3)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,23 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from ledgerbridge import crypto
-from ledgerbridge.billing.models import Invoice
+from ledgerbridge.billing.documents import LineData
+from ledgerbridge.billing.models import DocumentStatus, Invoice
+from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.catalog.models import TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.customers.services import create_customer
 from ledgerbridge.sync.models import Link, Organisation, SyncIssue, SyncSettings
 from ledgerbridge.sync.services import organisation_for
+from ledgerbridge.xero import webhooks
 from ledgerbridge.xero.imports import run_import, start_import
-from xero.helpers import connect, database_url, fast_client  # tests/xero, on the path as `xero`
+from xero.documents import DAY
+from xero.helpers import (  # tests/xero, on the path as `xero`
+    admin_call,
+    connect,
+    database_url,
+    fast_client,
+)
 from xero.links import by_xero_id
 from xero_sandbox.server import SandboxHandle, start
 
@@ -204,3 +214,56 @@ def test_an_invoice_raised_on_screen_syncs_fails_in_words_and_syncs_once_fixed(
         held = client.get(f"/Invoices/{remote}")["Invoices"][0]
     assert Decimal(str(held["LineItems"][0]["Quantity"])) == 4
     assert Decimal(str(held["Total"])) == Invoice.objects.get().total
+
+
+def test_an_invoice_paid_in_xero_turns_paid_on_its_page_without_a_reload(
+    live_server, page, admin, sandbox, worker
+):
+    nz = connect(sandbox, "NZ books", "Demo Company (NZ)")
+    org = organisation_for("xero", nz.tenant_id, nz.name)
+    run = start_import(nz, "tax-rates", background=False)
+    with fast_client(nz) as client:
+        run_import(run.pk, client=client)
+        code = next(i["Code"] for i in client.get("/Items")["Items"] if i.get("Code"))
+    settings = SyncSettings.get()
+    settings.sync_customers = settings.sync_invoices = True
+    settings.default_organisation = org
+    settings.save()
+    gst = by_xero_id(TaxRate, "OUTPUT2")
+    customer = create_customer(
+        {"name": "Pays In Xero Ltd", "account_number": "PIX-1", "sales_tax_rate": gst}
+    )
+    webhooks.save_key("browser-webhook-key")
+    subscribed = admin_call(
+        sandbox,
+        "POST",
+        "webhook",
+        url=live_server.url + reverse("xero:webhook_endpoint"),
+        key="browser-webhook-key",
+    )
+    assert subscribed["status"] == "ACTIVE"
+    nz.wh_invoices_updated = True
+    nz.save()
+    invoice = issue_invoice(
+        customer,
+        [LineData("Support", Decimal(1), Decimal(200), gst.pk, item_code=code)],
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    admin.set_password(PASSWORD)
+    admin.save()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}{reverse('billing:invoice_detail', args=[invoice.pk])}")
+    expect(page.locator("#sync-state .badge")).to_have_text("Synced", timeout=SLOW)
+    status = page.locator("[data-document-status]")
+    expect(status).to_have_text("Authorised")
+
+    # "A user does this in Xero": the invoice is paid there.
+    remote = Link.objects.get(kind="invoice", local_id=invoice.pk).remote_id
+    admin_call(sandbox, "POST", f"organisations/{nz.tenant_id}/invoices/{remote}/pay")
+    expect(status).to_have_text("Paid", timeout=SLOW)  # the webhook, applied by the worker
+    page.reload()
+    expect(page.locator("#xero-number")).to_contain_text("Paid in Xero")

@@ -128,6 +128,10 @@ def test_wh_2_a_contact_renamed_in_xero_renames_the_customer_and_our_write_does_
     applied = WebhookEvent.objects.get(resource_id__iexact=contact_id, status="applied")
     assert "updated the customer Renamed In Xero Ltd" in applied.reason
     assert link(customer, "customer").state == SyncState.SYNCED  # nothing to send back
+    web = Client()
+    web.force_login(admin)
+    settings_page = web.get(reverse("customers:settings", args=[customer.pk])).content.decode()
+    assert "Change from Xero" in settings_page and "updated the customer Renamed" in settings_page
 
     # Our own change goes to Xero; its echo is recognised and ignored.
     update_customer(Customer.objects.get(pk=customer.pk), {"email": "books@example.com"})
@@ -146,8 +150,6 @@ def test_wh_2_a_contact_renamed_in_xero_renames_the_customer_and_our_write_does_
     assert link(customer, "customer").state == SyncState.SYNCED
 
     # The inbox lists both, and Replay applies an event again.
-    web = Client()
-    web.force_login(admin)
     page = web.get(reverse("xero:webhooks", args=[world["nz"].pk])).content.decode()
     assert "updated the customer Renamed In Xero Ltd" in page and "our own change" in page
     web.post(reverse("xero:webhook_replay", args=[world["nz"].pk, applied.pk]))

@@ -20,7 +20,7 @@ from ledgerbridge.sync.models import Organisation, RecordKind, SyncState
 from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero import payloads
 from ledgerbridge.xero.mapping import parse_date, to_decimal
-from ledgerbridge.xero.models import Connection, ConnectionState
+from ledgerbridge.xero.models import Connection, ConnectionState, EventStatus, WebhookEvent
 from ledgerbridge.xero.sync_state import organisation_of, record_state, xero_number
 
 RECORD_KINDS = (RecordKind.CUSTOMER, RecordKind.SUPPLIER, RecordKind.PRODUCT)
@@ -61,8 +61,24 @@ def xero_panel(kind: str, record: Model) -> SafeString:
         "organisation": organisation_label(link.organisation) if link is not None else "",
         "data": _flatten(dict(link.snapshot or {})) if link is not None else [],
         "product": kind == RecordKind.PRODUCT,
+        "from_xero": _last_from_xero(link),
     }
     return SafeString(render_to_string("xero/import_record_panel.html", context))
+
+
+def _last_from_xero(link: Any) -> WebhookEvent | None:
+    """WH-2: the last change Xero made to the record that was applied here, if any."""
+    if link is None or not link.remote_id:
+        return None
+    return (
+        WebhookEvent.objects.filter(
+            tenant_id=link.organisation.remote_id,
+            resource_id__iexact=link.remote_id,
+            status=EventStatus.APPLIED,
+        )
+        .order_by("-applied_at")
+        .first()
+    )
 
 
 BADGES = {
@@ -85,6 +101,8 @@ def sync_panel(kind: str, record: Model, request: Any) -> SafeString:
         "state_url": reverse("xero:sync_state", args=[kind, record.pk]),
         "sync_url": reverse("xero:sync_now", args=[kind, record.pk]),
         "can_sync": organisation_of(record) is not None,
+        # A document's page keeps following it: Xero's changes (paid, voided) come back.
+        "follow": kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER),
         "request_path": request.get_full_path() if request is not None else "",
     }
     return SafeString(render_to_string("xero/sync_panel.html", context, request=request))

@@ -215,6 +215,8 @@ def state_json(request: HttpRequest, kind: str, local_id: int) -> JsonResponse:
     data["success_message"] = SyncSettings.get().success_message
     if kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):  # INV-7, shown once synced
         data["xero_number"] = xero_number(sync.link_of(kind, record.pk))
+        data["document_status"] = record.status  # as Xero's changes bring it back (WH-3)
+        data["document_status_label"] = record.get_status_display()
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response

@@ -189,8 +189,9 @@
 
   function follow(panel) {
     var url = panel.getAttribute("data-sync-state");
+    var keep = panel.hasAttribute("data-sync-follow"); // a document: Xero's changes come back
     var waited = !SETTLED[panel.getAttribute("data-sync-state-now")];
-    if (!waited) return;
+    if (!waited && !keep) return;
     var tries = 0;
     function poll() {
       tries += 1;
@@ -209,11 +210,19 @@
               cell.textContent = state.xero_number;
             });
           }
+          if (state.document_status) {
+            document.querySelectorAll("[data-document-status]").forEach(function (badge) {
+              badge.textContent = state.document_status_label;
+              badge.className = "badge " + state.document_status;
+            });
+          }
           panel.setAttribute("data-sync-state-now", state.state);
           if (SETTLED[state.state]) {
-            if (state.state === "synced" && state.success_message) {
+            // The message is for a save just made: not for a page that loaded settled.
+            if (state.state === "synced" && state.success_message && waited) {
               panel.querySelector("[data-sync-message]").hidden = false;
             }
+            if (keep && tries < 720) window.setTimeout(poll, 5000); // every 5 s, for an hour
             return;
           }
           if (tries < 450) window.setTimeout(poll, 2000);
