@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.billing.labour import bill_time
 from ledgerbridge.billing.models import DocumentStatus, Invoice
@@ -321,3 +322,57 @@ def test_a_receiver_down_for_a_while_gets_every_change_once_and_the_poll_catches
     # The scheduled poll reads each organisation at most every XERO_POLL_MINUTES.
     assert webhooks.poll_due(client_for=fast_client) == 0  # just read
     assert webhooks.poll_due(client_for=fast_client, every=dt.timedelta(0)) == 1
+
+
+def test_wh_1_the_webhooks_tab_saves_switches_the_key_and_asks_for_a_catch_up(world, admin):
+    nz = world["nz"]
+    web = Client()
+    web.force_login(admin)
+    url = reverse("xero:webhooks", args=[nz.pk])
+    page = web.get(url).content.decode()
+    assert reverse("xero:webhook_endpoint") in page and "Intent to receive" in page
+    assert "Passed" in page and KEY not in page  # the key is never shown again
+    answer = web.post(url, {"wh_contacts_created": "on", "wh_invoices_updated": "on"})
+    assert answer.status_code == 302
+    nz.refresh_from_db()
+    assert (nz.wh_contacts_created, nz.wh_contacts_updated) == (True, False)
+    assert (nz.wh_invoices_created, nz.wh_invoices_updated) == (False, True)
+    web.post(reverse("xero:webhook_key", args=[nz.pk]), {"signing_key": "a new key"})
+    saved = WebhookKey.get()
+    assert "a new key" not in saved.signing_key and saved.intent_passed_at is None
+    refused = web.post(reverse("xero:webhook_catch_up", args=[nz.pk]), {"since": "someday"})
+    assert refused.status_code == 302
+    asked = web.post(reverse("xero:webhook_catch_up", args=[nz.pk]), {"since": "2026-11-01"})
+    assert asked.status_code == 302
+    assert DBTaskResult.objects.filter(task_path__endswith="catch_up_task").exists()
+
+
+def test_wh_4_a_flood_of_deliveries_is_answered_and_each_event_stored_once(world):
+    web = Client()
+    url = reverse("xero:webhook_endpoint")
+    for n in range(60):
+        body = json.dumps(
+            {
+                "events": [
+                    {
+                        "resourceId": f"00000000-0000-0000-0000-{n:012d}",
+                        "eventDateUtc": "2026-12-02T01:00:00",
+                        "eventType": "UPDATE",
+                        "eventCategory": "INVOICE",
+                        "tenantId": world["nz"].tenant_id,
+                    }
+                ]
+                * 2,  # the same event twice in one delivery
+                "firstEventSequence": n,
+                "lastEventSequence": n,
+                "entropy": "X",
+            }
+        ).encode()
+        answer = web.post(
+            url,
+            body,
+            content_type="application/json",
+            headers={"x-xero-signature": webhooks.sign(KEY, body)},
+        )
+        assert answer.status_code == 200
+    assert WebhookEvent.objects.filter(category="INVOICE").count() == 60
