@@ -46,7 +46,7 @@ from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, RecordKind
 from ledgerbridge.sync.services import RemoteState, record_remote, remember_remote
-from ledgerbridge.xero import mapping
+from ledgerbridge.xero import leases, mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
 from ledgerbridge.xero.imports.common import organisation
@@ -214,6 +214,36 @@ def _apply_group(
             reason=f"{connection.name} is not connected: applied once it is connected again."
         )
         return
+    org = organisation(tenant_id)
+    # One process at a time works on an organisation, inbound and outbound alike (the sync's
+    # lease), so a change from Xero never races our own send of the same record.
+    lease = leases.acquire(org.pk)
+    if lease is None:
+        WebhookEvent.objects.filter(pk__in=[e.pk for e in wanted]).update(
+            reason="Waiting while this organisation's changes are sent to Xero."
+        )
+        return
+    try:
+        # Only what still waits: another process may have applied some before we got here.
+        still = set(
+            WebhookEvent.objects.filter(
+                pk__in=[e.pk for e in wanted], status=EventStatus.RECEIVED
+            ).values_list("pk", flat=True)
+        )
+        wanted = [e for e in wanted if e.pk in still]
+        if wanted:
+            _apply_resources(connection, org, category, wanted, client_for)
+    finally:
+        leases.release(org.pk, lease)
+
+
+def _apply_resources(
+    connection: Connection,
+    org: Any,
+    category: str,
+    wanted: list[WebhookEvent],
+    client_for: ClientFor,
+) -> None:
     path, collection, id_field = PATHS[category]
     ids = sorted({e.resource_id.lower() for e in wanted})
     try:
@@ -230,7 +260,6 @@ def _apply_group(
             attempts=F("attempts") + 1, reason=exc.message
         )
         return
-    org = organisation(tenant_id)
     by_resource: dict[str, list[WebhookEvent]] = defaultdict(list)
     for event in wanted:
         by_resource[event.resource_id.lower()].append(event)
