@@ -29,6 +29,7 @@ from ledgerbridge.work.api import tickets_router, time_router
 from ledgerbridge.xero.api import router as xero_router
 from ledgerbridge.xero.sync_api import records_router as sync_records_router
 from ledgerbridge.xero.sync_api import settings_router as sync_settings_router
+from ledgerbridge.xero.webhook_api import router as webhook_router
 
 DESCRIPTION = """
 Every endpoint needs `Authorization: Bearer <token>` (an API token of an active user; only its
@@ -91,3 +92,4 @@ api.add_router("/purchase-orders/", purchasing_router)
 api.add_router("/xero/", xero_router)
 api.add_router("/xero/", sync_settings_router)
 api.add_router("/sync/", sync_records_router)
+api.add_router("/xero/", webhook_router)

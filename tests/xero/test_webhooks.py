@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from ledgerbridge.accounts.models import ApiToken
 from ledgerbridge.billing.labour import bill_time
 from ledgerbridge.billing.models import DocumentStatus, Invoice
 from ledgerbridge.billing.services import issue_invoice
@@ -376,3 +377,51 @@ def test_wh_4_a_flood_of_deliveries_is_answered_and_each_event_stored_once(world
         )
         assert answer.status_code == 200
     assert WebhookEvent.objects.filter(category="INVOICE").count() == 60
+
+
+def test_the_webhooks_api_follows_the_tabs_rules(world, admin):
+    token = ApiToken.issue(admin, "tests")[1]
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    nz = world["nz"]
+    base = f"/api/v1/xero/connections/{nz.pk}"
+    shown = api.get(f"{base}/webhooks").json()
+    assert shown["key_saved"] and shown["contacts_updated"] and "signing_key" not in shown
+    body = {
+        "contacts_created": False,
+        "contacts_updated": True,
+        "invoices_created": False,
+        "invoices_updated": False,
+    }
+    assert api.put(f"{base}/webhooks", body, "application/json").json()["invoices_updated"] is False
+    refused = api.put(f"{base}/webhooks", {"contacts_created": "maybe"}, "application/json")
+    assert refused.status_code == 422
+    assert (
+        api.put("/api/v1/xero/webhook-key", {"signing_key": ""}, "application/json").status_code
+        == 422
+    )
+    assert (
+        api.put("/api/v1/xero/webhook-key", {"signing_key": KEY}, "application/json").status_code
+        == 204
+    )
+    contact_id = link(world["customer"], "customer").remote_id
+    admin_call(
+        world["sandbox"],
+        "POST",
+        f"organisations/{nz.tenant_id}/contacts/{contact_id}/edit",
+        Name="Via The Api Ltd",
+    )
+    settle(world, lambda: Customer.objects.filter(name="Via The Api Ltd").exists(), "the rename")
+    page = api.get(f"{base}/webhook-events", status="applied").json()
+    assert page["count"] >= 1 and page["items"][0]["resource_id"].lower() == contact_id.lower()
+    event_id = page["items"][0]["id"]
+    replayed = api.post(f"{base}/webhook-events/{event_id}/replay", {}, "application/json")
+    assert replayed.status_code == 200 and replayed.json()["status"] == "received"
+    assert (
+        api.post(f"{base}/webhook-events/999999/replay", {}, "application/json").status_code == 404
+    )
+    queued = api.post(
+        f"{base}/webhook-events/catch-up", {"since": "2026-11-01"}, "application/json"
+    )
+    assert queued.status_code == 202
+    bad = api.post(f"{base}/webhook-events/catch-up", {"since": "soon"}, "application/json")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
