@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from browsing import sign_in  # tests/, on the path
 from ledgerbridge.billing.models import Invoice
 from ledgerbridge.work.models import TimeEntry
 
@@ -21,12 +22,7 @@ def test_log_time_bill_it_check_totals_delete_and_time_is_ready_again(
     live_server, page, billing_user, ticket, charge_rate
 ):
     # Sign in (the password is set here: conftest modules are not importable by name).
-    billing_user.set_password(PASSWORD)
-    billing_user.save()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(billing_user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, billing_user)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Good to see you")
 
     nav = page.get_by_role("navigation", name="Main")

@@ -10,12 +10,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from browsing import sign_in  # tests/, on the path
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.work.models import TimeEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Browser-Test-Pass-7"
 LONG = "W" * 100  # the widest letter, no space or hyphen to break at
 
 
@@ -40,12 +40,7 @@ def test_hundred_character_names_do_not_widen_any_page(
     )
     assert Product.objects.count() == 1
 
-    admin.set_password(PASSWORD)
-    admin.save()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(admin.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, admin)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Good to see you")
 
     screens = [

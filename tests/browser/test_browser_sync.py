@@ -14,12 +14,14 @@ import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from browsing import sign_in  # tests/, on the path
 from ledgerbridge import crypto
 from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import DocumentStatus, Invoice
@@ -43,7 +45,6 @@ from xero_sandbox.server import SandboxHandle, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Browser-Sync-Pass-9"
 SLOW = 60_000  # ms: the worker and Xero take their time on a busy machine
 
 
@@ -97,12 +98,7 @@ def test_a_customer_syncs_fails_in_words_and_is_fixed_and_retried(
     settings.save()
     with fast_client(nz) as client:
         taken = client.get("/Contacts", params={"page": 1})["Contacts"][0]["Name"]
-    admin.set_password(PASSWORD)
-    admin.save()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(admin.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, admin)
 
     # Create a customer on its screen: its organisation is the default one.
     page.goto(f"{live_server.url}/customers/new/")
@@ -143,9 +139,9 @@ def test_a_customer_syncs_fails_in_words_and_is_fixed_and_retried(
     expect(page.locator("#sync-state .badge")).to_have_text("Synced", timeout=SLOW)
 
 
-def test_an_invoice_raised_on_screen_syncs_fails_in_words_and_syncs_once_fixed(
-    live_server, page, admin, sandbox, worker
-):
+def invoices_ready(sandbox: SandboxHandle) -> tuple[Any, Any, str, TaxRate]:
+    """NZ connected, its tax rates imported, customers and invoices chosen for sync; its
+    organisation, one of its item codes and its GST rate."""
     nz = connect(sandbox, "NZ books", "Demo Company (NZ)")
     org = organisation_for("xero", nz.tenant_id, nz.name)
     run = start_import(nz, "tax-rates", background=False)
@@ -156,18 +152,19 @@ def test_an_invoice_raised_on_screen_syncs_fails_in_words_and_syncs_once_fixed(
     settings.sync_customers = settings.sync_invoices = settings.success_message = True
     settings.default_organisation = org
     settings.save()
-    gst = by_xero_id(TaxRate, "OUTPUT2")
+    return nz, org, code, by_xero_id(TaxRate, "OUTPUT2")
+
+
+def test_an_invoice_raised_on_screen_syncs_fails_in_words_and_syncs_once_fixed(
+    live_server, page, admin, sandbox, worker
+):
+    nz, _, code, gst = invoices_ready(sandbox)
     customer = create_customer(
         {"name": "Browser Invoice Ltd", "account_number": "BIN-1", "sales_tax_rate": gst}
     )
     elsewhere = Organisation.objects.create(integration="xero", remote_id="au", name="AU books")
     TaxRate.objects.create(name="AU GST", percentage=Decimal(10), organisation=elsewhere)
-    admin.set_password(PASSWORD)
-    admin.save()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(admin.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, admin)
 
     # A new invoice: once its customer is picked, another organisation's tax rate is not
     # offered (INV-4), and the branding theme picker appears (INV-3).
@@ -219,17 +216,7 @@ def test_an_invoice_raised_on_screen_syncs_fails_in_words_and_syncs_once_fixed(
 def test_an_invoice_paid_in_xero_turns_paid_on_its_page_without_a_reload(
     live_server, page, admin, sandbox, worker
 ):
-    nz = connect(sandbox, "NZ books", "Demo Company (NZ)")
-    org = organisation_for("xero", nz.tenant_id, nz.name)
-    run = start_import(nz, "tax-rates", background=False)
-    with fast_client(nz) as client:
-        run_import(run.pk, client=client)
-        code = next(i["Code"] for i in client.get("/Items")["Items"] if i.get("Code"))
-    settings = SyncSettings.get()
-    settings.sync_customers = settings.sync_invoices = True
-    settings.default_organisation = org
-    settings.save()
-    gst = by_xero_id(TaxRate, "OUTPUT2")
+    nz, _, code, gst = invoices_ready(sandbox)
     customer = create_customer(
         {"name": "Pays In Xero Ltd", "account_number": "PIX-1", "sales_tax_rate": gst}
     )
@@ -250,12 +237,7 @@ def test_an_invoice_paid_in_xero_turns_paid_on_its_page_without_a_reload(
         date=DAY,
         status=DocumentStatus.AUTHORISED,
     )
-    admin.set_password(PASSWORD)
-    admin.save()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(admin.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, admin)
     page.goto(f"{live_server.url}{reverse('billing:invoice_detail', args=[invoice.pk])}")
     expect(page.locator("#sync-state .badge")).to_have_text("Synced", timeout=SLOW)
     status = page.locator("[data-document-status]")

@@ -9,13 +9,13 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import expect
 
+from browsing import sign_in  # tests/, on the path
 from ledgerbridge import crypto
 from ledgerbridge.xero.models import Connection, ConnectionState
 from xero_sandbox.server import SandboxHandle, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Browser-Test-Pass-7"
 SCREENSHOT = "/tmp/ledgerbridge-xero-connection.png"
 
 
@@ -44,12 +44,7 @@ def consent_on_xero(page, sandbox: SandboxHandle, organisation: str) -> None:
 def test_connect_save_disconnect_and_reconnect_a_sandbox_organisation(
     live_server, page, admin, sandbox
 ):
-    admin.set_password(PASSWORD)
-    admin.save()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(admin.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, admin)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Configuration").click()
     page.get_by_role("link", name="Integrations: Xero connections").click()

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from browsing import sign_in  # tests/, on the path
 from ledgerbridge.catalog.models import Product, TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
@@ -515,7 +516,6 @@ def test_an_unfinished_run_is_pointed_to_from_the_importer(screens, nz):
 # --- in Chromium: preview, select all, import, and watch the run finish without a reload ------
 
 SCREENSHOT = "/tmp/ledgerbridge-import-run.png"
-PASSWORD = "Browser-Test-Pass-7"
 
 
 @pytest.mark.browser
@@ -527,12 +527,7 @@ def test_cust_4_in_the_browser_select_all_import_and_follow_the_run_live(
 
     first, *rest = contacts(nz)
     Customer.objects.create(name=first["Name"])  # will be matched by name
-    admin.set_password(PASSWORD)
-    admin.save()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(admin.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, admin)
 
     page.goto(f"{live_server.url}{reverse('xero:connection', args=[nz.pk])}")
     page.get_by_role("link", name="Import customers…").click()
