@@ -203,6 +203,17 @@ def test_wh_3_payments_in_xero_show_on_the_invoice_and_a_void_rolls_billing_back
     assert refused.status_code == 409
     assert link(invoice).state == SyncState.SYNCED  # nothing sent back
 
+    # A payment removed in Xero: authorised again, with what is still paid.
+    with fast_client(world["nz"]) as client:
+        payments = client.get(f"/Invoices/{paid_id}")["Invoices"][0]["Payments"]
+        client.post(f"/Payments/{payments[-1]['PaymentID']}", {"Status": "DELETED"})
+    settle(
+        world,
+        lambda: Invoice.objects.filter(pk=invoice.pk, status=DocumentStatus.AUTHORISED).exists(),
+        "the payment removed",
+    )
+    assert Decimal(str(link(invoice).snapshot["AmountPaid"])) == 40
+
     # Voided in Xero: voided here, its time ready for invoicing again.
     admin_call(world["sandbox"], "POST", f"organisations/{tenant}/invoices/{void_id}/void")
     settle(
@@ -425,3 +436,29 @@ def test_the_webhooks_api_follows_the_tabs_rules(world, admin):
     assert queued.status_code == 202
     bad = api.post(f"{base}/webhook-events/catch-up", {"since": "soon"}, "application/json")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
+
+
+def test_wh_3_events_applied_out_of_order_leave_the_newest_state(world):
+    contact_id = link(world["customer"], "customer").remote_id
+    for name in ("First Rename Ltd", "Second Rename Ltd"):
+        admin_call(
+            world["sandbox"],
+            "POST",
+            f"organisations/{world['nz'].tenant_id}/contacts/{contact_id}/edit",
+            Name=name,
+        )
+    settle(
+        world,
+        lambda: (
+            Customer.objects.filter(name="Second Rename Ltd").exists()
+            and not WebhookEvent.objects.filter(status="received").exists()
+        ),
+        "both renames",
+    )
+    # The older event arrives again, late (replayed): the newer state stands.
+    oldest = WebhookEvent.objects.filter(resource_id__iexact=contact_id).order_by("id").first()
+    webhooks.replay(oldest)
+    webhooks.apply_pending(client_for=fast_client)
+    oldest.refresh_from_db()
+    assert oldest.status == EventStatus.IGNORED and "already hold this version" in oldest.reason
+    assert Customer.objects.get(pk=world["customer"].pk).name == "Second Rename Ltd"

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -460,8 +461,6 @@ def poll_due(client_for: ClientFor | None = None, every: dt.timedelta | None = N
     """The scheduled catch-up: each connected organisation with webhooks switched on is read
     for changes since its last poll, at most every XERO_POLL_MINUTES. Returns how many
     organisations were read."""
-    from django.conf import settings
-
     if every is None:
         every = dt.timedelta(minutes=settings.XERO_POLL_MINUTES)
     now = timezone.now()
