@@ -462,3 +462,39 @@ def test_wh_3_events_applied_out_of_order_leave_the_newest_state(world):
     oldest.refresh_from_db()
     assert oldest.status == EventStatus.IGNORED and "already hold this version" in oldest.reason
     assert Customer.objects.get(pk=world["customer"].pk).name == "Second Rename Ltd"
+
+
+def test_wh_1_with_creates_switched_off_a_record_made_in_xero_stays_out_even_when_updated(world):
+    nz = world["nz"]
+    nz.wh_invoices_created = False
+    nz.save()
+    contact_id = link(world["customer"], "customer").remote_id
+    line = {"Description": "Made there", "Quantity": 1, "UnitAmount": 10, "TaxType": "OUTPUT2"}
+    with fast_client(nz) as client:
+        made = client.put(
+            "/Invoices",
+            {
+                "Invoices": [
+                    {
+                        "Type": "ACCREC",
+                        "Contact": {"ContactID": contact_id},
+                        "Date": "2026-11-20",
+                        "DueDate": "2026-11-30",
+                        "LineItems": [line],
+                    }
+                ]
+            },  # fmt: skip
+        )["Invoices"][0]
+        client.post(
+            "/Invoices",
+            {"Invoices": [{"InvoiceID": made["InvoiceID"], "Reference": "Edited there"}]},
+        )
+    updated = settle(
+        world,
+        lambda: WebhookEvent.objects.filter(
+            resource_id__iexact=made["InvoiceID"], event_type="UPDATE", status="ignored"
+        ).first(),
+        "the update of an invoice made in Xero",
+    )
+    assert "switched off" in updated.reason
+    assert not Invoice.objects.filter(kind="accounts").exists()

@@ -272,9 +272,11 @@ def _apply_resources(
         try:
             with transaction.atomic():
                 if category == "CONTACT":
-                    status, reason = _apply_contact(org, element)
+                    may_create = connection.wh_contacts_created
+                    status, reason = _apply_contact(org, element, may_create)
                 else:
-                    status, reason = _apply_invoice(org, element)
+                    may_create = connection.wh_invoices_created
+                    status, reason = _apply_invoice(org, element, may_create)
                 _settle(resource_events, status, reason)
         except Exception as exc:  # one record's failure stops no other; it is in the inbox
             _settle(resource_events, EventStatus.FAILED, f"{type(exc).__name__}: {exc}")
@@ -290,7 +292,10 @@ def _newer(link: Link | None, updated: dt.datetime | None) -> bool:
 OWN = "We already hold this version (our own change coming back, or a newer event applied)."
 
 
-def _apply_contact(org: Any, contact: dict[str, Any]) -> tuple[str, str]:
+CREATES_OFF = "Not here yet, and records created in Xero are not brought across (switched off)."
+
+
+def _apply_contact(org: Any, contact: dict[str, Any], may_create: bool) -> tuple[str, str]:
     data = mapping.contact_data(contact)
     links = Link.objects.filter(
         organisation=org,
@@ -301,6 +306,8 @@ def _apply_contact(org: Any, contact: dict[str, Any]) -> tuple[str, str]:
     found = list(links)
     if any(not _newer(link, data.updated_at) for link in found):
         return EventStatus.IGNORED, OWN
+    if not found and not may_create:
+        return EventStatus.IGNORED, CREATES_OFF
     kinds = [link.kind for link in found] or [
         RecordKind.SUPPLIER if data.is_supplier and not data.is_customer else RecordKind.CUSTOMER
     ]
@@ -317,12 +324,14 @@ def _apply_contact(org: Any, contact: dict[str, Any]) -> tuple[str, str]:
     return EventStatus.APPLIED, "Xero's change " + " and ".join(done) + "."
 
 
-def _apply_invoice(org: Any, element: dict[str, Any]) -> tuple[str, str]:
+def _apply_invoice(org: Any, element: dict[str, Any], may_create: bool) -> tuple[str, str]:
     remote_id = str(element.get("InvoiceID") or "")
     link = Link.objects.filter(
         organisation=org, kind=RecordKind.INVOICE, remote_id__iexact=remote_id
     ).first()
     if link is None:
+        if not may_create:
+            return EventStatus.IGNORED, CREATES_OFF
         return _invoice_made_in_xero(org, element)
     updated = mapping.parse_date(element.get("UpdatedDateUTC"))
     if not _newer(link, updated):
