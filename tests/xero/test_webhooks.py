@@ -483,7 +483,7 @@ def test_wh_1_with_creates_switched_off_a_record_made_in_xero_stays_out_even_whe
                         "LineItems": [line],
                     }
                 ]
-            },  # fmt: skip
+            },
         )["Invoices"][0]
         client.post(
             "/Invoices",
