@@ -68,7 +68,7 @@ def test_inv_1_a_manual_invoice_reaches_xero_with_contact_codes_tax_and_totals(n
     assert not SyncIssue.objects.exists()
 
 
-def test_inv_1_labour_and_recurring_invoices_sync_like_manual_ones(nz, world, ticket_agent):
+def test_inv_1_chg_1_labour_and_recurring_invoices_sync_like_manual_ones(nz, world, ticket_agent):
     rate = ChargeRate.objects.create(
         name="Remote", hourly_price=Decimal(150), accounts_code=world["codes"][1]
     )

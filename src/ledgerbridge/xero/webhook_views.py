@@ -39,8 +39,9 @@ def endpoint(request: HttpRequest) -> HttpResponse:
     to a bad signature, 413 to a body far larger than Xero sends, 405 to anything but POST."""
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
-    if int(request.headers.get("Content-Length") or 0) > webhooks.MAX_BODY:
-        return HttpResponse(status=413)
+    declared = request.headers.get("Content-Length") or "0"
+    if not declared.isdecimal() or int(declared) > webhooks.MAX_BODY:
+        return HttpResponse(status=413 if declared.isdecimal() else 400)
     body = request.body
     if len(body) > webhooks.MAX_BODY:
         return HttpResponse(status=413)
