@@ -39,6 +39,10 @@ class RecordKind(models.TextChoices):
     SUPPLIER = "supplier", "Supplier"
     PRODUCT = "product", "Product"
     INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+    # A credit note's credit applied to the invoice it was raised against (local id: the
+    # credit note's), sent once both are in the accounting system.
+    ALLOCATION = "allocation", "Credit allocation"
     PURCHASE_ORDER = "purchase_order", "Purchase order"
 
 
