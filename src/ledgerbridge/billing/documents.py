@@ -29,6 +29,8 @@ from ledgerbridge.billing.models import (
     MAX_LINE_AMOUNT,
     MAX_QUANTITY,
     BrandingTheme,
+    CreditNoteLine,
+    InvoiceLine,
     LineBase,
     Sequence,
     Totals,
@@ -66,6 +68,12 @@ class LineData:
     # `tracking_categories` names (None: in every category); options of other categories stay.
     tracking_option_ids: tuple[int, ...] | None = None
     tracking_categories: frozenset[int] | None = None
+
+
+# Invoice and credit note lines may have a unit price below 0 (a discount, a credit) while the
+# document adds up to 0 or more; an invoice adding up to less becomes a credit note when issued
+# (Xero takes no negative invoices).
+CREDIT_LINES_ON = (InvoiceLine, CreditNoteLine)
 
 
 def next_number(name: str, prefix: str) -> str:
@@ -137,11 +145,15 @@ def apply_product_defaults(lines: Seq[LineData], side: Side = Side.SALES) -> lis
     return filled
 
 
-def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
+def validate_lines(
+    lines: Seq[LineData], *, require_lines: bool = True, credit_lines: bool = False
+) -> None:
     """Check every line; raise one ValidationError naming each bad field as `lines[i].field`.
 
     Call after `apply_product_defaults`: a blank description, unit price or tax rate left then
-    is refused with a message saying what to enter.
+    is refused with a message saying what to enter. `credit_lines`: a unit price may be below
+    0 (an invoice's discount or credit line; the invoice's total decides, see
+    `services.issue_invoice`).
     """
     errors: dict[str, list[str]] = {}
     if require_lines and not lines:
@@ -170,9 +182,12 @@ def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
             errors[f"{key}.description"] = ["Shorten the description to 4000 characters or fewer."]
         if problem := _decimal_error(line.quantity, 4, Decimal(0), strict_min=True):
             errors[f"{key}.quantity"] = [f"Quantity {problem}."]
+        lowest = -MAX_QUANTITY if credit_lines else Decimal(0)
         if line.unit_price is None:
-            errors[f"{key}.unit_price"] = ["Enter a unit price of 0 or more."]
-        elif problem := _decimal_error(line.unit_price, 4, Decimal(0), strict_min=False):
+            errors[f"{key}.unit_price"] = [
+                "Enter a unit price." if credit_lines else "Enter a unit price of 0 or more."
+            ]
+        elif problem := _decimal_error(line.unit_price, 4, lowest, strict_min=False):
             errors[f"{key}.unit_price"] = [f"Unit price {problem}."]
         if line.tax_rate_id is None:
             errors[f"{key}.tax_rate"] = ["Pick a tax rate."]
@@ -187,7 +202,7 @@ def validate_lines(lines: Seq[LineData], *, require_lines: bool = True) -> None:
         if line.unit_price is not None and not {f"{key}.quantity", f"{key}.unit_price"} & (
             errors.keys()
         ):
-            amount = Decimal(line.quantity) * Decimal(line.unit_price)
+            amount = abs(Decimal(line.quantity) * Decimal(line.unit_price))
             if amount > MAX_LINE_AMOUNT:
                 errors[f"{key}.quantity"] = [
                     f"Quantity x unit price may be at most {MAX_LINE_AMOUNT:,}; lower one of them."
@@ -334,7 +349,7 @@ def write_lines(
     rows were written must undo them.
     """
     lines = apply_product_defaults(lines, side)
-    validate_lines(lines)
+    validate_lines(lines, credit_lines=line_model in CREDIT_LINES_ON)
     check_organisation(lines, _organisation_of(document))
     tracked = tracking.takes_tracking(line_model)
     if not tracked:
@@ -404,6 +419,38 @@ def recalculate(document: Totals, lines: Seq[LineBase] | None = None) -> money.D
     document.total = totals.total
     document.save(update_fields=["subtotal", "total_tax", "total"])
     return totals
+
+
+def total_of(lines: Seq[LineData], amount_type: str) -> Decimal:
+    """What `lines` would add up to on a sales document (blanks filled from products first);
+    refuses bad lines as `write_lines` would."""
+    lines = apply_product_defaults(lines, Side.SALES)
+    validate_lines(lines, credit_lines=True)
+    rates = dict(
+        TaxRate.objects.filter(pk__in={ln.tax_rate_id for ln in lines}).values_list(
+            "pk", "percentage"
+        )
+    )
+    totals = money.document_totals(
+        (
+            money.LineInput(
+                Decimal(ln.quantity), Decimal(ln.unit_price or 0), rates[ln.tax_rate_id]
+            )
+            for ln in lines
+            if ln.tax_rate_id is not None
+        ),
+        money.AmountType(amount_type),
+    )
+    return totals.total
+
+
+def turned(lines: Seq[LineData]) -> list[LineData]:
+    """The lines with their unit prices' signs turned (blanks filled from products first): a
+    negative invoice's lines as a credit note's."""
+    return [
+        replace(line, unit_price=-Decimal(line.unit_price or 0))
+        for line in apply_product_defaults(lines, Side.SALES)
+    ]
 
 
 def line_data_from(rows: Seq[Any]) -> list[LineData]:

@@ -151,6 +151,13 @@ class Invoice(Totals):
     # The scheduled date this invoice was raised for; with `recurring`, unique, so a schedule
     # can never raise the same period twice.
     recurring_date = models.DateField(null=True, blank=True)
+    # What the accounting system last said was paid and credited (credit notes allocated) on it.
+    amount_paid = models.DecimalField(
+        max_digits=16, decimal_places=2, default=Decimal(0), editable=False
+    )
+    amount_credited = models.DecimalField(
+        max_digits=16, decimal_places=2, default=Decimal(0), editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -184,6 +191,10 @@ class InvoiceLine(LineBase):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+    @property
+    def document(self) -> Invoice:
+        return self.invoice
 
 
 class IntervalUnit(models.TextChoices):
@@ -248,3 +259,79 @@ class RecurringInvoiceLine(LineBase):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+
+class CreditNoteKind(models.TextChoices):
+    STANDALONE = "standalone", "Standalone"
+    INVOICE = "invoice", "Against an invoice"
+    # A new invoice whose lines added up to less than zero (Xero takes no negative invoices).
+    NEGATIVE = "negative", "From a negative invoice"
+    ACCOUNTS = "accounts", "Made in Xero"
+
+
+class CreditNote(Totals):
+    """Credit for a customer: on its own, or against one of its invoices, whose amount due the
+    credit then lowers once the accounting system has allocated it."""
+
+    number = models.CharField(max_length=30, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_notes")
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        help_text="The invoice it credits; blank: credit for the customer on its own.",
+    )
+    kind = models.CharField(
+        max_length=10, choices=CreditNoteKind.choices, default=CreditNoteKind.STANDALONE
+    )
+    status = models.CharField(
+        max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+    )
+    date = models.DateField()
+    reference = models.CharField(max_length=255, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    # Made in the accounting system and brought back: its number there.
+    external_number = models.CharField(max_length=255, blank=True, default="")
+    branding_theme = models.ForeignKey(
+        BrandingTheme, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What the accounting system last said of the credit applied to invoices.
+    amount_allocated = models.DecimalField(
+        max_digits=16, decimal_places=2, default=Decimal(0), editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def remaining_credit(self) -> Decimal:
+        if self.status == DocumentStatus.VOIDED:
+            return Decimal(0)
+        return self.total - self.amount_allocated
+
+
+class CreditNoteLine(LineBase):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    charge_rate = models.ForeignKey(
+        ChargeRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tracking_options = models.ManyToManyField(
+        "tracking.TrackingOption", blank=True, related_name="credit_note_lines"
+    )
+
+    class Meta(LineBase.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def document(self) -> CreditNote:
+        return self.credit_note

@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence as Seq
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ledgerbridge import integrations
-from ledgerbridge.billing.documents import LineData, check_theme, next_number, write_lines
+from ledgerbridge import integrations, money
+from ledgerbridge.billing.credit_notes import issue_credit_note
+from ledgerbridge.billing.documents import (
+    LineData,
+    check_theme,
+    next_number,
+    total_of,
+    turned,
+    write_lines,
+)
 from ledgerbridge.billing.models import (
     AmountTypes,
+    CreditNote,
+    CreditNoteKind,
     DocumentStatus,
     Invoice,
     InvoiceKind,
@@ -33,6 +44,15 @@ from ledgerbridge.work.models import TimeEntry
 
 INVOICE_PREFIX = "INV-"
 EDITABLE_STATUSES = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
+NEGATIVE = (
+    "The lines add up to less than 0, and Xero takes no negative invoices: take the credit "
+    "lines out and raise a credit note for them."
+)
+
+
+def _refuse_negative(invoice: Invoice) -> None:
+    if invoice.total < 0:
+        raise ValidationError({"lines": [NEGATIVE]})
 
 
 def _check_header(customer: Customer, date: dt.date, due_date: dt.date | None) -> dt.date:
@@ -133,8 +153,52 @@ def issue_invoice(
         external_number=external_number,
     )
     write_lines(invoice, InvoiceLine, "invoice", lines)
+    _refuse_negative(invoice)
     mark_changed(RecordKind.INVOICE, invoice.pk, customer.organisation_id)
     return invoice
+
+
+@transaction.atomic
+def issue_invoice_or_credit(
+    customer: Customer,
+    lines: Seq[LineData],
+    *,
+    date: dt.date,
+    due_date: dt.date | None = None,
+    status: str | None = None,
+    reference: str = "",
+    amount_type: str = AmountTypes.EXCLUSIVE,
+    branding_theme_id: int | None = None,
+    external_number: str = "",
+) -> Invoice | CreditNote:
+    """A manual invoice (`issue_invoice`); or, when its lines add up to less than 0, a credit
+    note for the customer with the lines' signs turned: Xero takes no negative invoices, so
+    one never exists. Refuses as `issue_invoice` does (a credit note as
+    `credit_notes.issue_credit_note`)."""
+    if total_of(lines, amount_type) >= 0:
+        return issue_invoice(
+            customer,
+            lines,
+            date=date,
+            due_date=due_date,
+            status=status,
+            reference=reference,
+            amount_type=amount_type,
+            branding_theme_id=branding_theme_id,
+            external_number=external_number,
+        )
+    check_dates(due_date=due_date)
+    return issue_credit_note(
+        customer,
+        turned(lines),
+        date=date,
+        status=status,
+        reference=reference,
+        reason="Entered as an invoice whose lines added up to less than 0.",
+        amount_type=amount_type,
+        branding_theme_id=branding_theme_id,
+        kind=CreditNoteKind.NEGATIVE,
+    )
 
 
 @transaction.atomic
@@ -181,6 +245,17 @@ def update_invoice(
         locked.external_number = _check_external_number(external_number)
     locked.save()
     write_lines(locked, InvoiceLine, "invoice", lines)
+    _refuse_negative(locked)
+    if locked.total < locked.amount_paid + locked.amount_credited:
+        raise ValidationError(
+            {
+                "lines": [
+                    f"The lines add up to {locked.total}, less than is paid and credited on it "
+                    f"({locked.amount_paid + locked.amount_credited}); raise a credit note "
+                    "instead."
+                ]
+            }
+        )
     mark_changed(RecordKind.INVOICE, locked.pk, locked.customer.organisation_id)
     return locked
 
@@ -203,6 +278,16 @@ def delete_invoice(invoice: Invoice) -> int:
         )
     if reason := integrations.why_not_delete(RecordKind.INVOICE, locked):
         raise refuse_deletion(reason)  # paid in the accounting system (INV-9)
+    credited = list(
+        CreditNote.objects.filter(invoice=locked)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    if credited:
+        raise refuse_deletion(
+            f"Invoice {locked.number} has credit notes against it ({', '.join(credited)}); "
+            "delete them first."
+        )
     released = TimeEntry.objects.filter(invoice_line__invoice=locked).update(invoice_line=None)
     pk = locked.pk
     locked.delete()
@@ -225,6 +310,19 @@ def record_accounting_status(invoice: Invoice, status: str) -> int:
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
     return released
+
+
+@transaction.atomic
+def record_accounting_amounts(invoice: Invoice, paid: Decimal, credited: Decimal) -> Invoice:
+    """What the accounting system now says is paid on an invoice and credited on it (credit
+    notes allocated), brought back from it (not marked changed). Idempotent."""
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    paid, credited = money.round_money(paid), money.round_money(credited)
+    if (locked.amount_paid, locked.amount_credited) != (paid, credited):
+        locked.amount_paid = paid
+        locked.amount_credited = credited
+        locked.save(update_fields=["amount_paid", "amount_credited", "updated_at"])
+    return locked
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
-from ledgerbridge.billing.models import InvoiceLine, LineBase
+from ledgerbridge.billing.models import CreditNoteLine, InvoiceLine, LineBase
 from ledgerbridge.tracking.models import TrackingOption, TrackingSettings
 from ledgerbridge.tracking.services import resolve_tracking, set_tracking_options
 
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 
 def takes_tracking(line_model: type[LineBase]) -> bool:
-    """Whether lines of this model carry tracking options (invoice lines do)."""
-    return line_model is InvoiceLine
+    """Whether lines of this model carry tracking options (invoice and credit note lines do)."""
+    return line_model in (InvoiceLine, CreditNoteLine)
 
 
 def _key(index: int, ids: Sequence[int]) -> Callable[[TrackingOption], str]:
@@ -52,7 +52,7 @@ def write_line_tracking(rows: Sequence[LineBase], lines: Sequence[LineData]) -> 
     """
     errors: dict[str, list[str]] = {}
     for index, (row, data) in enumerate(zip(rows, lines, strict=True)):
-        if data.tracking_option_ids is None or not isinstance(row, InvoiceLine):
+        if data.tracking_option_ids is None or not isinstance(row, InvoiceLine | CreditNoteLine):
             continue
         ids = list(data.tracking_option_ids)
         found = TrackingOption.objects.in_bulk(ids)
@@ -72,12 +72,12 @@ def write_line_tracking(rows: Sequence[LineBase], lines: Sequence[LineData]) -> 
         raise ValidationError(errors)
 
 
-def line_option_ids(line: InvoiceLine) -> list[int]:
+def line_option_ids(line: InvoiceLine | CreditNoteLine) -> list[int]:
     """The line's own tracking options (not what its product or group adds), by id."""
     return sorted(o.pk for o in line.tracking_options.all())
 
 
-def resolved_tracking(line: InvoiceLine) -> list[tuple[str, TrackingOption]]:
+def resolved_tracking(line: InvoiceLine | CreditNoteLine) -> list[tuple[str, TrackingOption]]:
     """(placeholder name, option) per enabled placeholder for `line`, as TRK-4 resolves it;
     [] when tracking is off or the customer has no organisation."""
     names = dict(TrackingSettings.get().placeholders())

@@ -200,7 +200,10 @@ class SyncSettings(models.Model):
         return row
 
     def syncs(self, kind: str) -> bool:
-        """SYNC-1: whether records of `kind` are chosen for sync."""
+        """SYNC-1: whether records of `kind` are chosen for sync (credit notes and their
+        allocations go with invoices)."""
+        if kind in (RecordKind.CREDIT_NOTE, RecordKind.ALLOCATION):
+            kind = RecordKind.INVOICE
         return bool(getattr(self, f"sync_{kind}s", False))
 
 

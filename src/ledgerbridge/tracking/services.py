@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ledgerbridge.billing.models import InvoiceLine
+from ledgerbridge.billing.models import CreditNoteLine, InvoiceLine
 from ledgerbridge.catalog.models import Product, ProductGroup
 from ledgerbridge.sync.models import Organisation
 from ledgerbridge.tracking.models import TrackingCategory, TrackingOption, TrackingSettings
@@ -28,7 +28,8 @@ ACTIVE = "ACTIVE"
 SLOTS = (1, 2)
 MAX_NAME = 100
 
-Tracked = ProductGroup | Product | InvoiceLine
+Tracked = ProductGroup | Product | InvoiceLine | CreditNoteLine
+SalesLine = InvoiceLine | CreditNoteLine
 
 
 @transaction.atomic
@@ -114,9 +115,10 @@ def assign_placeholder(organisation_id: int, slot: int, category: TrackingCatego
 
 def organisation_of(obj: Tracked) -> int | None:
     """The organisation a tracked record is bound to (None for a product group or a product
-    with none). An invoice line belongs to its invoice's customer's organisation."""
-    if isinstance(obj, InvoiceLine):
-        return obj.invoice.customer.organisation_id
+    with none). An invoice (credit note) line belongs to its document's customer's
+    organisation."""
+    if isinstance(obj, InvoiceLine | CreditNoteLine):
+        return obj.document.customer.organisation_id
     if isinstance(obj, Product):
         return obj.organisation_id
     return None
@@ -148,7 +150,7 @@ def set_tracking_options(
             problems.append(
                 f"{option} is no longer active in its organisation; pick another option."
             )
-        if isinstance(obj, InvoiceLine) and not org:
+        if isinstance(obj, InvoiceLine | CreditNoteLine) and not org:
             problems.append(
                 "The customer has no accounting organisation, so lines take no tracking."
             )
@@ -174,7 +176,7 @@ def set_tracking_options(
     return chosen
 
 
-def resolve_tracking(line: InvoiceLine) -> dict[int, TrackingOption]:
+def resolve_tracking(line: SalesLine) -> dict[int, TrackingOption]:
     """TRK-4: the option per enabled placeholder slot for `line`, in its customer's organisation.
 
     For each enabled slot with a category assigned in that organisation: the line's own option
@@ -183,7 +185,7 @@ def resolve_tracking(line: InvoiceLine) -> dict[int, TrackingOption]:
     organisation, or tracking switched off, gives {}.
     """
     enabled = [slot for slot, _ in TrackingSettings.get().placeholders()]
-    org = line.invoice.customer.organisation_id
+    org = line.document.customer.organisation_id
     if not enabled or not org:
         return {}
     categories = {

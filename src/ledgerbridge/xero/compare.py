@@ -66,6 +66,12 @@ SOURCES: dict[str, tuple[str, str, dict[str, Any], bool]] = {
     "contacts": ("/Contacts", "Contacts", {"includeArchived": "true"}, True),
     "items": ("/Items", "Items", {"unitdp": "4"}, False),
     "invoices": ("/Invoices", "Invoices", {"where": 'Type=="ACCREC"', "unitdp": "4"}, True),
+    "credit_notes": (
+        "/CreditNotes",
+        "CreditNotes",
+        {"where": 'Type=="ACCRECCREDIT"', "unitdp": "4"},
+        True,
+    ),
     "purchase_orders": ("/PurchaseOrders", "PurchaseOrders", {"unitdp": "4"}, True),
 }
 SOURCE_OF = {
@@ -73,14 +79,18 @@ SOURCE_OF = {
     RecordKind.SUPPLIER: "contacts",
     RecordKind.PRODUCT: "items",
     RecordKind.INVOICE: "invoices",
+    RecordKind.CREDIT_NOTE: "credit_notes",
     RecordKind.PURCHASE_ORDER: "purchase_orders",
 }
+# The kinds compared, in the engine's order (an allocation is checked on its credit note).
+KINDS = [kind for kind in ORDER if kind in SOURCE_OF]
+DOCUMENTS = (RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.PURCHASE_ORDER)
 # A document Xero holds in one of these is gone (contacts are archived, never gone; a deleted
 # item is simply not listed).
 GONE = {"DELETED", "VOIDED"}
 # A record's own id (compared by lookup, not as a field) and a line's; an invoice's
 # Contact.ContactID is compared: it says whose invoice it is.
-OWN_IDS = {"ContactID", "ItemID", "InvoiceID", "PurchaseOrderID"}
+OWN_IDS = {"ContactID", "ItemID", "InvoiceID", "CreditNoteID", "PurchaseOrderID"}
 KEYED_LISTS = {"Addresses": "AddressType", "Phones": "PhoneType"}
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_KEPT = 5000  # differences kept in full; beyond that only counted
@@ -140,13 +150,13 @@ def compare(connection: Connection, client: XeroClient, progress: Progress = _qu
     result = Result(organisation.pk)
     held = {name: _read(client, name, result, progress) for name in SOURCES}
     ctx = Context(SyncSettings.get(), organisation, tax_type_of(organisation.pk))
-    links = Link.objects.filter(organisation=organisation, kind__in=ORDER).order_by("kind", "id")
+    links = Link.objects.filter(organisation=organisation, kind__in=KINDS).order_by("kind", "id")
     total = links.count()
     done = 0
     by_kind: dict[str, list[Link]] = defaultdict(list)
     for link in links.iterator(chunk_size=2000):
         by_kind[link.kind].append(link)
-    for kind in ORDER:
+    for kind in KINDS:
         kind_links = by_kind.get(kind, [])
         _compare_kind(kind, kind_links, held[SOURCE_OF[kind]], ctx, result)
         done += len(kind_links)
@@ -238,7 +248,7 @@ def _compare_kind(
         except NotEligible:
             continue  # the settings keep it out now; its page says why
         fields = differences(expected, element)
-        if kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):
+        if kind in DOCUMENTS:
             fields.extend(_totals(record, element))
         if fields:
             _add(result, Difference(kind, DIFFERS, label, link.local_id, link.remote_id,
@@ -282,7 +292,7 @@ def _look_for_unlinked(
         return
     element = found[0]
     fields = differences(expected, element)
-    if kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):
+    if kind in DOCUMENTS:
         fields.extend(_totals(record, element))
     exact = not fields
     _add(result, Difference(

@@ -360,6 +360,35 @@ def invoice_payload(
     return payload
 
 
+def credit_note_payload(
+    note: Any,
+    *,
+    remote_id: str,
+    contact_id: str,
+    lines: list[LineOut],
+    status: str,
+    number: str,
+    branding_theme_id: str = "",
+) -> dict[str, Any]:
+    """A sales credit note (ACCRECCREDIT) for a linked contact, as an invoice is sent; its
+    allocation to the invoice it credits is a request of its own, once both are authorised."""
+    payload: dict[str, Any] = {
+        "Type": "ACCRECCREDIT",
+        "Contact": {"ContactID": contact_id},
+        "Date": note.date.isoformat(),
+        "CreditNoteNumber": number,
+        "Reference": note.reference or "",
+        "Status": status,
+        "LineAmountTypes": str(note.amount_type),
+        "LineItems": _lines_out(lines),
+    }
+    if branding_theme_id:
+        payload["BrandingThemeID"] = branding_theme_id
+    if remote_id:
+        payload["CreditNoteID"] = remote_id
+    return payload
+
+
 def purchase_order_payload(
     order: Any,
     *,

@@ -27,18 +27,28 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
 
-from ledgerbridge.billing.models import Invoice, InvoiceLine
+from ledgerbridge.billing.credit_notes import record_credit_note_state
+from ledgerbridge.billing.models import (
+    CreditNote,
+    CreditNoteLine,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+)
+from ledgerbridge.billing.services import record_accounting_amounts, record_accounting_status
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings, SyncState
+from ledgerbridge.sync.services import links_of, remember_remote
 from ledgerbridge.xero import issues, leases, mapping, payloads
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import (
@@ -84,7 +94,7 @@ def _compare_totals(document: Any, element: dict[str, Any], ctx: Context) -> Non
     """After a document synced: Xero's totals against ours, to the cent; any difference is
     filed against the organisation (and shown with the document), the record stays synced."""
     differs = payloads.totals_differ(document, element)
-    kind = RecordKind.INVOICE if isinstance(document, Invoice) else RecordKind.PURCHASE_ORDER
+    kind = KIND_OF[type(document)]
     if differs:
         label = f"{RecordKind(kind).label} {document.number}"
         issues.record(
@@ -151,6 +161,27 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda i: f"Invoice {i.number}",
         after=_compare_totals,
     ),
+    RecordKind.CREDIT_NOTE: Endpoint(
+        RecordKind.CREDIT_NOTE,
+        "/CreditNotes",
+        {"unitdp": "4"},
+        "CreditNotes",
+        "CreditNoteID",
+        "CreditNoteNumber",
+        payloads.credit_note,
+        payloads.loader(
+            CreditNote,
+            "customer",
+            "branding_theme",
+            prefetch=[
+                payloads.document_lines(
+                    CreditNoteLine, "product__parent", "tax_rate", "charge_rate"
+                )
+            ],
+        ),
+        lambda c: f"Credit note {c.number}",
+        after=_compare_totals,
+    ),
     RecordKind.PURCHASE_ORDER: Endpoint(
         RecordKind.PURCHASE_ORDER,
         "/PurchaseOrders",
@@ -168,12 +199,20 @@ ENDPOINTS: dict[str, Endpoint] = {
         after=_compare_totals,
     ),
 }
-# Dependency order: contacts and items before the documents that name them.
+KIND_OF: dict[type, str] = {
+    Invoice: RecordKind.INVOICE,
+    CreditNote: RecordKind.CREDIT_NOTE,
+    PurchaseOrder: RecordKind.PURCHASE_ORDER,
+}
+# Dependency order: contacts and items before the documents that name them; a credit note's
+# allocation after the credit note and the invoice it credits.
 ORDER = (
     RecordKind.CUSTOMER,
     RecordKind.SUPPLIER,
     RecordKind.PRODUCT,
     RecordKind.INVOICE,
+    RecordKind.CREDIT_NOTE,
+    RecordKind.ALLOCATION,
     RecordKind.PURCHASE_ORDER,
 )
 
@@ -268,7 +307,8 @@ def _drain(organisation: Organisation, client: XeroClient | None, outcome: Outco
     try:
         ctx = Context(SyncSettings.get(), organisation, tax_type_of(organisation.pk))
         for kind in ORDER:
-            while _push_next(xero, ctx, kind, outcome):
+            push = _push_allocations if kind == RecordKind.ALLOCATION else _push_next
+            while push(xero, ctx, kind, outcome):
                 pass
         while _settle_deletions(xero, ctx, outcome):
             pass
@@ -398,25 +438,30 @@ def _succeed(
         _wake_dependants(endpoint.kind, local_ids)
 
 
-# Documents kept out because their party was not in Xero yet go again once it is.
-DEPENDANTS: dict[str, tuple[str, Any, str]] = {
-    RecordKind.CUSTOMER: (RecordKind.INVOICE, Invoice, "customer_id"),
-    RecordKind.SUPPLIER: (RecordKind.PURCHASE_ORDER, PurchaseOrder, "supplier_id"),
+# Records kept out because what they name was not in Xero yet go again once it is: documents
+# once their party is, a credit note's allocation once the credit note and its invoice are.
+DEPENDANTS: dict[str, list[tuple[str, Any, str]]] = {
+    RecordKind.CUSTOMER: [
+        (RecordKind.INVOICE, Invoice, "customer_id"),
+        (RecordKind.CREDIT_NOTE, CreditNote, "customer_id"),
+    ],
+    RecordKind.SUPPLIER: [(RecordKind.PURCHASE_ORDER, PurchaseOrder, "supplier_id")],
+    RecordKind.INVOICE: [(RecordKind.ALLOCATION, CreditNote, "invoice_id")],
+    RecordKind.CREDIT_NOTE: [(RecordKind.ALLOCATION, CreditNote, "pk")],
 }
 
 
 def _wake_dependants(kind: str, local_ids: list[int]) -> None:
-    """A customer (supplier) now in Xero: its invoices (purchase orders) that were kept out
-    waiting for it are pending again, and go later in this same run (dependency order)."""
-    if kind not in DEPENDANTS:
-        return
-    document_kind, model, field = DEPENDANTS[kind]
-    Link.objects.filter(
-        kind=document_kind,
-        state=SyncState.NOT_ELIGIBLE,
-        deleted_at__isnull=True,
-        local_id__in=model.objects.filter(**{f"{field}__in": local_ids}).values("pk"),
-    ).update(state=SyncState.PENDING, reason="", updated_at=timezone.now())
+    """A customer (supplier) now in Xero: its invoices and credit notes (purchase orders) that
+    were kept out waiting for it are pending again, and go later in this same run (dependency
+    order); so do the allocations of credit notes whose credit note or invoice just went."""
+    for document_kind, model, field in DEPENDANTS.get(kind, []):
+        Link.objects.filter(
+            kind=document_kind,
+            state=SyncState.NOT_ELIGIBLE,
+            deleted_at__isnull=True,
+            local_id__in=model.objects.filter(**{f"{field}__in": local_ids}).values("pk"),
+        ).update(state=SyncState.PENDING, reason="", updated_at=timezone.now())
 
 
 def _fail(
@@ -500,6 +545,233 @@ def _settle_uncertain(
             claimed.payload[endpoint.id_field] = remote
 
 
+# --- Allocations: a credit note's credit applied to the invoice it was raised against ------
+
+ALLOCATION = Endpoint(
+    RecordKind.ALLOCATION,
+    "/CreditNotes/{id}/Allocations",
+    {},
+    "Allocations",
+    "AllocationID",
+    "",
+    lambda *_: {},
+    payloads.loader(CreditNote, "invoice", "customer"),
+    lambda c: (
+        f"Credit note {c.number}'s allocation to invoice "
+        f"{c.invoice.number if c.invoice else '(deleted)'}"
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    note_id: str  # the credit note's and the invoice's ids in Xero
+    invoice_id: str
+    amount: Decimal
+    made: dict[str, Any] | None = None  # already in Xero: the allocation Xero holds
+
+
+def _allocation_of(
+    note: CreditNote, note_link: Link | None, invoice_link: Link | None
+) -> Allocation:
+    """What allocating `note` takes, from what Xero last said of both documents; NotEligible
+    (with why) while either is not there as authorised, or when the invoice has nothing left
+    to credit in Xero."""
+    invoice = note.invoice
+    if invoice is None:
+        raise NotEligible("It is raised against no invoice: its credit stays with the customer.")
+    if note.status != DocumentStatus.AUTHORISED:
+        raise NotEligible(
+            f"Credit note {note.number} is {note.get_status_display().lower()}: its credit is "
+            "allocated once it is authorised."
+        )
+    held = note_link.snapshot if note_link and note_link.remote_id else None
+    if not held or not note_link:
+        raise NotEligible(f"Waiting for credit note {note.number} to reach Xero.")
+    theirs = invoice_link.snapshot if invoice_link and invoice_link.remote_id else None
+    if not theirs or not invoice_link:
+        raise NotEligible(f"Waiting for invoice {invoice.number} to reach Xero.")
+    made = next(
+        (
+            a
+            for a in held.get("Allocations") or []
+            if str((a.get("Invoice") or {}).get("InvoiceID") or "").lower()
+            == invoice_link.remote_id.lower()
+        ),
+        None,
+    )
+    if made is None and held.get("Status") != "AUTHORISED":
+        raise NotEligible(
+            f"Credit note {note.number} is {str(held.get('Status') or 'unknown').lower()} in "
+            "Xero: its credit is allocated once Xero holds it as authorised."
+        )
+    due = mapping.to_decimal(theirs.get("AmountDue"), invoice.total)
+    amount = min(note.total, due)
+    if made is None and (theirs.get("Status") != "AUTHORISED" or amount <= 0):
+        raise NotEligible(
+            f"Invoice {invoice.number} is {str(theirs.get('Status') or '').lower()} in Xero with "
+            f"{due} due, so there is nothing to allocate the credit to: refund the credit in "
+            "Xero, or allocate it to another invoice there."
+        )
+    return Allocation(note_link.remote_id, invoice_link.remote_id, amount, made)
+
+
+def _push_allocations(xero: XeroClient, ctx: Context, kind: str, outcome: Outcome) -> bool:
+    """Allocate the credit of credit notes raised against invoices, one request each (Xero
+    allocates per credit note). A lost answer is looked up on the credit note before it is
+    sent again, so credit is never allocated twice; False when nothing was left."""
+    batch = _claim(ctx.organisation.pk, RecordKind.ALLOCATION)
+    if not batch:
+        return False
+    notes = ALLOCATION.load([c.link.local_id for c in batch])
+    note_links = links_of(RecordKind.CREDIT_NOTE, notes)
+    invoice_links = links_of(
+        RecordKind.INVOICE, [n.invoice_id for n in notes.values() if n.invoice_id]
+    )
+    for index, claimed in enumerate(batch):
+        note = claimed.record = notes.get(claimed.link.local_id)
+        if note is None:
+            _settle(claimed, SyncState.NOT_ELIGIBLE, "The credit note no longer exists here.")
+            continue
+        try:
+            plan = _allocation_of(
+                note, note_links.get(note.pk), invoice_links.get(note.invoice_id or 0)
+            )
+        except NotEligible as why:
+            _settle(claimed, SyncState.NOT_ELIGIBLE, str(why))
+            outcome.not_eligible += 1
+            continue
+        try:
+            _allocate(xero, ctx, claimed, note, plan, outcome)
+        except (DailyLimitReached, RateLimited):
+            _release(batch[index:], uncertain=False)
+            raise
+        except TransientError as exc:
+            _release([claimed], uncertain=True, reason=exc.message)
+            _release(batch[index + 1 :], uncertain=False)
+            outcome.held = exc.message
+            return False
+        except ValidationFailed as exc:
+            messages = [m for e in exc.elements for m in e.messages] or [exc.message]
+            _fail(ctx, ALLOCATION, claimed, messages, outcome)
+        except XeroError:
+            _release(batch[index:], uncertain=False)
+            raise
+    return True
+
+
+def _allocate(
+    xero: XeroClient,
+    ctx: Context,
+    claimed: Claimed,
+    note: CreditNote,
+    plan: Allocation,
+    outcome: Outcome,
+) -> None:
+    made = plan.made
+    if made is None and claimed.uncertain:  # an earlier answer was lost: did Xero allocate?
+        outcome.calls += 1
+        held = xero.get(f"/CreditNotes/{plan.note_id}").get("CreditNotes") or [{}]
+        made = next(
+            (
+                a
+                for a in held[0].get("Allocations") or []
+                if str((a.get("Invoice") or {}).get("InvoiceID") or "").lower()
+                == plan.invoice_id.lower()
+            ),
+            None,
+        )
+    if made is None:
+        claimed.payload = {
+            "Allocations": [
+                {
+                    "Amount": str(plan.amount),
+                    "Date": note.date.isoformat(),
+                    "Invoice": {"InvoiceID": plan.invoice_id},
+                }
+            ]
+        }
+        outcome.calls += 1
+        outcome.sent += 1
+        key = hashlib.sha256(
+            "|".join(
+                [ctx.organisation.remote_id, "allocate", plan.note_id, plan.invoice_id,
+                 str(plan.amount)]
+            ).encode()
+        ).hexdigest()  # fmt: skip
+        answer = xero.put(
+            ALLOCATION.path.format(id=plan.note_id), claimed.payload, idempotency_key=key
+        )
+        made = (answer.get("Allocations") or [{}])[0]
+    _allocated(ctx, claimed, note, plan, made)
+    outcome.synced += 1
+
+
+def _allocated(
+    ctx: Context, claimed: Claimed, note: CreditNote, plan: Allocation, made: dict[str, Any]
+) -> None:
+    """Xero allocated the credit: the allocation is synced, and what both documents now hold
+    there (the credit note's credit used, the invoice's amount due) is kept, here and on
+    their links, until Xero next says otherwise."""
+    amount = mapping.to_decimal(made.get("Amount"), plan.amount)
+    with transaction.atomic():
+        Link.objects.filter(pk=claimed.link.pk).update(
+            remote_id=str(made.get("AllocationID") or ""),
+            snapshot=keep_of(made),
+            synced_version=claimed.version,
+            state=Case(
+                When(Q(version=claimed.version), then=Value(SyncState.SYNCED)),
+                default=Value(SyncState.PENDING),
+            ),
+            reason="",
+            attempts=0,
+            not_before=None,
+            updated_at=timezone.now(),
+        )
+        note_link = Link.objects.select_for_update().get(
+            kind=RecordKind.CREDIT_NOTE, local_id=note.pk, organisation=ctx.organisation
+        )
+        held = dict(note_link.snapshot or {})
+        allocations = list(held.get("Allocations") or [])
+        if made not in allocations and not any(
+            a.get("AllocationID") == made.get("AllocationID")
+            for a in allocations
+            if made.get("AllocationID")
+        ):
+            allocations.append(made)
+        applied = sum(
+            (mapping.to_decimal(a.get("Amount"), Decimal(0)) for a in allocations), Decimal(0)
+        )
+        total = mapping.to_decimal(held.get("Total"), note.total)
+        held.update(
+            Allocations=allocations,
+            AppliedAmount=str(applied),
+            RemainingCredit=str(total - applied),
+            Status="PAID" if total - applied <= 0 else held.get("Status"),
+        )
+        remember_remote(note_link.pk, held, note_link.remote_updated_at)
+        record_credit_note_state(
+            note, DocumentStatus.PAID if total - applied <= 0 else note.status, applied
+        )
+        invoice = note.invoice
+        assert invoice is not None  # an allocation is planned for a note with an invoice
+        invoice_link = Link.objects.select_for_update().get(
+            kind=RecordKind.INVOICE, local_id=invoice.pk, organisation=ctx.organisation
+        )
+        theirs = dict(invoice_link.snapshot or {})
+        if plan.made is None:  # made now: what Xero last said of the invoice moves with it
+            due = mapping.to_decimal(theirs.get("AmountDue"), invoice.total) - amount
+            credited = mapping.to_decimal(theirs.get("AmountCredited"), Decimal(0)) + amount
+            theirs.update(AmountDue=str(due), AmountCredited=str(credited))
+            if due <= 0:
+                theirs["Status"] = "PAID"
+            remember_remote(invoice_link.pk, theirs, invoice_link.remote_updated_at)
+            record_accounting_amounts(invoice, invoice.amount_paid, credited)
+            if due <= 0:
+                record_accounting_status(invoice, DocumentStatus.PAID)
+        issues.resolve(ctx.organisation.pk, RecordKind.ALLOCATION, [note.pk])
+
+
 def _deletions(organisation_id: int) -> Any:
     now = timezone.now()
     return Link.objects.filter(
@@ -528,7 +800,12 @@ def _settle_deletions(xero: XeroClient, ctx: Context, outcome: Outcome) -> bool:
     going = [t for t in tombstones if t.remote_id and ctx.settings.syncs(t.kind)]
     contacts = [t for t in going if t.kind in (RecordKind.CUSTOMER, RecordKind.SUPPLIER)]
     items = [t for t in going if t.kind == RecordKind.PRODUCT]
-    for kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):
+    for tombstone in going:
+        if tombstone.kind == RecordKind.ALLOCATION:
+            # Credit allocated in Xero stays there: a credit note allocated is never deleted
+            # here (it is refused), so this allocation's credit note was deleted with it.
+            tombstone.delete()
+    for kind in (RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.PURCHASE_ORDER):
         _remove_documents(xero, ctx, kind, [t for t in going if t.kind == kind], outcome)
     if contacts:
         outcome.calls += 1
@@ -619,7 +896,8 @@ def _tombstone_failed(
     ctx: Context, tombstone: Link, messages: Sequence[str], outcome: Outcome
 ) -> None:
     noun = RecordKind(tombstone.kind).label
-    name = (tombstone.snapshot or {}).get("Name") or (tombstone.snapshot or {}).get("InvoiceNumber")
+    held = tombstone.snapshot or {}
+    name = held.get("Name") or held.get("InvoiceNumber") or held.get("CreditNoteNumber")
     label = f"Deleted {noun.lower()} ({name or tombstone.remote_id})"
     words = in_words(messages, label)
     with transaction.atomic():
@@ -644,6 +922,8 @@ def keep_of(element: dict[str, Any]) -> dict[str, Any]:
         "PurchaseDetails", "InvoiceID", "InvoiceNumber", "PurchaseOrderID",
         "PurchaseOrderNumber", "Status", "SubTotal", "TotalTax", "Total", "AmountDue",
         "AmountPaid", "AmountCredited", "Payments", "CurrencyCode", "CurrencyRate", "LineItems",
+        "CreditNoteID", "CreditNoteNumber", "Allocations", "AppliedAmount", "RemainingCredit",
+        "CreditNotes", "AllocationID", "Amount", "Invoice",
     )  # fmt: skip
     return {k: element[k] for k in keep if element.get(k) not in (None, "", [])}
 

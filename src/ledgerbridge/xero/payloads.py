@@ -11,7 +11,13 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from ledgerbridge.billing.models import DocumentStatus, Invoice, InvoiceKind
+from ledgerbridge.billing.models import (
+    CreditNote,
+    CreditNoteKind,
+    DocumentStatus,
+    Invoice,
+    InvoiceKind,
+)
 from ledgerbridge.billing.tracking import resolved_tracking
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.purchasing.models import PurchaseOrder
@@ -46,6 +52,7 @@ class Context:
 
 PARTY_OF: dict[str, tuple[str, str]] = {
     RecordKind.INVOICE: (RecordKind.CUSTOMER, "customer_id"),
+    RecordKind.CREDIT_NOTE: (RecordKind.CUSTOMER, "customer_id"),
     RecordKind.PURCHASE_ORDER: (RecordKind.SUPPLIER, "supplier_id"),
 }
 
@@ -249,6 +256,45 @@ def invoice_number(document: Invoice, settings: SyncSettings) -> str:
     return document.number
 
 
+def credit_note(document: CreditNote, link: Link, ctx: Context) -> dict[str, Any]:
+    """A sales credit note, sent as invoices are (the same choice, statuses and lines). Once
+    Xero has allocated any of it, Xero refuses changes to it, and so it is not sent again."""
+    if not ctx.settings.sync_invoices:
+        raise NotEligible(f"Invoices and their credit notes are not chosen for sync {CHOOSE}.")
+    if document.status not in SENDABLE:
+        raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
+    allowed = [str(s) for s in ctx.settings.sync_invoice_statuses or []]
+    if document.status not in allowed:
+        said = ", ".join(s.lower() for s in allowed) or "no status"
+        raise NotEligible(
+            f"It is {document.get_status_display().lower()}; credit notes are synced, as "
+            f"invoices are, once they are {said} {CHOOSE}."
+        )
+    held = ctx.snapshot or {}
+    if held.get("Allocations") or held.get("Status") == "PAID":
+        raise NotEligible(
+            "Its credit is allocated in Xero, and Xero refuses changes to it: remove the "
+            "allocation in Xero to change it."
+        )
+    contact = _contact(RecordKind.CUSTOMER, document.customer_id, document, "customer", ctx)
+    out = _lines(
+        document, _ordered(document), ctx, ctx.settings.default_invoice_item_code, tracked=True
+    )
+    theme = document.branding_theme
+    number = document.number
+    if document.kind == CreditNoteKind.ACCOUNTS and document.external_number:
+        number = document.external_number  # one made in Xero keeps Xero's number
+    return mapping.credit_note_payload(
+        document,
+        remote_id=link.remote_id,
+        contact_id=contact,
+        lines=out,
+        status=str(document.status),
+        number=number,
+        branding_theme_id=theme.remote_id if theme is not None else "",
+    )
+
+
 PO_SENDABLE = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
 
 
@@ -289,6 +335,7 @@ def totals_differ(document: Any, element: dict[str, Any]) -> str:
 # invoice or a billed order cannot be removed.
 DELETED_AS: dict[str, dict[str, str]] = {
     RecordKind.INVOICE: {"DRAFT": "DELETED", "SUBMITTED": "DELETED", "AUTHORISED": "VOIDED"},
+    RecordKind.CREDIT_NOTE: {"DRAFT": "DELETED", "SUBMITTED": "DELETED", "AUTHORISED": "VOIDED"},
     RecordKind.PURCHASE_ORDER: {
         "DRAFT": "DELETED",
         "SUBMITTED": "DELETED",

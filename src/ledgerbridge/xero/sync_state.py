@@ -34,6 +34,7 @@ WEB_PATHS: dict[str, str] = {
     RecordKind.SUPPLIER: "/Contacts/View/{id}",
     RecordKind.PRODUCT: "/Accounts/Inventory/{id}",
     RecordKind.INVOICE: "/AccountsReceivable/View.aspx?InvoiceID={id}",
+    RecordKind.CREDIT_NOTE: "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={id}",
     RecordKind.PURCHASE_ORDER: "/Accounts/Payable/PurchaseOrders/View/{id}",
 }
 NOUNS: dict[str, str] = {
@@ -41,6 +42,8 @@ NOUNS: dict[str, str] = {
     RecordKind.SUPPLIER: "suppliers",
     RecordKind.PRODUCT: "products",
     RecordKind.INVOICE: "invoices",
+    RecordKind.CREDIT_NOTE: "credit notes",
+    RecordKind.ALLOCATION: "credit allocations",
     RecordKind.PURCHASE_ORDER: "purchase orders",
 }
 
@@ -67,7 +70,8 @@ class RecordState:
 
 
 def xero_url(kind: str, remote_id: str) -> str:
-    return f"{settings.XERO_WEB_URL}{WEB_PATHS[kind].format(id=remote_id)}" if remote_id else ""
+    path = WEB_PATHS.get(kind)
+    return f"{settings.XERO_WEB_URL}{path.format(id=remote_id)}" if remote_id and path else ""
 
 
 def minutes_to_send(calls: int, connection: Connection | None) -> int:

@@ -13,7 +13,11 @@ organisation: it reads the resources named, 50 at a time with `IDs=`, and
   (contacts created and updated are switched separately per organisation, WH-1);
 - an invoice (WH-3) brings Xero's status, amounts and payments to its PSA invoice: paid in Xero
   it shows paid and can no longer be deleted; voided (or deleted) in Xero it is voided here and
-  its billing rolled back, as a deletion would.
+  its billing rolled back, as a deletion would; what is paid and credited on it comes too;
+- a credit note brings Xero's status and the credit it has used (allocated) to its PSA credit
+  note; approved in Xero, its allocation to the invoice it credits may go; voided there, it is
+  voided here. One made in Xero for a linked customer appears here, marked as made in Xero
+  (credit notes follow the invoices' switches).
 
 A resource we already hold at that version or newer (`UpdatedDateUTC` against the link's) is
 ignored, with the reason: that is our own write coming back, or an event older than one already
@@ -40,13 +44,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from ledgerbridge import crypto
+from ledgerbridge.billing.credit_notes import issue_credit_note, record_credit_note_state
 from ledgerbridge.billing.documents import LineData
-from ledgerbridge.billing.models import Invoice, InvoiceKind
-from ledgerbridge.billing.services import issue_invoice, record_accounting_status
+from ledgerbridge.billing.models import CreditNote, CreditNoteKind, Invoice, InvoiceKind
+from ledgerbridge.billing.services import (
+    issue_invoice,
+    record_accounting_amounts,
+    record_accounting_status,
+)
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, RecordKind
-from ledgerbridge.sync.services import RemoteState, record_remote, remember_remote
+from ledgerbridge.sync.services import RemoteState, record_remote, remember_remote, send_again
 from ledgerbridge.xero import leases, mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
@@ -62,7 +71,10 @@ READ_BATCH = 50
 PATHS = {
     "CONTACT": ("/Contacts", "Contacts", "ContactID"),
     "INVOICE": ("/Invoices", "Invoices", "InvoiceID"),
+    "CREDITNOTE": ("/CreditNotes", "CreditNotes", "CreditNoteID"),
 }
+# Credit notes follow the invoices' switches.
+NOUN_OF = {"CONTACT": "contacts", "INVOICE": "invoices", "CREDITNOTE": "invoices"}
 ClientFor = Callable[[Connection], XeroClient]
 # WH-1: the connection's switches, one per kind of event.
 SWITCHES = (
@@ -195,7 +207,7 @@ def _apply_group(
         return
     wanted: list[WebhookEvent] = []
     switched_off: list[WebhookEvent] = []
-    noun = "contacts" if category == "CONTACT" else "invoices"
+    noun = NOUN_OF[category]
     for event in events:
         verbs = {"CREATE": ["created"], "UPDATE": ["updated"]}.get(
             event.event_type,
@@ -252,7 +264,7 @@ def _apply_resources(
             found: dict[str, dict[str, Any]] = {}
             for start in range(0, len(ids), READ_BATCH):
                 params = {"IDs": ",".join(ids[start : start + READ_BATCH])}
-                if category == "INVOICE":  # a paged read carries the lines (unpaged does not)
+                if category != "CONTACT":  # a paged read carries the lines (unpaged does not)
                     params.update(unitdp="4", page="1")
                 for element in client.get(path, params=params).get(collection) or []:
                     found[str(element.get(id_field) or "").lower()] = element
@@ -274,6 +286,9 @@ def _apply_resources(
                 if category == "CONTACT":
                     may_create = connection.wh_contacts_created
                     status, reason = _apply_contact(org, element, may_create)
+                elif category == "CREDITNOTE":
+                    may_create = connection.wh_invoices_created
+                    status, reason = _apply_credit_note(org, element, may_create)
                 else:
                     may_create = connection.wh_invoices_created
                     status, reason = _apply_invoice(org, element, may_create)
@@ -345,7 +360,11 @@ def _apply_invoice(org: Any, element: dict[str, Any], may_create: bool) -> tuple
     paid = mapping.to_decimal(element.get("AmountPaid"))
     if paid:
         said += f", {paid:.2f} paid"
-    local = {"PAID": "PAID", "VOIDED": "VOIDED", "DELETED": "VOIDED", "AUTHORISED": "AUTHORISED"}
+    credited = mapping.to_decimal(element.get("AmountCredited"))
+    if credited:
+        said += f", {credited:.2f} credited"
+    record_accounting_amounts(invoice, paid, credited)
+    local = LOCAL_STATUS
     if status in local and invoice.status != local[status]:
         released = record_accounting_status(invoice, local[status])
         said += f"; the invoice is now {local[status].lower()} here"
@@ -354,36 +373,63 @@ def _apply_invoice(org: Any, element: dict[str, Any], may_create: bool) -> tuple
     return EventStatus.APPLIED, said + "."
 
 
-def _invoice_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, str]:
-    """WH-3: a sales invoice made in Xero for a linked customer appears here, marked as made in
-    Xero, with Xero's number, lines, tax and status; linked, so it is not sent back."""
-    number = str(element.get("InvoiceNumber") or "")
-    if element.get("Type") != "ACCREC":
-        return EventStatus.IGNORED, "Not a sales invoice: bills are not brought across."
-    if str(element.get("Status") or "") in ("DELETED", "VOIDED"):
-        return EventStatus.IGNORED, f"Invoice {number} is deleted or voided in Xero."
-    contact_id = str((element.get("Contact") or {}).get("ContactID") or "")
-    party = Link.objects.filter(
-        organisation=org,
-        kind=RecordKind.CUSTOMER,
-        remote_id__iexact=contact_id,
-        deleted_at__isnull=True,
-    ).first()
-    if party is None:
-        return EventStatus.IGNORED, (
-            f"Invoice {number} is for a Xero contact that is not one of our customers: import "
-            "the customer, then replay this event."
+LOCAL_STATUS = {"PAID": "PAID", "VOIDED": "VOIDED", "DELETED": "VOIDED", "AUTHORISED": "AUTHORISED"}
+
+
+def _apply_credit_note(org: Any, element: dict[str, Any], may_create: bool) -> tuple[str, str]:
+    """A credit note approved, allocated or voided in Xero: its status and the credit it has
+    used are brought back; one made there, for a linked customer, appears here."""
+    if element.get("Type") != "ACCRECCREDIT":
+        return (
+            EventStatus.IGNORED,
+            "Not a sales credit note: suppliers' credit is not brought across.",
         )
-    customer = Customer.objects.get(pk=party.local_id)
+    remote_id = str(element.get("CreditNoteID") or "")
+    link = Link.objects.filter(
+        organisation=org, kind=RecordKind.CREDIT_NOTE, remote_id__iexact=remote_id
+    ).first()
+    if link is None:
+        if not may_create:
+            return EventStatus.IGNORED, CREATES_OFF
+        return _credit_note_made_in_xero(org, element)
+    updated = mapping.parse_date(element.get("UpdatedDateUTC"))
+    if not _newer(link, updated):
+        return EventStatus.IGNORED, OWN
+    remember_remote(link.pk, keep_of(element), updated)
+    note = CreditNote.objects.filter(pk=link.local_id).first()
+    if link.deleted_at is not None or note is None:
+        return EventStatus.APPLIED, "Noted; the credit note was deleted here."
+    status = str(element.get("Status") or "")
+    allocated = _allocated(element)
+    said = f"Xero holds it as {status.lower()}, {allocated:.2f} of it allocated"
+    was = note.status
+    record_credit_note_state(note, LOCAL_STATUS.get(status, note.status), allocated)
+    if was != LOCAL_STATUS.get(status, was):
+        said += f"; the credit note is now {LOCAL_STATUS[status].lower()} here"
+    if status == "AUTHORISED" and note.invoice_id is not None:
+        send_again(RecordKind.ALLOCATION, note.pk)  # approved in Xero: its credit may go now
+    return EventStatus.APPLIED, said + "."
+
+
+def _allocated(element: dict[str, Any]) -> Decimal:
+    if element.get("AppliedAmount") not in (None, ""):
+        return mapping.to_decimal(element.get("AppliedAmount"))
+    return sum(
+        (mapping.to_decimal(a.get("Amount")) for a in element.get("Allocations") or []),
+        Decimal(0),
+    )
+
+
+def _lines_from_xero(org: Any, element: dict[str, Any], what: str) -> tuple[list[LineData], str]:
+    """A document's lines as Xero holds them, with our tax rates; or why not ("": fine)."""
     taxes = tax_rate_map(org.pk)
     lines = []
     for index, line in enumerate(element.get("LineItems") or []):
         tax_type = str(line.get("TaxType") or "")
         if tax_type not in taxes:
-            return EventStatus.FAILED, (
-                f"Line {index + 1} of invoice {number} uses Xero's tax type "
-                f"{tax_type or '(none)'}, which no tax rate here is linked to: link one, then "
-                "replay this event."
+            return [], (
+                f"Line {index + 1} of {what} uses Xero's tax type {tax_type or '(none)'}, which "
+                "no tax rate here is linked to: link one, then replay this event."
             )
         lines.append(
             LineData(
@@ -394,6 +440,83 @@ def _invoice_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, str]:
                 item_code=str(line.get("ItemCode") or "")[:30],
             )
         )
+    return lines, ""
+
+
+def _customer_of(org: Any, element: dict[str, Any]) -> Customer | None:
+    contact_id = str((element.get("Contact") or {}).get("ContactID") or "")
+    party = Link.objects.filter(
+        organisation=org,
+        kind=RecordKind.CUSTOMER,
+        remote_id__iexact=contact_id,
+        deleted_at__isnull=True,
+    ).first()
+    return None if party is None else Customer.objects.get(pk=party.local_id)
+
+
+def _credit_note_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, str]:
+    """A sales credit note made in Xero for a linked customer appears here, marked as made in
+    Xero, with Xero's number, lines, status and the credit it has used; linked, so it is not
+    sent back. Its allocations stay Xero's (the invoices' amounts due come back with them)."""
+    number = str(element.get("CreditNoteNumber") or "")
+    status = str(element.get("Status") or "DRAFT")
+    if status in ("DELETED", "VOIDED"):
+        return EventStatus.IGNORED, f"Credit note {number} is deleted or voided in Xero."
+    customer = _customer_of(org, element)
+    if customer is None:
+        return EventStatus.IGNORED, (
+            f"Credit note {number} is for a Xero contact that is not one of our customers: "
+            "import the customer, then replay this event."
+        )
+    lines, problem = _lines_from_xero(org, element, f"credit note {number}")
+    if problem:
+        return EventStatus.FAILED, problem
+    day = mapping.parse_date(element.get("DateString") or element.get("Date"))
+    note = issue_credit_note(
+        customer,
+        lines,
+        date=day.date() if day else timezone.localdate(),
+        kind=CreditNoteKind.ACCOUNTS,
+        status=status if status in ("DRAFT", "SUBMITTED", "AUTHORISED") else "AUTHORISED",
+        reference=str(element.get("Reference") or "")[:255],
+        amount_type=str(element.get("LineAmountTypes") or "Exclusive"),
+        external_number=number,
+    )
+    record_credit_note_state(note, LOCAL_STATUS.get(status, note.status), _allocated(element))
+    record_remote(
+        RecordKind.CREDIT_NOTE,
+        org.pk,
+        [
+            RemoteState(
+                note.pk,
+                str(element.get("CreditNoteID")),
+                keep_of(element),
+                mapping.parse_date(element.get("UpdatedDateUTC")),
+            )
+        ],
+    )
+    return EventStatus.APPLIED, (
+        f"Credit note {number} made in Xero is here as {note.number}, for {customer.name}."
+    )
+
+
+def _invoice_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, str]:
+    """WH-3: a sales invoice made in Xero for a linked customer appears here, marked as made in
+    Xero, with Xero's number, lines, tax and status; linked, so it is not sent back."""
+    number = str(element.get("InvoiceNumber") or "")
+    if element.get("Type") != "ACCREC":
+        return EventStatus.IGNORED, "Not a sales invoice: bills are not brought across."
+    if str(element.get("Status") or "") in ("DELETED", "VOIDED"):
+        return EventStatus.IGNORED, f"Invoice {number} is deleted or voided in Xero."
+    customer = _customer_of(org, element)
+    if customer is None:
+        return EventStatus.IGNORED, (
+            f"Invoice {number} is for a Xero contact that is not one of our customers: import "
+            "the customer, then replay this event."
+        )
+    lines, problem = _lines_from_xero(org, element, f"invoice {number}")
+    if problem:
+        return EventStatus.FAILED, problem
     day = mapping.parse_date(element.get("DateString") or element.get("Date"))
     due = mapping.parse_date(element.get("DueDateString") or element.get("DueDate"))
     status = str(element.get("Status") or "DRAFT")
@@ -442,6 +565,7 @@ def catch_up(connection: Connection, since: dt.datetime, client: XeroClient) -> 
     reads = {
         "CONTACT": {"includeArchived": "true"},
         "INVOICE": {"where": 'Type=="ACCREC"', "unitdp": "4"},
+        "CREDITNOTE": {"where": 'Type=="ACCRECCREDIT"', "unitdp": "4"},
     }
     for category, params in reads.items():
         path, collection, id_field = PATHS[category]

@@ -1,0 +1,306 @@
+"""Credit note use cases: raise credit for a customer, on its own or against one of its
+invoices; change, delete; what the accounting system says of it; a customer's balance.
+
+Every screen and REST endpoint that changes a credit note calls one of these; each runs in its
+own transaction and refuses with one `ValidationError` keyed by field (`invoice`, `date`,
+`lines`, `lines[i].quantity`...), as the invoice services do.
+
+A credit note raised against an invoice is allocated to it in the accounting system for its
+total once both are there (the integration does it, through the `allocation` sync record), and
+the invoice's amount due follows. How much may be credited on an invoice: its total, less
+what is paid on it and what other credit notes against it credit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence as Seq
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+
+from ledgerbridge import integrations, money
+from ledgerbridge.billing.documents import LineData, check_theme, next_number, write_lines
+from ledgerbridge.billing.models import (
+    AmountTypes,
+    CreditNote,
+    CreditNoteKind,
+    CreditNoteLine,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+)
+from ledgerbridge.customers.models import Customer
+from ledgerbridge.dates import check_dates
+from ledgerbridge.deletion import refuse_deletion
+from ledgerbridge.sync.models import SyncSettings
+from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
+
+CREDIT_NOTE_PREFIX = "CN-"
+EDITABLE_STATUSES = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
+
+
+def open_on(invoice: Invoice, *, besides: int | None = None) -> Decimal:
+    """What may still be credited on `invoice`: its total less what is paid on it and what the
+    credit notes raised against it (not voided; `besides` left out) credit."""
+    others = CreditNote.objects.filter(invoice=invoice).exclude(status=DocumentStatus.VOIDED)
+    if besides is not None:
+        others = others.exclude(pk=besides)
+    credited = others.aggregate(t=Sum("total"))["t"] or Decimal(0)
+    return money.round_money(invoice.total - invoice.amount_paid - Decimal(credited))
+
+
+def _check_invoice(invoice: Invoice, customer: Customer) -> None:
+    """Credit goes against an authorised invoice of the same customer."""
+    if invoice.customer_id != customer.pk:
+        raise ValidationError(
+            {"invoice": [f"Invoice {invoice.number} is {invoice.customer}'s, not {customer}'s."]}
+        )
+    problem = {
+        DocumentStatus.DRAFT: "is a draft: change its lines instead of crediting it",
+        DocumentStatus.SUBMITTED: "is awaiting approval: change its lines instead of crediting it",
+        DocumentStatus.PAID: "is paid: raise a standalone credit note for the customer and "
+        "refund it in Xero",
+        DocumentStatus.VOIDED: "is voided: nothing is owed on it",
+    }.get(DocumentStatus(invoice.status))
+    if problem:
+        raise ValidationError({"invoice": [f"Invoice {invoice.number} {problem}."]})
+
+
+def _check_amount(note: CreditNote) -> None:
+    if note.total <= 0:
+        raise ValidationError(
+            {"lines": ["A credit note's lines must add up to more than 0; check the amounts."]}
+        )
+    if note.invoice is not None:
+        left = open_on(note.invoice, besides=note.pk)
+        if note.total > left:
+            raise ValidationError(
+                {
+                    "lines": [
+                        f"This credit ({note.total}) is more than is left to credit on invoice "
+                        f"{note.invoice.number} ({left}); lower the lines."
+                    ]
+                }
+            )
+
+
+def _check_status(status: str) -> None:
+    if status not in EDITABLE_STATUSES:
+        raise ValidationError({"status": ["Choose DRAFT, SUBMITTED or AUTHORISED."]})
+
+
+def lines_to_credit(invoice: Invoice, line_ids: Seq[int] | None = None) -> list[LineData]:
+    """The invoice's lines (all, or those of `line_ids`) as credit note lines: the same
+    description, quantity, price, tax rate, product, code, charge rate and own tracking options.
+    An id that is not one of the invoice's lines is refused, keyed `lines`."""
+    rows = list(
+        InvoiceLine.objects.filter(invoice=invoice)
+        .prefetch_related("tracking_options")
+        .order_by("position", "id")
+    )
+    if line_ids is not None:
+        wanted = list(dict.fromkeys(line_ids))
+        unknown = sorted(set(wanted) - {row.pk for row in rows})
+        if unknown:
+            raise ValidationError(
+                {"lines": [f"Lines {unknown} are not lines of invoice {invoice.number}."]}
+            )
+        by_id = {row.pk: row for row in rows}
+        rows = [by_id[pk] for pk in wanted]
+    return [
+        LineData(
+            description=row.description,
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+            tax_rate_id=row.tax_rate_id,
+            product_id=row.product_id,
+            item_code=row.item_code,
+            charge_rate_id=row.charge_rate_id,
+            tracking_option_ids=tuple(o.pk for o in row.tracking_options.all()),
+        )
+        for row in rows
+    ]
+
+
+@transaction.atomic
+def issue_credit_note(
+    customer: Customer,
+    lines: Seq[LineData],
+    *,
+    date: dt.date,
+    invoice: Invoice | None = None,
+    status: str | None = None,
+    reference: str = "",
+    reason: str = "",
+    amount_type: str = AmountTypes.EXCLUSIVE,
+    branding_theme_id: int | None = None,
+    kind: str | None = None,
+    external_number: str = "",
+) -> CreditNote:
+    """Raise a credit note with its lines, their tracking options and its totals, numbered
+    CN-000001 onwards.
+
+    Writes, in one transaction: the credit note, its lines (blanks filled from products, as on
+    invoices) and totals; it is marked changed for sync, and so is its allocation when it is
+    raised against an invoice. Refuses (ValidationError, nothing written, no number used): a
+    status other than DRAFT, SUBMITTED or AUTHORISED (`status`); an inactive customer
+    (`customer`); a date outside the accepted range (`date`); an invoice of another customer,
+    or one not authorised (`invoice`); lines adding up to 0 or less, or to more than is left
+    to credit on the invoice (`lines`); bad lines or tracking options (`lines[i].<field>`); a
+    branding theme of another organisation (`branding_theme`). No `status`: the default status
+    for invoices (GEN-2). Not idempotent: each call raises a new credit note.
+    """
+    status = status or SyncSettings.get().default_invoice_status
+    _check_status(status)
+    if not customer.active:
+        raise ValidationError(
+            {"customer": [f"{customer} is inactive; reactivate it to credit it."]}
+        )
+    check_dates(date=date)
+    if invoice is not None:
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        _check_invoice(invoice, customer)
+    theme = check_theme(branding_theme_id, customer.organisation_id)
+    note = CreditNote.objects.create(
+        number=next_number("credit_note", CREDIT_NOTE_PREFIX),
+        customer=customer,
+        invoice=invoice,
+        kind=kind or (CreditNoteKind.INVOICE if invoice else CreditNoteKind.STANDALONE),
+        status=status,
+        date=date,
+        reference=reference,
+        reason=reason.strip(),
+        amount_type=amount_type,
+        branding_theme=theme,
+        external_number=external_number,
+    )
+    write_lines(note, CreditNoteLine, "credit_note", lines)
+    _check_amount(note)
+    mark_changed(RecordKind.CREDIT_NOTE, note.pk, customer.organisation_id)
+    if invoice is not None:
+        mark_changed(RecordKind.ALLOCATION, note.pk, customer.organisation_id)
+    return note
+
+
+def _allocated_reason(note: CreditNote) -> str | None:
+    if note.amount_allocated > 0:
+        where = f" to invoice {note.invoice.number}" if note.invoice else ""
+        return (
+            f"Credit note {note.number} is allocated in Xero{where} "
+            f"({note.amount_allocated}); remove the allocation in Xero first."
+        )
+    return None
+
+
+@transaction.atomic
+def update_credit_note(
+    note: CreditNote,
+    lines: Seq[LineData],
+    *,
+    date: dt.date,
+    status: str,
+    reference: str,
+    reason: str,
+    amount_type: str,
+    branding_theme_id: int | None = None,
+) -> CreditNote:
+    """Change a credit note's header and replace its lines, under a row lock; it is marked
+    changed for sync (and its allocation, which goes once it is authorised). The customer and
+    the invoice never change. Refuses (ValidationError, nothing written): a paid or voided
+    credit note, or one allocated in the accounting system (no field; Xero refuses changes to
+    it too); otherwise as `issue_credit_note`. Idempotent."""
+    locked = CreditNote.objects.select_for_update().select_related("invoice").get(pk=note.pk)
+    if locked.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            f"Credit note {locked.number} is {locked.get_status_display().lower()} "
+            "and can no longer be changed."
+        )
+    if why := _allocated_reason(locked):
+        raise ValidationError(why)
+    _check_status(status)
+    check_dates(date=date)
+    locked.date = date
+    locked.status = status
+    locked.reference = reference
+    locked.reason = reason.strip()
+    locked.amount_type = amount_type
+    locked.branding_theme = check_theme(branding_theme_id, locked.customer.organisation_id)
+    locked.save()
+    write_lines(locked, CreditNoteLine, "credit_note", lines)
+    _check_amount(locked)
+    org = locked.customer.organisation_id
+    mark_changed(RecordKind.CREDIT_NOTE, locked.pk, org)
+    if locked.invoice_id is not None:
+        mark_changed(RecordKind.ALLOCATION, locked.pk, org)
+    return locked
+
+
+@transaction.atomic
+def delete_credit_note(note: CreditNote) -> None:
+    """Delete a credit note; in the accounting system it becomes deleted (draft, submitted) or
+    voided (authorised). Refuses (ValidationError with no field, nothing written) one paid or
+    allocated there, as last seen: its allocation must be removed there first. Not idempotent:
+    a second call finds no credit note (CreditNote.DoesNotExist)."""
+    locked = CreditNote.objects.select_for_update().select_related("invoice").get(pk=note.pk)
+    if why := _allocated_reason(locked):
+        raise refuse_deletion(why)
+    if locked.status == DocumentStatus.PAID:
+        raise refuse_deletion(
+            f"Credit note {locked.number} is fully used; remove its allocation in Xero first."
+        )
+    if why := integrations.why_not_delete(RecordKind.CREDIT_NOTE, locked):
+        raise refuse_deletion(why)
+    pk = locked.pk
+    locked.delete()
+    mark_deleted(RecordKind.CREDIT_NOTE, pk)
+    mark_deleted(RecordKind.ALLOCATION, pk)
+
+
+@transaction.atomic
+def record_credit_note_state(note: CreditNote, status: str, allocated: Decimal) -> CreditNote:
+    """What the accounting system now says of a credit note (brought back, so not marked
+    changed): its status (PAID once all its credit is used, VOIDED) and how much of it is
+    allocated to invoices. Idempotent."""
+    locked = CreditNote.objects.select_for_update().get(pk=note.pk)
+    allocated = money.round_money(allocated)
+    if (locked.status, locked.amount_allocated) != (status, allocated):
+        locked.status = status
+        locked.amount_allocated = allocated
+        locked.save(update_fields=["status", "amount_allocated", "updated_at"])
+    return locked
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What a customer owes: its authorised invoices' amounts due, less the credit of its
+    authorised credit notes not yet used (as the accounting system last said of payments and
+    allocations)."""
+
+    owed: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.owed - self.credit
+
+
+def amount_due(invoice: Invoice) -> Decimal:
+    """What is still owed on an invoice (0 once paid or voided)."""
+    if invoice.status in (DocumentStatus.PAID, DocumentStatus.VOIDED):
+        return Decimal(0)
+    return max(Decimal(0), invoice.total - invoice.amount_paid - invoice.amount_credited)
+
+
+def balance_of(customer: Customer) -> Balance:
+    """The customer's balance (see `Balance`); exact to the cent on every database."""
+    owed = Decimal(0)
+    for invoice in Invoice.objects.filter(customer=customer, status=DocumentStatus.AUTHORISED):
+        owed += amount_due(invoice)
+    credit = Decimal(0)
+    for note in CreditNote.objects.filter(customer=customer, status=DocumentStatus.AUTHORISED):
+        credit += note.remaining_credit
+    return Balance(money.round_money(owed), money.round_money(credit))
