@@ -90,17 +90,23 @@ class Ctx:
     req: Request
     # While a batch element is being written: its webhook events (sent only if it succeeds) and
     # copies of the records it changed in place (put back if it fails).
-    pending_events: list[tuple[str, str, str]] | None = None
+    pending_events: list[tuple[str, str, str, dict[str, Any] | None]] | None = None
     touched: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     # Warnings of the element being written (Xero's `Warnings`, e.g. SentToContact on a draft PO).
     warnings: list[str] = field(default_factory=list)
 
-    def emit(self, category: str, event_type: str, resource_id: str) -> None:
+    def emit(
+        self,
+        category: str,
+        event_type: str,
+        resource_id: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         """A webhook event; held back while an element is still being written."""
         if self.pending_events is not None:
-            self.pending_events.append((category, event_type, resource_id))
+            self.pending_events.append((category, event_type, resource_id, data))
         else:
-            self.sb.emit(self.org, category, event_type, resource_id)
+            self.sb.emit(self.org, category, event_type, resource_id, data)
 
     def remember(self, record: dict[str, Any]) -> None:
         """Keep a copy of `record` before changing it in place, so a failing element undoes it."""
@@ -371,8 +377,15 @@ class Sandbox:
                 seeding.seed_default(self, seed, counts)
         self.persist()
 
-    def emit(self, org: Org, category: str, event_type: str, resource_id: str) -> None:
-        self.webhooks.enqueue(org.tenant_id, category, event_type, resource_id)
+    def emit(
+        self,
+        org: Org,
+        category: str,
+        event_type: str,
+        resource_id: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.webhooks.enqueue(org.tenant_id, category, event_type, resource_id, data)
 
 
 def as_requested(req: Request, response: Response) -> Response:

@@ -96,12 +96,20 @@ class Webhooks:
 
     # --- events ---------------------------------------------------------------------------
 
-    def enqueue(self, tenant_id: str, category: str, event_type: str, resource_id: str) -> None:
+    def enqueue(
+        self,
+        tenant_id: str,
+        category: str,
+        event_type: str,
+        resource_id: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue one event; CREDITNOTE events carry data {Type, Status} [P] xero-webhooks.yaml."""
         # Once a URL is set, events are kept (Xero keeps them 31 days) and replayed after a
         # disabled subscription passes intent-to-receive again.
         if not self.config.get("url"):
             return
-        event = {
+        event: dict[str, Any] = {
             "resourceUrl": f"{self.sb.issuer}/api.xro/2.0/{CATEGORY_PATH[category]}/{resource_id}",
             "resourceId": resource_id,
             "eventDateUtc": wire.iso_utc(self.sb.clock.now_ms()),
@@ -110,6 +118,8 @@ class Webhooks:
             "tenantId": tenant_id,
             "tenantType": "ORGANISATION",
         }
+        if data:
+            event["data"] = data
         with self._lock:
             self._pending.append(event)
         self._wake.set()

@@ -276,8 +276,6 @@ def delete_invoice(invoice: Invoice) -> int:
         raise refuse_deletion(
             f"Invoice {locked.number} is paid; remove its payment before deleting it."
         )
-    if reason := integrations.why_not_delete(RecordKind.INVOICE, locked):
-        raise refuse_deletion(reason)  # paid in the accounting system (INV-9)
     credited = list(
         CreditNote.objects.filter(invoice=locked)
         .order_by("number")
@@ -288,6 +286,8 @@ def delete_invoice(invoice: Invoice) -> int:
             f"Invoice {locked.number} has credit notes against it ({', '.join(credited)}); "
             "delete them first."
         )
+    if reason := integrations.why_not_delete(RecordKind.INVOICE, locked):
+        raise refuse_deletion(reason)  # paid in the accounting system (INV-9)
     released = TimeEntry.objects.filter(invoice_line__invoice=locked).update(invoice_line=None)
     pk = locked.pk
     locked.delete()

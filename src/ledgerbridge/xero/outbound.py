@@ -685,7 +685,7 @@ def _allocate(
         claimed.payload = {
             "Allocations": [
                 {
-                    "Amount": str(plan.amount),
+                    "Amount": mapping.json_number(plan.amount),
                     "Date": note.date.isoformat(),
                     "Invoice": {"InvoiceID": plan.invoice_id},
                 }

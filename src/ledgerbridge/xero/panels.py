@@ -229,7 +229,7 @@ def _deletion_refused(sender: str, record: Any, **_: Any) -> str | None:
     """INV-9: an invoice with payments in Xero can be neither deleted nor voided there, and a
     purchase order Xero holds as billed cannot be deleted; refuse here, with the fix, rather
     than delete ours and fail in Xero. As last seen from Xero (a sync, a webhook, a poll)."""
-    if sender not in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):
+    if sender not in (RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.PURCHASE_ORDER):
         return None
     link = link_of(sender, record.pk)
     if link is None or not link.remote_id:
@@ -241,7 +241,16 @@ def _deletion_refused(sender: str, record: Any, **_: Any) -> str | None:
         if status == "PAID" or paid > 0:
             return (
                 f"Invoice {record.number} has payments of {paid:.2f} in Xero, so Xero can neither "
-                "delete nor void it: remove its payments in Xero first, then delete it here."
+                "delete nor void it: remove its payments (and credit allocated to it) in Xero "
+                "first, then delete it here."
+            )
+    elif sender == RecordKind.CREDIT_NOTE:
+        applied = to_decimal(held.get("AppliedAmount"), Decimal(0))
+        if status == "PAID" or applied > 0 or held.get("Allocations"):
+            return (
+                f"Credit note {record.number} has {applied:.2f} of its credit allocated in "
+                "Xero, so Xero can neither delete nor void it: remove the allocation in Xero "
+                "first, then delete it here."
             )
     elif status == "BILLED":
         return (

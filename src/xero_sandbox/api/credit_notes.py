@@ -62,6 +62,8 @@ def upsert(
             return None, [CREDITED]
         if status not in TRANSITIONS.get(existing["Status"], set()):
             return None, [BAD_STATUS]
+        if status in ("VOIDED", "DELETED") and existing.get("Allocations"):
+            return None, [CREDITED]  # [S] allocations must be removed before a void
     elif status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
         return None, [BAD_STATUS]
     kind = element.get("Type", base.get("Type"))
@@ -132,8 +134,17 @@ def upsert(
     record["Status"] = status
     record["UpdatedDateUTC"] = ctx.now_ms()
     ctx.org.credit_notes[record["CreditNoteID"]] = record
-    del created
+    _emit(ctx, record, "CREATE" if created else "UPDATE")
     return record, []
+
+
+def _emit(ctx: Ctx, record: Record, event_type: str) -> None:
+    ctx.emit(
+        "CREDITNOTE",
+        event_type,
+        record["CreditNoteID"],
+        {"Type": record["Type"], "Status": record["Status"]},
+    )
 
 
 def render(ctx: Ctx, record: Record) -> Record:
@@ -220,6 +231,7 @@ def allocate(ctx: Ctx, key: str) -> Response:
         if note["RemainingCredit"] == 0:
             note["Status"] = "PAID"
         note["UpdatedDateUTC"] = ctx.now_ms()
+        _emit(ctx, note, "UPDATE")
         invoice["AmountCredited"] = round2(Decimal(str(invoice["AmountCredited"])) + amount)
         invoice["AmountDue"] = round2(invoice["AmountDue"] - amount)
         invoice.setdefault("CreditNotes", []).append(
