@@ -10,6 +10,7 @@ from ledgerbridge.api_support import (
     login_or_token_required,
 )
 from ledgerbridge.billing.api import (
+    credit_notes_router,
     invoices_router,
     ready_router,
     recurring_router,
@@ -85,6 +86,7 @@ api.add_router("/products/", products_router)
 api.add_router("/tickets/", tickets_router)
 api.add_router("/time-entries/", time_router)
 api.add_router("/invoices/", invoices_router)
+api.add_router("/credit-notes/", credit_notes_router)
 api.add_router("/ready-for-invoicing/", ready_router)
 api.add_router("/recurring-invoices/", recurring_router)
 api.add_router("/branding-themes/", themes_router)

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Tickets", "work:ticket_list", "tickets"),
     ("Ready for invoicing", "billing:ready", "invoices"),
     ("Invoices", "billing:invoice_list", "invoices"),
+    ("Credit notes", "billing:credit_note_list", "invoices"),
     ("Recurring invoices", "billing:recurring_list", "invoices"),
     ("Purchase orders", "purchasing:list", "purchasing"),
     ("Configuration", "configuration", "configuration"),

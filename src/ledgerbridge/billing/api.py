@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,8 +20,15 @@ from ledgerbridge.api_support import (
     paged,
     resolve_required,
 )
+from ledgerbridge.billing.credit_notes import (
+    balance_of,
+    delete_credit_note,
+    issue_credit_note,
+    lines_to_credit,
+    update_credit_note,
+)
 from ledgerbridge.billing.labour import bill_time
-from ledgerbridge.billing.models import BrandingTheme, Invoice, RecurringInvoice
+from ledgerbridge.billing.models import BrandingTheme, CreditNote, Invoice, RecurringInvoice
 from ledgerbridge.billing.recurring import (
     confirm_catch_up,
     create_recurring,
@@ -28,9 +36,15 @@ from ledgerbridge.billing.recurring import (
     update_recurring,
 )
 from ledgerbridge.billing.schemas import (
+    BalanceOut,
     BillTimeIn,
     BrandingThemeOut,
     ConfirmCatchUpIn,
+    CreditNoteIn,
+    CreditNoteOut,
+    CreditNotePage,
+    CreditNoteQuery,
+    CreditNoteUpdateIn,
     InvoiceDeletedOut,
     InvoiceIn,
     InvoiceOut,
@@ -46,7 +60,7 @@ from ledgerbridge.billing.schemas import (
 from ledgerbridge.billing.services import (
     delete_invoice,
     delete_recurring_invoice,
-    issue_invoice,
+    issue_invoice_or_credit,
     update_invoice,
 )
 from ledgerbridge.customers.models import Customer
@@ -57,6 +71,7 @@ invoices_router = Router(tags=["invoices"], auth=TokenAuth(AREA))
 ready_router = Router(tags=["ready for invoicing"], auth=TokenAuth(AREA))
 recurring_router = Router(tags=["recurring invoices"], auth=TokenAuth(AREA))
 themes_router = Router(tags=["branding themes"], auth=TokenAuth(AREA))
+credit_notes_router = Router(tags=["credit notes"], auth=TokenAuth(AREA))
 
 
 def _invoices() -> QuerySet[Invoice]:
@@ -91,11 +106,15 @@ def list_invoices(request: HttpRequest, params: Query[InvoiceQuery]) -> dict[str
     return paged(invoices, params)
 
 
-@invoices_router.post("/", response={201: InvoiceOut, **ERRORS})
-def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status[Invoice]:
-    """Issue a manual invoice; its number and totals are computed here, never sent."""
+@invoices_router.post("/", response={201: InvoiceOut | CreditNoteOut, **ERRORS})
+def create_invoice(
+    request: HttpRequest, payload: InvoiceIn
+) -> Status[Invoice] | Status[CreditNote]:
+    """Issue a manual invoice; its number and totals are computed here, never sent. Lines
+    adding up to less than 0 raise a credit note instead (`document` says which came back):
+    Xero takes no negative invoices."""
     customer = resolve_required(Customer, payload.customer, "customer", "Customer")
-    invoice = issue_invoice(
+    made = issue_invoice_or_credit(
         customer,
         payload.line_data(),
         date=payload.date,
@@ -106,7 +125,9 @@ def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status[Invoice]:
         branding_theme_id=payload.branding_theme,
         external_number=payload.external_number,
     )
-    return Status(201, _full(invoice.pk))
+    if isinstance(made, CreditNote):
+        return Status(201, _note(made.pk))
+    return Status(201, _full(made.pk))
 
 
 @invoices_router.get("/{invoice_id}", response={200: InvoiceOut, **ERRORS})
@@ -274,3 +295,113 @@ def list_branding_themes(
     if organisation is not None:
         themes = themes.filter(organisation_id=organisation)
     return themes.order_by("organisation_id", "sort_order", "name")
+
+
+# --- Credit notes -----------------------------------------------------------------------------
+
+
+def _note(note_id: int) -> CreditNote:
+    fetch(CreditNote, note_id, "Credit note")
+    return (
+        CreditNote.objects.select_related("customer")
+        .prefetch_related("lines__tracking_options")
+        .get(pk=note_id)
+    )
+
+
+@credit_notes_router.get("/", response={200: CreditNotePage, **ERRORS})
+def list_credit_notes(request: HttpRequest, params: Query[CreditNoteQuery]) -> dict[str, Any]:
+    """Credit notes, newest first; `q` searches number, reference and customer name."""
+    notes = CreditNote.objects.select_related("customer")
+    if params.q:
+        notes = notes.filter(
+            Q(number__icontains=params.q)
+            | Q(reference__icontains=params.q)
+            | Q(customer__name__icontains=params.q)
+        )
+    if params.status:
+        notes = notes.filter(status=params.status)
+    if params.customer:
+        notes = notes.filter(customer_id=params.customer)
+    if params.invoice:
+        notes = notes.filter(invoice_id=params.invoice)
+    return paged(notes, params)
+
+
+@credit_notes_router.post("/", response={201: CreditNoteOut, **ERRORS})
+def create_credit_note(request: HttpRequest, payload: CreditNoteIn) -> Status[CreditNote]:
+    """Raise a credit note: for a customer on its own, or against one of its authorised
+    invoices (`invoice`; its lines are credited as they are unless `lines` says otherwise),
+    to which it is allocated in the accounting system once both are there."""
+    invoice = None
+    if payload.invoice is not None:
+        invoice = resolve_required(Invoice, payload.invoice, "invoice", "Invoice")
+    if payload.customer is not None:
+        customer = resolve_required(Customer, payload.customer, "customer", "Customer")
+    elif invoice is not None:
+        customer = invoice.customer
+    else:
+        raise ValidationError({"customer": ["Give the customer, or the invoice credited."]})
+    if payload.lines is not None:
+        lines = payload.line_data()
+    elif invoice is not None:
+        lines = lines_to_credit(invoice, payload.invoice_lines)
+    else:
+        raise ValidationError({"lines": ["Give the lines (a standalone credit note has none)."]})
+    note = issue_credit_note(
+        customer,
+        lines,
+        invoice=invoice,
+        date=payload.date,
+        status=payload.status,
+        reference=payload.reference,
+        reason=payload.reason,
+        amount_type=payload.amount_type,
+        branding_theme_id=payload.branding_theme,
+    )
+    return Status(201, _note(note.pk))
+
+
+@credit_notes_router.get("/{credit_note_id}", response={200: CreditNoteOut, **ERRORS})
+def get_credit_note(request: HttpRequest, credit_note_id: Id) -> CreditNote:
+    return _note(credit_note_id)
+
+
+@credit_notes_router.put("/{credit_note_id}", response={200: CreditNoteOut, **ERRORS})
+def change_credit_note(
+    request: HttpRequest, credit_note_id: Id, payload: CreditNoteUpdateIn
+) -> CreditNote:
+    """Replace a credit note's header and lines; refused (422) once it is paid, voided or
+    allocated in the accounting system."""
+    update_credit_note(
+        fetch(CreditNote, credit_note_id, "Credit note"),
+        payload.line_data(),
+        date=payload.date,
+        status=payload.status,
+        reference=payload.reference,
+        reason=payload.reason,
+        amount_type=payload.amount_type,
+        branding_theme_id=payload.branding_theme,
+    )
+    return _note(credit_note_id)
+
+
+@credit_notes_router.delete("/{credit_note_id}", response={204: None, **ERRORS})
+def remove_credit_note(request: HttpRequest, credit_note_id: Id) -> Status[None]:
+    """Delete a credit note (deleted or voided in the accounting system, by its status there);
+    refused (409) once its credit is allocated there."""
+    delete_credit_note(fetch(CreditNote, credit_note_id, "Credit note"))
+    return Status(204, None)
+
+
+@credit_notes_router.get("/balance/{customer_id}", response={200: BalanceOut, **ERRORS})
+def customer_balance(request: HttpRequest, customer_id: Id) -> dict[str, Any]:
+    """A customer's balance: due on its authorised invoices less its unused credit."""
+    customer = fetch(Customer, customer_id, "Customer")
+    found = balance_of(customer)
+    return {
+        "customer": customer.pk,
+        "owed": found.owed,
+        "credit": found.credit,
+        "balance": found.balance,
+    }

@@ -126,7 +126,18 @@ class TrackingOptionField(forms.ModelChoiceField[TrackingOption]):
 
 
 class InvoiceLineForm(LineForm):
-    """An invoice line, with one tracking select per enabled placeholder (TRK-4)."""
+    """An invoice (or credit note) line, with one tracking select per enabled placeholder
+    (TRK-4); its unit price may be below 0 (a discount or credit line)."""
+
+    unit_price = DecimalInput(
+        max_digits=14,
+        decimal_places=4,
+        min_value=-MAX_QUANTITY,
+        max_value=MAX_QUANTITY,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="Below 0 for a discount or credit.",
+    )
 
     def __init__(
         self,
@@ -332,6 +343,41 @@ class InvoiceForm(forms.Form):
             self.fields["status"].initial = settings.default_invoice_status
             filtered_by_organisation(self.fields["customer"], source=True)
         offer_themes(self, organisation_id, known=editing)
+
+
+class CreditNoteForm(forms.Form):
+    """A credit note's header. Raised against an invoice, the customer is the invoice's."""
+
+    customer: forms.ModelChoiceField[Customer] = WithOrganisation(
+        queryset=Customer.objects.filter(active=True)
+    )
+    date = DateInRangeField()
+    status = forms.ChoiceField(choices=OPEN_STATUSES, initial=DocumentStatus.DRAFT)
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Why the credit is given (kept here; Xero shows the reference).",
+    )
+    reference = forms.CharField(max_length=255, required=False)
+    amount_type = forms.ChoiceField(
+        label="Amounts are", choices=AmountTypes.choices, initial=AmountTypes.EXCLUSIVE
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        customer_known: bool = False,
+        organisation_id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branding_theme"] = theme_field()
+        if customer_known:  # editing, or crediting an invoice: the customer is given
+            del self.fields["customer"]
+        else:
+            self.fields["status"].initial = SyncSettings.get().default_invoice_status
+            filtered_by_organisation(self.fields["customer"], source=True)
+        offer_themes(self, organisation_id, known=customer_known)
 
 
 class RecurringForm(forms.Form):

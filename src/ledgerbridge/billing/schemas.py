@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils import timezone
 from ninja import Schema
@@ -13,11 +13,16 @@ from pydantic import Field, field_validator, model_validator
 
 from ledgerbridge.api_support import Date, Id, Input, ListQuery, Quantity, UnitAmount
 from ledgerbridge.billing import recurring, tracking
+from ledgerbridge.billing.credit_notes import amount_due
 from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import (
     MAX_DOCUMENT_AMOUNT,
     MAX_LINE_AMOUNT,
+    MAX_QUANTITY,
     BrandingTheme,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
     InvoiceLine,
     RecurringInvoice,
 )
@@ -52,7 +57,7 @@ class LineIn(Input):
 
     @model_validator(mode="after")
     def _amount_in_range(self) -> LineIn:
-        if self.unit_price is not None and self.quantity * self.unit_price > MAX_LINE_AMOUNT:
+        if self.unit_price is not None and abs(self.quantity * self.unit_price) > MAX_LINE_AMOUNT:
             raise ValueError(
                 f"Quantity x unit price may be at most {MAX_LINE_AMOUNT:,}; lower one of them"
             )
@@ -71,7 +76,20 @@ class LineIn(Input):
         )
 
 
+CreditAmount = Annotated[
+    Decimal,
+    Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY, max_digits=14, decimal_places=4, allow_inf_nan=False),
+]
+
+
 class InvoiceLineIn(LineIn):
+    unit_price: CreditAmount | None = Field(
+        None,
+        description="Up to 4 decimal places, below 0 for a discount or credit line; required "
+        "without a product. A new invoice whose lines add up to less than 0 is raised as a "
+        "credit note (Xero takes no negative invoices).",
+    )
+
     tracking_options: list[Id] | None = Field(
         None,
         max_length=10,
@@ -96,7 +114,7 @@ class DocumentIn(Input):
     @field_validator("lines", mode="after")
     @classmethod
     def _total_in_range(cls, lines: list[LineIn]) -> list[LineIn]:
-        amounts = (ln.quantity * ln.unit_price for ln in lines if ln.unit_price is not None)
+        amounts = (abs(ln.quantity * ln.unit_price) for ln in lines if ln.unit_price is not None)
         if sum(amounts, Decimal(0)) > MAX_DOCUMENT_AMOUNT:
             raise ValueError(
                 f"The lines may add up to at most {MAX_DOCUMENT_AMOUNT:,}; split the document"
@@ -188,6 +206,9 @@ class InvoiceLineOut(LineOut):
 
 
 class InvoiceSummaryOut(Schema):
+    document: Literal["invoice"] = Field(
+        "invoice", description="What this is (a new invoice may come back as a credit note)."
+    )
     id: int
     number: str
     customer: int = Field(..., validation_alias="customer_id")
@@ -205,6 +226,15 @@ class InvoiceSummaryOut(Schema):
     recurring_date: dt.date | None
     branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
     external_number: str
+    amount_paid: Decimal = Field(..., description="Paid, as the accounting system last said.")
+    amount_credited: Decimal = Field(
+        ..., description="Credit notes allocated to it, as the accounting system last said."
+    )
+    amount_due: Decimal = Field(..., description="Still owed on it (0 once paid or voided).")
+
+    @staticmethod
+    def resolve_amount_due(obj: Invoice) -> Decimal:
+        return amount_due(obj)
 
 
 class InvoiceOut(InvoiceSummaryOut):
@@ -336,3 +366,106 @@ class BrandingThemeOut(Schema):
 
 class RaisedOut(Schema):
     raised: list[InvoiceSummaryOut]
+
+
+# --- Credit notes -----------------------------------------------------------------------------
+
+
+class CreditNoteUpdateIn(DocumentIn):
+    lines: list[InvoiceLineIn] = Field(..., max_length=MAX_LINES)  # type: ignore[assignment]
+    date: Date
+    status: EditableStatus = "DRAFT"
+    reason: str = Field("", max_length=500, description="Why the credit is given (kept here).")
+    branding_theme: Id | None = Field(None, description=THEME)
+
+
+class CreditNoteIn(CreditNoteUpdateIn):
+    customer: Id | None = Field(
+        None, description="Required without `invoice`; with one, the invoice's customer."
+    )
+    invoice: Id | None = Field(
+        None,
+        description="The invoice credited: an authorised invoice of the customer. Once both "
+        "are in the accounting system the credit is allocated to it there.",
+    )
+    invoice_lines: list[Id] | None = Field(
+        None,
+        max_length=MAX_LINES,
+        description="With `invoice` and no `lines`: the ids of the invoice's lines to credit, "
+        "as they are (left out: all of them).",
+    )
+    lines: list[InvoiceLineIn] | None = Field(  # type: ignore[assignment]
+        None,
+        max_length=MAX_LINES,
+        description="Required without `invoice`; with one, left out: the invoice's lines "
+        "(or those of `invoice_lines`).",
+    )
+    status: EditableStatus | None = Field(  # type: ignore[assignment]
+        None, description="Left out: the default status for new invoices (a sync setting)."
+    )
+
+    def line_data(self) -> list[LineData]:
+        return [line.to_data() for line in self.lines or []]
+
+
+class CreditNoteLineOut(LineOut):
+    charge_rate: int | None = Field(None, validation_alias="charge_rate_id")
+    tracking_options: list[int] = Field(default_factory=list)
+
+    @staticmethod
+    def resolve_tracking_options(obj: CreditNoteLine) -> list[int]:
+        return tracking.line_option_ids(obj)
+
+
+class CreditNoteSummaryOut(Schema):
+    document: Literal["credit_note"] = Field(
+        "credit_note", description="What this is (a new invoice may come back as one)."
+    )
+    id: int
+    number: str
+    customer: int = Field(..., validation_alias="customer_id")
+    customer_name: str = Field(..., validation_alias="customer.name")
+    invoice: int | None = Field(None, validation_alias="invoice_id")
+    kind: Literal["standalone", "invoice", "negative", "accounts"]
+    status: str
+    date: dt.date
+    reference: str
+    reason: str
+    amount_type: str
+    subtotal: Decimal
+    total_tax: Decimal
+    total: Decimal
+    amount_allocated: Decimal = Field(
+        ..., description="Credit allocated to invoices, as the accounting system last said."
+    )
+    remaining_credit: Decimal = Field(..., description="Credit not used yet (0 once voided).")
+    branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
+    external_number: str
+
+    @staticmethod
+    def resolve_remaining_credit(obj: CreditNote) -> Decimal:
+        return obj.remaining_credit
+
+
+class CreditNoteOut(CreditNoteSummaryOut):
+    lines: list[CreditNoteLineOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CreditNotePage(Schema):
+    count: int
+    items: list[CreditNoteSummaryOut]
+
+
+class CreditNoteQuery(ListQuery):
+    status: Literal["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED"] | None = None
+    customer: Id | None = None
+    invoice: Id | None = None
+
+
+class BalanceOut(Schema):
+    customer: int
+    owed: Decimal = Field(..., description="Still due on its authorised invoices.")
+    credit: Decimal = Field(..., description="Credit of its authorised credit notes not used.")
+    balance: Decimal = Field(..., description="owed - credit; below 0 in its favour.")

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from ledgerbridge import integrations, money
 from ledgerbridge.accounts.permissions import area_required
+from ledgerbridge.billing.credit_notes import amount_due, open_on
 from ledgerbridge.billing.forms import (
     ANY_ORGANISATION,
     BillForm,
@@ -36,7 +37,13 @@ from ledgerbridge.billing.forms import (
     tracking_error_keys,
 )
 from ledgerbridge.billing.labour import bill_time
-from ledgerbridge.billing.models import DocumentStatus, Invoice, InvoiceLine, RecurringInvoice
+from ledgerbridge.billing.models import (
+    CreditNote,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+    RecurringInvoice,
+)
 from ledgerbridge.billing.recurring import (
     confirm_catch_up,
     create_recurring,
@@ -48,7 +55,7 @@ from ledgerbridge.billing.recurring import (
 from ledgerbridge.billing.services import (
     delete_invoice,
     delete_recurring_invoice,
-    issue_invoice,
+    issue_invoice_or_credit,
     update_invoice,
 )
 from ledgerbridge.billing.tracking import resolved_tracking
@@ -201,7 +208,19 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # TRK-4's outcome per line, shown under its description (nothing when tracking is off).
         line.resolved_tracking = resolved_tracking(line)  # type: ignore[attr-defined]
     panels = integrations.panels(RecordKind.INVOICE, invoice, request)
-    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "panels": panels})
+    context = {"invoice": invoice, "panels": panels, **credit_facts(invoice)}
+    return render(request, "billing/invoice_detail.html", context)
+
+
+def credit_facts(invoice: Invoice) -> dict[str, Any]:
+    """What an invoice's page shows of credit: the credit notes against it, what is still due
+    (as the accounting system last said of payments and credit), and whether it may be
+    credited."""
+    return {
+        "credit_notes": list(invoice.credit_notes.order_by("number")),
+        "amount_due": amount_due(invoice),
+        "may_credit": invoice.status == DocumentStatus.AUTHORISED and open_on(invoice) > 0,
+    }
 
 
 @area_required("invoices")
@@ -219,7 +238,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
         if ok:
             data = form.cleaned_data
             try:
-                invoice = issue_invoice(
+                made = issue_invoice_or_credit(
                     data["customer"],
                     lines,
                     date=data["date"],
@@ -233,8 +252,15 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
             else:
-                messages.success(request, f"Invoice {invoice.number} created.")
-                return redirect("billing:invoice_detail", pk=invoice.pk)
+                if isinstance(made, CreditNote):  # Xero takes no negative invoices
+                    messages.success(
+                        request,
+                        f"The lines add up to less than 0, so this is credit note {made.number} "
+                        f"for {made.total} (Xero takes no negative invoices).",
+                    )
+                    return redirect("billing:credit_note_detail", pk=made.pk)
+                messages.success(request, f"Invoice {made.number} created.")
+                return redirect("billing:invoice_detail", pk=made.pk)
     return document_page(
         request,
         form,

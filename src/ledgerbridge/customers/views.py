@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from ledgerbridge import integrations
-from ledgerbridge.accounts.permissions import area_required
+from ledgerbridge.accounts.permissions import area_required, can_use
 from ledgerbridge.customers.forms import (
     DETAIL_SETS,
     SETTING_SETS,
@@ -89,8 +89,9 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _tabs(customer: Customer, active: str) -> list[tuple[str, str, bool]]:
-    return [
+def tabs(customer: Customer, active: str, user: Any) -> list[tuple[str, str, bool]]:
+    """The customer's tabs; its invoices and credit (billing's page) for those who bill."""
+    found = [
         ("Details", reverse("customers:edit", args=[customer.pk]), active == "details"),
         (
             "Billing settings",
@@ -98,6 +99,10 @@ def _tabs(customer: Customer, active: str) -> list[tuple[str, str, bool]]:
             active == "settings",
         ),
     ]
+    if can_use(user, "invoices"):
+        url = reverse("billing:customer_account", args=[customer.pk])
+        found.append(("Invoices and credit", url, active == "account"))
+    return found
 
 
 @area_required("customers")
@@ -131,7 +136,7 @@ def _tab_page(
         form,
         title=stored.name,
         subtitle=f"Account {stored.account_number}" if stored.account_number else "",
-        tabs=_tabs(customer, tab),
+        tabs=tabs(customer, tab, request.user),
         sets=fieldsets(form, sets),
         back_url=reverse("customers:list"),
         back_label="Customers",

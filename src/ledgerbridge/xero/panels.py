@@ -102,7 +102,7 @@ def sync_panel(kind: str, record: Model, request: Any) -> SafeString:
         "sync_url": reverse("xero:sync_now", args=[kind, record.pk]),
         "can_sync": organisation_of(record) is not None,
         # A document's page keeps following it: Xero's changes (paid, voided) come back.
-        "follow": kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER),
+        "follow": kind in (RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.PURCHASE_ORDER),
         "request_path": request.get_full_path() if request is not None else "",
     }
     return SafeString(render_to_string("xero/sync_panel.html", context, request=request))
@@ -117,7 +117,7 @@ def _record_panel(
         return format_html("{}{}", sync_panel(sender, record, request), xero_panel(sender, record))
     if sender == RecordKind.TAX_RATE:
         return _tax_rate_panel(record)
-    if sender == RecordKind.INVOICE:
+    if sender in (RecordKind.INVOICE, RecordKind.CREDIT_NOTE):
         return format_html("{}{}", _invoice_line(record), _document_panel(sender, record, request))
     if sender == RecordKind.PURCHASE_ORDER:
         return _document_panel(sender, record, request)
@@ -183,7 +183,15 @@ def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
     payments = [p for p in held.get("Payments") or [] if isinstance(p, dict)]
     if payments:
         facts.append(("Payments in Xero", "; ".join(_payment(p) for p in payments)))
-    if kind == RecordKind.INVOICE:
+    if kind == RecordKind.CREDIT_NOTE and held:
+        applied = to_decimal(held.get("AppliedAmount"), Decimal(0))
+        left = to_decimal(held.get("RemainingCredit"), Decimal(0))
+        facts.append(("Credit allocated in Xero", f"{applied:.2f} ({left:.2f} still to use)"))
+    if kind == RecordKind.CREDIT_NOTE and document.invoice_id is not None:
+        allocation = link_of(RecordKind.ALLOCATION, document.pk)
+        if allocation is not None:
+            facts.append(("Allocation to its invoice", _allocation_words(allocation)))
+    if kind in (RecordKind.INVOICE, RecordKind.CREDIT_NOTE):
         theme = document.branding_theme
         facts.append(("Branding theme", theme.name if theme else "The customer's default"))
     differs = ""
@@ -210,6 +218,13 @@ def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
         rows,
         warning,
     )
+
+
+def _allocation_words(link: Any) -> str:
+    if link.state == SyncState.SYNCED:
+        amount = to_decimal((link.snapshot or {}).get("Amount"), Decimal(0))
+        return f"{amount:.2f} allocated in Xero"
+    return str(link.reason or link.get_state_display())
 
 
 def _paid(held: dict[str, Any]) -> Decimal:

@@ -226,4 +226,5 @@ def xero_number(link: Any) -> str:
     if link is None or not link.remote_id:
         return ""
     held = link.snapshot or {}
-    return str(held.get("InvoiceNumber") or held.get("PurchaseOrderNumber") or "")
+    number = held.get("InvoiceNumber") or held.get("CreditNoteNumber")
+    return str(number or held.get("PurchaseOrderNumber") or "")

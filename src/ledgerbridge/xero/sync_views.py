@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from ledgerbridge.accounts.permissions import area_required, check_area
-from ledgerbridge.billing.models import Invoice
+from ledgerbridge.billing.models import CreditNote, Invoice
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.purchasing.models import PurchaseOrder
@@ -42,8 +42,12 @@ RECORDS: dict[str, tuple[Any, str, str]] = {
     RecordKind.SUPPLIER: (Supplier, "suppliers:edit", "suppliers"),
     RecordKind.PRODUCT: (Product, "catalog:product_edit", "products"),
     RecordKind.INVOICE: (Invoice, "billing:invoice_detail", "invoices"),
+    RecordKind.CREDIT_NOTE: (CreditNote, "billing:credit_note_detail", "invoices"),
     RecordKind.PURCHASE_ORDER: (PurchaseOrder, "purchasing:detail", "purchasing"),
 }
+
+
+DOCUMENT_KINDS = (RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.PURCHASE_ORDER)
 
 
 def connected_organisations() -> Any:
@@ -213,7 +217,7 @@ def state_json(request: HttpRequest, kind: str, local_id: int) -> JsonResponse:
     record = _record(request, kind, local_id)
     data = record_state(kind, record).as_json()
     data["success_message"] = SyncSettings.get().success_message
-    if kind in (RecordKind.INVOICE, RecordKind.PURCHASE_ORDER):  # INV-7, shown once synced
+    if kind in DOCUMENT_KINDS:  # INV-7, shown once synced
         data["xero_number"] = xero_number(sync.link_of(kind, record.pk))
         data["document_status"] = record.status  # as Xero's changes bring it back (WH-3)
         data["document_status_label"] = record.get_status_display()
