@@ -18,8 +18,9 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.accounts.models import ApiToken
+from ledgerbridge.billing.credit_notes import issue_credit_note
 from ledgerbridge.billing.labour import bill_time
-from ledgerbridge.billing.models import DocumentStatus, Invoice
+from ledgerbridge.billing.models import CreditNote, DocumentStatus, Invoice
 from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.catalog.models import ChargeRate
 from ledgerbridge.customers.models import Customer
@@ -500,3 +501,51 @@ def test_wh_1_with_creates_switched_off_a_record_made_in_xero_stays_out_even_whe
     )
     assert "switched off" in updated.reason
     assert not Invoice.objects.filter(kind="accounts").exists()
+
+
+def test_cn_5_credit_notes_approved_allocated_and_voided_in_xero_come_back_by_webhook(world):
+    invoice = issue_invoice(
+        world["customer"],
+        lines(world, ("Support", "2", "50")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    push(world["nz"], world["org"])
+    note = issue_credit_note(
+        world["customer"],
+        lines(world, ("Credit", "1", "20")),
+        date=DAY,
+        invoice=invoice,
+        status=DocumentStatus.DRAFT,
+    )
+    spare = issue_credit_note(
+        world["customer"],
+        lines(world, ("Spare credit", "1", "10")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    push(world["nz"], world["org"])
+    assert link(note, "allocation").state == SyncState.NOT_ELIGIBLE  # a draft allocates nothing
+    note_id, spare_id = link(note, "credit_note").remote_id, link(spare, "credit_note").remote_id
+    with fast_client(world["nz"]) as client:  # a Xero user approves the draft
+        client.post(f"/CreditNotes/{note_id}", {"CreditNotes": [{"Status": "AUTHORISED"}]})
+        client.post(f"/CreditNotes/{spare_id}", {"CreditNotes": [{"Status": "VOIDED"}]})
+    settle(
+        world,
+        lambda: (
+            CreditNote.objects.filter(pk=note.pk, status=DocumentStatus.AUTHORISED).exists()
+            and CreditNote.objects.filter(pk=spare.pk, status=DocumentStatus.VOIDED).exists()
+        ),
+        "the approval and the void",
+    )
+    # Approved there, its credit may go: the next run allocates it to the invoice.
+    push(world["nz"], world["org"])
+    assert link(note, "allocation").state == SyncState.SYNCED
+    settle(
+        world,
+        lambda: Invoice.objects.filter(pk=invoice.pk, amount_credited=Decimal("23.00")).exists(),
+        "the invoice's credit",
+    )
+    note.refresh_from_db()
+    assert (note.status, note.amount_allocated) == (DocumentStatus.PAID, Decimal("23.00"))
+    assert WebhookEvent.objects.filter(category="CREDITNOTE", status="applied").exists()

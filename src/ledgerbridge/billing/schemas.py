@@ -113,8 +113,10 @@ class DocumentIn(Input):
 
     @field_validator("lines", mode="after")
     @classmethod
-    def _total_in_range(cls, lines: list[LineIn]) -> list[LineIn]:
-        amounts = (abs(ln.quantity * ln.unit_price) for ln in lines if ln.unit_price is not None)
+    def _total_in_range(cls, lines: list[LineIn] | None) -> list[LineIn] | None:
+        amounts = (
+            abs(ln.quantity * ln.unit_price) for ln in lines or [] if ln.unit_price is not None
+        )
         if sum(amounts, Decimal(0)) > MAX_DOCUMENT_AMOUNT:
             raise ValueError(
                 f"The lines may add up to at most {MAX_DOCUMENT_AMOUNT:,}; split the document"
