@@ -3,13 +3,16 @@ the time ready for invoicing again."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from browsing import sign_in  # tests/, on the path
-from ledgerbridge.billing.models import Invoice
+from ledgerbridge.billing.documents import LineData
+from ledgerbridge.billing.models import CreditNote, DocumentStatus, Invoice
+from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.work.models import TimeEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,3 +106,35 @@ def test_manual_invoice_with_an_added_line_row(live_server, page, billing_user, 
     expect(page.locator("#subtotal")).to_have_text("109.99")
     expect(page.locator("#total-tax")).to_have_text("16.50")
     expect(page.locator("#total")).to_have_text("126.49")
+
+
+def test_credit_an_invoice_from_its_page_and_see_the_customers_balance(
+    live_server, page, billing_user, customer, gst
+):
+    """ "Credit this invoice" fills in its lines; removing one credits the rest, and the
+    customer's tab shows what is left to pay."""
+    invoice = issue_invoice(
+        customer,
+        [
+            LineData("Managed firewall", Decimal(2), Decimal(100), gst.pk),
+            LineData("Onsite visit", Decimal(1), Decimal(50), gst.pk),
+        ],
+        date=dt.date(2026, 11, 20),
+        status=DocumentStatus.AUTHORISED,
+    )
+    sign_in(page, live_server, billing_user)
+    page.goto(f"{live_server.url}/billing/invoices/{invoice.pk}/")
+    page.get_by_role("link", name="Credit this invoice").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Credit invoice {invoice.number}")
+    expect(page.locator("#id_lines-1-description")).to_have_value("Onsite visit")
+    page.locator("#id_lines-0-DELETE").check()
+    page.get_by_label("Reason").fill("Visit not needed")
+    page.get_by_label("Status").select_option("AUTHORISED")
+    page.get_by_role("button", name="Create credit note").click()
+    expect(page.locator("#total")).to_have_text("57.50")
+    note = CreditNote.objects.get()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Credit note {note.number}")
+    page.get_by_role("link", name=customer.name).click()
+    page.get_by_role("link", name="Invoices and credit").click()
+    expect(page.locator("#balance")).to_contain_text("230.00")
+    expect(page.locator("#customer-credit-notes")).to_contain_text(note.number)
