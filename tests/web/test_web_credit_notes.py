@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,33 +15,11 @@ from ledgerbridge.billing.credit_notes import issue_credit_note
 from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import CreditNote, DocumentStatus, Invoice
 from ledgerbridge.billing.services import issue_invoice
+from posting import invoice_post, line  # tests/, on the path
 
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2026, 11, 20)
-
-
-def invoice_post(party, lines: list[dict[str, Any]], **header: Any) -> dict[str, Any]:
-    """What a document form posts: its header and its lines formset."""
-    data: dict[str, Any] = {
-        "customer": party.pk,
-        "date": "2026-11-24",
-        "status": "DRAFT",
-        "amount_type": "Exclusive",
-        "lines-TOTAL_FORMS": str(len(lines)),
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "100",
-        **header,
-    }
-    for i, each in enumerate(lines):
-        data.update({f"lines-{i}-{key}": value for key, value in each.items()})
-    return data
-
-
-def line(gst, **change: Any) -> dict[str, Any]:
-    return {"description": "Consulting", "quantity": "1", "unit_price": "100", "tax_rate": gst.pk,
-            **change}  # fmt: skip
 
 
 def authorised(customer, gst) -> Invoice:

@@ -19,6 +19,7 @@ from ledgerbridge.customers.models import Customer
 from ledgerbridge.purchasing.models import PurchaseOrder
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.work.models import Ticket, TicketStatus, TimeEntry
+from posting import invoice_post, line  # tests/, on the path
 
 pytestmark = pytest.mark.django_db
 
@@ -221,34 +222,6 @@ def test_log_time_on_a_closed_ticket_shows_the_service_reason(
 
 
 # Invoices and their lines ---------------------------------------------------------------------
-
-
-def invoice_post(party, lines: list[dict[str, Any]], **header: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "customer": party.pk,
-        "date": "2026-11-24",
-        "status": "DRAFT",
-        "amount_type": "Exclusive",
-        "lines-TOTAL_FORMS": str(len(lines)),
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "100",
-        **header,
-    }
-    for i, line in enumerate(lines):
-        for key, value in line.items():
-            data[f"lines-{i}-{key}"] = value
-    return data
-
-
-def line(gst, **change: Any) -> dict[str, Any]:
-    return {
-        "description": "Consulting",
-        "quantity": "2",
-        "unit_price": "100",
-        "tax_rate": gst.pk,
-        **change,
-    }
 
 
 @pytest.mark.parametrize(

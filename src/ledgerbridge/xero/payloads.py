@@ -217,19 +217,25 @@ def _ordered(document: Any) -> list[Any]:
 SENDABLE = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
 
 
-def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
-    """A sales invoice (INV-1, TRK-5, INV-8): labour, recurring and manual alike."""
+def _check_sales(document: Any, ctx: Context, noun: str) -> None:
+    """Whether a sales document goes, by the invoices' choice and statuses (credit notes go
+    with invoices)."""
     if not ctx.settings.sync_invoices:
-        raise NotEligible(f"Invoices are not chosen for sync {CHOOSE}.")
+        raise NotEligible(f"Invoices (and their credit notes) are not chosen for sync {CHOOSE}.")
     if document.status not in SENDABLE:
         raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
     allowed = [str(s) for s in ctx.settings.sync_invoice_statuses or []]
     if document.status not in allowed:
         said = ", ".join(s.lower() for s in allowed) or "no status"
         raise NotEligible(
-            f"It is {document.get_status_display().lower()}; invoices are synced once they are "
+            f"It is {document.get_status_display().lower()}; {noun} are synced once they are "
             f"{said} {CHOOSE}."
         )
+
+
+def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
+    """A sales invoice (INV-1, TRK-5, INV-8): labour, recurring and manual alike."""
+    _check_sales(document, ctx, "invoices")
     contact = _contact(RecordKind.CUSTOMER, document.customer_id, document, "customer", ctx)
     out = _lines(
         document, _ordered(document), ctx, ctx.settings.default_invoice_item_code, tracked=True
@@ -259,17 +265,7 @@ def invoice_number(document: Invoice, settings: SyncSettings) -> str:
 def credit_note(document: CreditNote, link: Link, ctx: Context) -> dict[str, Any]:
     """A sales credit note, sent as invoices are (the same choice, statuses and lines). Once
     Xero has allocated any of it, Xero refuses changes to it, and so it is not sent again."""
-    if not ctx.settings.sync_invoices:
-        raise NotEligible(f"Invoices and their credit notes are not chosen for sync {CHOOSE}.")
-    if document.status not in SENDABLE:
-        raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
-    allowed = [str(s) for s in ctx.settings.sync_invoice_statuses or []]
-    if document.status not in allowed:
-        said = ", ".join(s.lower() for s in allowed) or "no status"
-        raise NotEligible(
-            f"It is {document.get_status_display().lower()}; credit notes are synced, as "
-            f"invoices are, once they are {said} {CHOOSE}."
-        )
+    _check_sales(document, ctx, "credit notes")
     held = ctx.snapshot or {}
     if held.get("Allocations") or held.get("Status") == "PAID":
         raise NotEligible(

@@ -483,21 +483,17 @@ def _credit_note_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, s
         external_number=number,
     )
     record_credit_note_state(note, LOCAL_STATUS.get(status, note.status), _allocated(element))
-    record_remote(
-        RecordKind.CREDIT_NOTE,
-        org.pk,
-        [
-            RemoteState(
-                note.pk,
-                str(element.get("CreditNoteID")),
-                keep_of(element),
-                mapping.parse_date(element.get("UpdatedDateUTC")),
-            )
-        ],
-    )
+    _linked(RecordKind.CREDIT_NOTE, org, note.pk, element, "CreditNoteID")
     return EventStatus.APPLIED, (
         f"Credit note {number} made in Xero is here as {note.number}, for {customer.name}."
     )
+
+
+def _linked(kind: str, org: Any, local_id: int, element: dict[str, Any], id_field: str) -> None:
+    """A document made in Xero and brought here is in step with Xero (never sent back)."""
+    updated = mapping.parse_date(element.get("UpdatedDateUTC"))
+    state = RemoteState(local_id, str(element.get(id_field)), keep_of(element), updated)
+    record_remote(kind, org.pk, [state])
 
 
 def _invoice_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, str]:
@@ -534,18 +530,7 @@ def _invoice_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, str]:
     )
     if status == "PAID":
         record_accounting_status(invoice, "PAID")
-    record_remote(
-        RecordKind.INVOICE,
-        org.pk,
-        [
-            RemoteState(
-                invoice.pk,
-                str(element.get("InvoiceID")),
-                keep_of(element),
-                mapping.parse_date(element.get("UpdatedDateUTC")),
-            )
-        ],
-    )
+    _linked(RecordKind.INVOICE, org, invoice.pk, element, "InvoiceID")
     return EventStatus.APPLIED, (
         f"Invoice {number} made in Xero is here as {invoice.number}, for {customer.name}."
     )
