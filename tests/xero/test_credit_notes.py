@@ -55,6 +55,7 @@ def synced_invoice(nz, world) -> Invoice:
     return invoice
 
 
+@pytest.mark.postgres
 def test_cn_1_a_partial_credit_note_is_allocated_to_its_synced_invoice(nz, world):
     invoice = synced_invoice(nz, world)  # 200 + 150, GST 15%: 402.50
     firewall = invoice.lines.order_by("position").first()
@@ -200,6 +201,7 @@ def test_cn_3_a_negative_manual_invoice_becomes_a_credit_note_never_a_negative_i
     assert isinstance(kept, Invoice) and kept.total == Decimal("115.00")
 
 
+@pytest.mark.postgres
 def test_cn_4_a_lost_allocation_answer_is_looked_up_never_allocated_twice(nz, world, sandbox):
     invoice = synced_invoice(nz, world)
     note = issue_credit_note(

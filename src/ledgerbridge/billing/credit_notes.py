@@ -213,7 +213,9 @@ def update_credit_note(
     the invoice never change. Refuses (ValidationError, nothing written): a paid or voided
     credit note, or one allocated in the accounting system (no field; Xero refuses changes to
     it too); otherwise as `issue_credit_note`. Idempotent."""
-    locked = CreditNote.objects.select_for_update().select_related("invoice").get(pk=note.pk)
+    locked = (
+        CreditNote.objects.select_for_update(of=("self",)).select_related("invoice").get(pk=note.pk)
+    )
     if locked.status not in EDITABLE_STATUSES:
         raise ValidationError(
             f"Credit note {locked.number} is {locked.get_status_display().lower()} "
@@ -245,7 +247,9 @@ def delete_credit_note(note: CreditNote) -> None:
     voided (authorised). Refuses (ValidationError with no field, nothing written) one paid or
     allocated there, as last seen: its allocation must be removed there first. Not idempotent:
     a second call finds no credit note (CreditNote.DoesNotExist)."""
-    locked = CreditNote.objects.select_for_update().select_related("invoice").get(pk=note.pk)
+    locked = (
+        CreditNote.objects.select_for_update(of=("self",)).select_related("invoice").get(pk=note.pk)
+    )
     if why := _allocated_reason(locked):
         raise refuse_deletion(why)
     if locked.status == DocumentStatus.PAID:
