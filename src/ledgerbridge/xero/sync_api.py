@@ -25,7 +25,7 @@ from ledgerbridge.xero.sync_views import RECORDS, save_sync_settings
 settings_router = Router(tags=["xero sync"], auth=TokenAuth("configuration"))
 records_router = Router(tags=["xero sync"], auth=TokenAuth())
 
-Kind = Literal["customer", "supplier", "product", "invoice", "purchase_order"]
+Kind = Literal["customer", "supplier", "product", "invoice", "credit_note", "purchase_order"]
 
 
 class SyncSettingsBody(Schema):

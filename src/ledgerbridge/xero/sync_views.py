@@ -137,7 +137,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 def _record_link(issue: SyncIssue) -> str:
-    found = RECORDS.get(issue.kind)
+    # A credit note's allocation is shown on the credit note's page.
+    kind = RecordKind.CREDIT_NOTE if issue.kind == RecordKind.ALLOCATION else issue.kind
+    found = RECORDS.get(kind)
     if found is None:
         return ""
     model, url_name, _ = found
