@@ -256,8 +256,7 @@ def _deletion_refused(sender: str, record: Any, **_: Any) -> str | None:
         if status == "PAID" or paid > 0:
             return (
                 f"Invoice {record.number} has payments of {paid:.2f} in Xero, so Xero can neither "
-                "delete nor void it: remove its payments (and credit allocated to it) in Xero "
-                "first, then delete it here."
+                "delete nor void it: remove its payments in Xero first, then delete it here."
             )
     elif sender == RecordKind.CREDIT_NOTE:
         applied = to_decimal(held.get("AppliedAmount"), Decimal(0))
