@@ -60,7 +60,7 @@ themes_router = Router(tags=["branding themes"], auth=TokenAuth(AREA))
 
 
 def _invoices() -> QuerySet[Invoice]:
-    return Invoice.objects.select_related("customer")
+    return Invoice.objects.select_related("customer__organisation")
 
 
 def _full(invoice_id: int) -> Invoice:
@@ -105,6 +105,7 @@ def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status[Invoice]:
         amount_type=payload.amount_type,
         branding_theme_id=payload.branding_theme,
         external_number=payload.external_number,
+        currency=payload.currency,
     )
     return Status(201, _full(invoice.pk))
 
@@ -127,6 +128,7 @@ def change_invoice(request: HttpRequest, invoice_id: Id, payload: InvoiceUpdateI
         amount_type=payload.amount_type,
         branding_theme_id=payload.branding_theme,
         external_number=payload.external_number,
+        currency=payload.currency,
     )
     return _full(invoice.pk)
 
@@ -168,7 +170,9 @@ def bill_ready_time(request: HttpRequest, payload: BillTimeIn) -> Status[list[In
 
 
 def _schedules() -> QuerySet[RecurringInvoice]:
-    return RecurringInvoice.objects.select_related("customer").prefetch_related("lines")
+    return RecurringInvoice.objects.select_related("customer__organisation").prefetch_related(
+        "lines"
+    )
 
 
 @recurring_router.get("/", response={200: RecurringPage, **ERRORS})
@@ -199,6 +203,7 @@ def create_recurring_invoice(
         amount_type=payload.amount_type,
         active=payload.active,
         branding_theme_id=payload.branding_theme,
+        currency=payload.currency,
     )
     return Status(201, _schedules().get(pk=schedule.pk))
 
@@ -236,6 +241,7 @@ def change_recurring(
         status=payload.status,
         active=payload.active,
         branding_theme_id=payload.branding_theme,
+        currency=payload.currency,
     )
     return _schedules().get(pk=recurring_id)
 

@@ -11,7 +11,15 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
-from ledgerbridge.api_support import Date, Id, Input, ListQuery, Quantity, UnitAmount
+from ledgerbridge.api_support import (
+    CurrencyCode,
+    Date,
+    Id,
+    Input,
+    ListQuery,
+    Quantity,
+    UnitAmount,
+)
 from ledgerbridge.billing import recurring, tracking
 from ledgerbridge.billing.documents import LineData
 from ledgerbridge.billing.models import (
@@ -111,6 +119,16 @@ THEME = (
     "Branding theme id (see /branding-themes), of the customer's organisation; left out or "
     "null: the customer's default theme in the accounting system."
 )
+CURRENCY = (
+    "ISO 4217 code (e.g. USD) the amounts are in, exactly as sent (nothing is converted; a "
+    "product's price is used as it is). Refused (422, `currency`) when the organisation has not "
+    "enabled it (see /currencies), or, once the document is in the accounting system, when it "
+    "differs from the currency it is in there."
+)
+SHOWN_CURRENCY = (
+    "The currency the amounts are in (ISO 4217); empty while the organisation's base currency "
+    "is not known."
+)
 
 
 class InvoiceUpdateIn(DocumentIn):
@@ -125,6 +143,9 @@ class InvoiceUpdateIn(DocumentIn):
         description="The invoice's number in the accounting system, when the sync settings "
         "allow one of its own; empty: its own number. Left out: kept as it is.",
     )
+    currency: CurrencyCode | None = Field(
+        None, description=CURRENCY + " Left out or null: kept as it is; empty: the customer's."
+    )
 
 
 class InvoiceIn(InvoiceUpdateIn):
@@ -137,6 +158,11 @@ class InvoiceIn(InvoiceUpdateIn):
         max_length=255,
         description="The invoice's number in the accounting system, when the sync settings "
         "allow one of its own; empty: its own number.",
+    )
+    currency: CurrencyCode | None = Field(
+        None,
+        description=CURRENCY + " Left out, null or empty: the customer's currency, else its "
+        "organisation's base currency.",
     )
 
 
@@ -205,6 +231,7 @@ class InvoiceSummaryOut(Schema):
     recurring_date: dt.date | None
     branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
     external_number: str
+    currency: str = Field(validation_alias="currency_shown", description=SHOWN_CURRENCY)
 
 
 class InvoiceOut(InvoiceSummaryOut):
@@ -255,6 +282,12 @@ class RecurringIn(DocumentIn):
         "", description="Status of the invoices raised; blank for the default (DRAFT)."
     )
     branding_theme: Id | None = Field(None, description=THEME + " Raised invoices take it.")
+    currency: CurrencyCode | None = Field(
+        None,
+        description=CURRENCY.replace("once the document is", "once an invoice is")
+        + " Raised invoices take it. Left out or null: the customer's for a new schedule, kept "
+        "as it is for a stored one; empty: the customer's.",
+    )
     active: bool = True
 
 
@@ -277,6 +310,7 @@ class RecurringOut(Schema):
     end_date: dt.date | None
     status: str
     branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
+    currency: str = Field(validation_alias="currency_shown", description=SHOWN_CURRENCY)
     active: bool
     state: Literal["active", "awaiting_confirmation", "inactive"] = Field(
         ...,

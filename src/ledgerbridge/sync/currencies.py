@@ -101,7 +101,7 @@ def check_currency(code: str, organisation_id: int | None, *, field: str = FIELD
     if not is_code(code):
         raise ValidationError({field: [ValidationError(FORMAT, code="invalid")]})
     enabled = enabled_codes(organisation_id)
-    if enabled is not None and code not in enabled:
+    if organisation_id is not None and enabled is not None and code not in enabled:
         organisation = Organisation.objects.get(pk=organisation_id)
         message = not_enabled(code, organisation)
         raise ValidationError({field: [ValidationError(message, code="not_enabled")]})
