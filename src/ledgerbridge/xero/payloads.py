@@ -15,6 +15,7 @@ from ledgerbridge.billing.models import DocumentStatus, Invoice, InvoiceKind
 from ledgerbridge.billing.tracking import resolved_tracking
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.purchasing.models import PurchaseOrder
+from ledgerbridge.sync.currencies import enabled_codes, how_to_enable
 from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings
 from ledgerbridge.sync.services import remote_ids
 from ledgerbridge.tracking.models import TrackingSettings
@@ -70,6 +71,7 @@ def party(kind: str) -> Callable[[Any, Link, Context], dict[str, Any]]:
             )
         if not party.account_number:
             raise NotEligible("It has no account number: give it one to sync it to Xero.")
+        check_currency(party, ctx, default="")  # blank: no DefaultCurrency is sent
         return mapping.contact_payload(
             party,
             remote_id=link.remote_id,
@@ -207,6 +209,23 @@ def _ordered(document: Any) -> list[Any]:
     return sorted(document.lines.all(), key=lambda line: (line.position, line.pk))
 
 
+def check_currency(record: Any, ctx: Context, *, default: str | None = None) -> str:
+    """The currency a document (invoice, purchase order, credit note…) is sent in: its own,
+    else the organisation's base currency (`default` instead, when given); "" when neither is
+    known (Xero then takes its base currency). A currency the organisation has not enabled, as
+    its currencies were last refreshed, is never sent: NotEligible names the fix."""
+    code = str(getattr(record, "currency", "") or "")
+    if code:
+        enabled = enabled_codes(ctx.organisation.pk)
+        if enabled is not None and code not in enabled:
+            raise NotEligible(
+                f"Its currency, {code}, is not enabled in {ctx.organisation}: "
+                f"{how_to_enable(ctx.organisation)}."
+            )
+        return code
+    return ctx.organisation.base_currency if default is None else default
+
+
 SENDABLE = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
 
 
@@ -224,6 +243,7 @@ def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
             f"{said} {CHOOSE}."
         )
     contact = _contact(RecordKind.CUSTOMER, document.customer_id, document, "customer", ctx)
+    currency = check_currency(document, ctx)
     out = _lines(
         document, _ordered(document), ctx, ctx.settings.default_invoice_item_code, tracked=True
     )
@@ -236,6 +256,7 @@ def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
         status=str(document.status),
         number=invoice_number(document, ctx.settings),
         branding_theme_id=theme.remote_id if theme is not None else "",
+        currency=currency,
     )
 
 
@@ -259,6 +280,7 @@ def purchase_order(document: PurchaseOrder, link: Link, ctx: Context) -> dict[st
     if document.status not in PO_SENDABLE:
         raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
     contact = _contact(RecordKind.SUPPLIER, document.supplier_id, document, "supplier", ctx)
+    currency = check_currency(document, ctx)
     out = _lines(
         document, _ordered(document), ctx, ctx.settings.default_purchase_order_item_code,
         tracked=False,
@@ -270,6 +292,7 @@ def purchase_order(document: PurchaseOrder, link: Link, ctx: Context) -> dict[st
         lines=out,
         status=str(document.status),
         number=document.number,
+        currency=currency,
     )
 
 
