@@ -64,16 +64,23 @@ def enabled_codes(organisation_id: int | None) -> frozenset[str] | None:
     )
 
 
-def base_currency(organisation: Organisation | None) -> str:
-    """The organisation's base currency; "" when none is known."""
-    return organisation.base_currency if organisation is not None else ""
+def base_currency(organisation_id: int | None) -> str:
+    """The organisation's base currency as stored now; "" when none is known."""
+    if organisation_id is None:
+        return ""
+    found = (
+        Organisation.objects.filter(pk=organisation_id)
+        .values_list("base_currency", flat=True)
+        .first()
+    )
+    return found or ""
 
 
 def party_currency(party: Any) -> str:
     """A customer's or supplier's currency: its own, else its organisation's base currency;
     "" when neither is known (its documents then go in the organisation's base currency)."""
     own = str(getattr(party, "currency", "") or "")
-    return own or base_currency(getattr(party, "organisation", None))
+    return own or base_currency(getattr(party, "organisation_id", None))
 
 
 def currency_for(party: Any, given: str | None = None) -> str:
@@ -140,10 +147,10 @@ def document_currency(
     stored = str(getattr(document, "currency", "") or "") if document is not None else ""
     stored_pk = getattr(document, "pk", None)
     code = stored if given is None and stored else currency_for(party, given)
-    organisation = getattr(party, "organisation", None)
+    organisation_id = getattr(party, "organisation_id", None)
     check_currency(code, None, field=field)  # its form first: a typo is not a change
     if kind is not None and stored_pk is not None:
-        base = base_currency(organisation)
+        base = base_currency(organisation_id)
         before, after = stored or base, code or base
         where = sent_in(kind, stored_pk) if before != after else None
         if where is not None:
@@ -159,7 +166,7 @@ def document_currency(
                     ]
                 }
             )
-    return check_currency(code, getattr(party, "organisation_id", None), field=field)
+    return check_currency(code, organisation_id, field=field)
 
 
 @dataclass

@@ -247,10 +247,12 @@ def contact_payload(
     remote_id: str,
     tax_types: dict[int, str],
     archive: bool,
+    currency: str = "",
 ) -> dict[str, Any]:
     """A customer or supplier as a Xero contact: name, account number, email, phone, both
-    addresses (REQ-3), default tax types (through the tax-rate links). With `archive`, an
-    inactive party is sent as ARCHIVED and an active one as ACTIVE (SYNC-3)."""
+    addresses (REQ-3), default tax types (through the tax-rate links), default currency (when
+    given). With `archive`, an inactive party is sent as ARCHIVED and an active one as ACTIVE
+    (SYNC-3)."""
     payload: dict[str, Any] = {
         "Name": party.name,
         "AccountNumber": party.account_number or "",
@@ -272,8 +274,8 @@ def contact_payload(
         payload["AccountsPayableTaxType"] = purchase
     if archive:
         payload["ContactStatus"] = "ACTIVE" if party.active else "ARCHIVED"
-    if getattr(party, "currency", ""):
-        payload["DefaultCurrency"] = party.currency
+    if currency:
+        payload["DefaultCurrency"] = currency
     return payload
 
 

@@ -644,6 +644,7 @@ def keep_of(element: dict[str, Any]) -> dict[str, Any]:
         "PurchaseDetails", "InvoiceID", "InvoiceNumber", "PurchaseOrderID",
         "PurchaseOrderNumber", "Status", "SubTotal", "TotalTax", "Total", "AmountDue",
         "AmountPaid", "AmountCredited", "Payments", "CurrencyCode", "CurrencyRate", "LineItems",
+        "DefaultCurrency",
     )  # fmt: skip
     return {k: element[k] for k in keep if element.get(k) not in (None, "", [])}
 

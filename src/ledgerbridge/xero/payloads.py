@@ -71,12 +71,12 @@ def party(kind: str) -> Callable[[Any, Link, Context], dict[str, Any]]:
             )
         if not party.account_number:
             raise NotEligible("It has no account number: give it one to sync it to Xero.")
-        check_currency(party, ctx, default="")  # blank: no DefaultCurrency is sent
         return mapping.contact_payload(
             party,
             remote_id=link.remote_id,
             tax_types=ctx.tax_types,
             archive=ctx.settings.archive_inactive,
+            currency=contact_currency(party, link, ctx),
         )
 
     return build
@@ -224,6 +224,18 @@ def check_currency(record: Any, ctx: Context, *, default: str | None = None) -> 
             )
         return code
     return ctx.organisation.base_currency if default is None else default
+
+
+def contact_currency(party: Any, link: Link, ctx: Context) -> str:
+    """The DefaultCurrency a contact is sent with: the party's (blank: the base currency), left
+    out when that is the base currency and Xero holds no other for it (Xero takes the base
+    currency then, and an imported contact without one stays as Xero has it)."""
+    base = ctx.organisation.base_currency
+    code = check_currency(party, ctx, default="") or base
+    held = str((link.snapshot or {}).get("DefaultCurrency") or "")
+    if not code or (code == base and held in ("", code)):
+        return ""
+    return code
 
 
 SENDABLE = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
