@@ -119,11 +119,14 @@ THEME = (
     "Branding theme id (see /branding-themes), of the customer's organisation; left out or "
     "null: the customer's default theme in the accounting system."
 )
-CURRENCY = (
+CURRENCY_CODE = (
     "ISO 4217 code (e.g. USD) the amounts are in, exactly as sent (nothing is converted; a "
     "product's price is used as it is). Refused (422, `currency`) when the organisation has not "
-    "enabled it (see /currencies), or, once the document is in the accounting system, when it "
-    "differs from the currency it is in there."
+    "enabled it (see /currencies)"
+)
+CURRENCY = (
+    CURRENCY_CODE + ", or, once the document is in the accounting system, when it differs from "
+    "the currency it is in there."
 )
 SHOWN_CURRENCY = (
     "The currency the amounts are in (ISO 4217); empty while the organisation's base currency "
@@ -284,8 +287,8 @@ class RecurringIn(DocumentIn):
     branding_theme: Id | None = Field(None, description=THEME + " Raised invoices take it.")
     currency: CurrencyCode | None = Field(
         None,
-        description=CURRENCY.replace("once the document is", "once an invoice is")
-        + " Raised invoices take it. Left out or null: the customer's for a new schedule, kept "
+        description=CURRENCY_CODE
+        + ". Raised invoices take it. Left out or null: the customer's for a new schedule, kept "
         "as it is for a stored one; empty: the customer's.",
     )
     active: bool = True
