@@ -197,9 +197,9 @@ def test_cur_screens_show_the_currency_beside_totals_and_say_prices_are_used_as_
 ):
     web = Client()
     web.force_login(admin)
-    usd_less = issue_invoice(kiwi, one_line(gst, "10"), date=DAY, currency="AUD")
+    aud_invoice = issue_invoice(kiwi, one_line(gst, "10"), date=DAY, currency="AUD")
     issue_invoice(kiwi, one_line(gst, "20"), date=DAY)
-    page = web.get(reverse("billing:invoice_detail", args=[usd_less.pk])).content.decode()
+    page = web.get(reverse("billing:invoice_detail", args=[aud_invoice.pk])).content.decode()
     assert "<dd data-currency>AUD</dd>" in page and 'id="total-currency">AUD<' in page
     listing = web.get(reverse("billing:invoice_list")).content.decode()
     # Amounts in two currencies are never added up together.
@@ -208,7 +208,7 @@ def test_cur_screens_show_the_currency_beside_totals_and_say_prices_are_used_as_
     form = web.get(reverse("billing:invoice_create")).content.decode()
     assert "A product&#x27;s price is used as it is" in form or "A product's price" in form
     answer = web.post(
-        reverse("billing:invoice_edit", args=[usd_less.pk]),
+        reverse("billing:invoice_edit", args=[aud_invoice.pk]),
         {
             "date": DAY.isoformat(),
             "status": "DRAFT",
