@@ -26,6 +26,7 @@ from ledgerbridge.customers.api import router as customers_router
 from ledgerbridge.dates import RANGE_TEXT
 from ledgerbridge.purchasing.api import router as purchasing_router
 from ledgerbridge.suppliers.api import router as suppliers_router
+from ledgerbridge.sync.api import router as currencies_router
 from ledgerbridge.work.api import tickets_router, time_router
 from ledgerbridge.xero.api import router as xero_router
 from ledgerbridge.xero.sync_api import records_router as sync_records_router
@@ -90,6 +91,7 @@ api.add_router("/credit-notes/", credit_notes_router)
 api.add_router("/ready-for-invoicing/", ready_router)
 api.add_router("/recurring-invoices/", recurring_router)
 api.add_router("/branding-themes/", themes_router)
+api.add_router("/currencies/", currencies_router)
 api.add_router("/purchase-orders/", purchasing_router)
 api.add_router("/xero/", xero_router)
 api.add_router("/xero/", sync_settings_router)

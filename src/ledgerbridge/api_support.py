@@ -57,6 +57,8 @@ from ledgerbridge.accounts.models import ApiToken, User, hash_token
 from ledgerbridge.accounts.permissions import can_use, check_area
 from ledgerbridge.billing.models import MAX_QUANTITY
 from ledgerbridge.deletion import IN_USE
+from ledgerbridge.sync.currencies import FORMAT as CURRENCY_FORMAT
+from ledgerbridge.sync.currencies import is_code
 from ledgerbridge.sync.models import Organisation
 
 log = logging.getLogger("ledgerbridge.api")
@@ -196,7 +198,20 @@ def _email_or_empty(value: str) -> str:
     return value
 
 
+def _currency_or_empty(value: str) -> str:
+    if value and not is_code(value):
+        raise ValueError(CURRENCY_FORMAT.rstrip(".") + ", or empty")
+    return value
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A currency code (ISO 4217: three capital letters), or "" for the default one (which the
+# field's description names). Whether the organisation has enabled it is the service's check.
+CurrencyCode = Annotated[
+    str,
+    AfterValidator(_currency_or_empty),
+    WithJsonSchema({"type": "string", "pattern": "^([A-Z]{3})?$", "maxLength": 3}),
+]
 # An email address, or "" for none (documented as exactly that).
 Email = Annotated[
     str,

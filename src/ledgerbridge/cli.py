@@ -300,7 +300,15 @@ def cmd_xero(args: argparse.Namespace) -> int:
     return _xero_import(args)
 
 
-IMPORT_KINDS = ["tax-rates", "customers", "suppliers", "products", "tracking", "branding"]
+IMPORT_KINDS = [
+    "tax-rates",
+    "customers",
+    "suppliers",
+    "products",
+    "tracking",
+    "branding",
+    "currencies",
+]
 
 
 def _fail(message: str) -> int:

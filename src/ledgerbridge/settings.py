@@ -244,6 +244,8 @@ XERO_REQUEST_LOG_DAYS = int(os.environ.get("XERO_REQUEST_LOG_DAYS", "30"))
 XERO_MINUTE_SECONDS = float(os.environ.get("XERO_MINUTE_SECONDS", "60"))
 # How often each organisation with webhooks on is polled for changes webhooks missed (minutes).
 XERO_POLL_MINUTES = float(os.environ.get("XERO_POLL_MINUTES", "15"))
+# Each organisation's enabled currencies are read again at most this often (the periodic poll).
+XERO_CURRENCIES_REFRESH_HOURS = float(os.environ.get("XERO_CURRENCIES_REFRESH_HOURS", "6"))
 
 LOGGING = {
     "version": 1,

@@ -59,7 +59,7 @@ def test_cn_1_credit_some_lines_of_an_invoice_and_see_the_balance(
     assert note["remaining_credit"] == "57.50"
     listed = billing_api.get("/credit-notes/", invoice=invoice["id"]).json()
     assert [n["id"] for n in listed["items"]] == [note["id"]]
-    balance = billing_api.get(f"/credit-notes/balance/{customer.pk}").json()
+    (balance,) = billing_api.get(f"/credit-notes/balance/{customer.pk}").json()
     assert (balance["owed"], balance["credit"], balance["balance"]) == ("287.50", "57.50", "230.00")
     # More than is left to credit: refused on `lines`, nothing saved.
     refused = billing_api.post("/credit-notes/", {"invoice": invoice["id"], "date": "2026-11-22"})

@@ -54,6 +54,7 @@ CASES: list[tuple[str, str, set[str], int]] = [
     ("post", "/tickets/", ALL, 422),
     ("get", f"/tickets/{MISSING}", ALL, 404),
     ("get", "/time-entries/", ALL, 200),
+    ("get", "/currencies/", {A, B}, 200),
     ("get", "/invoices/", {A, B}, 200),
     ("post", "/invoices/", {A, B}, 422),
     ("get", f"/invoices/{MISSING}", {A, B}, 404),

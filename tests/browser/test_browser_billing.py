@@ -136,5 +136,5 @@ def test_credit_an_invoice_from_its_page_and_see_the_customers_balance(
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Credit note {note.number}")
     page.get_by_role("link", name=customer.name).click()
     page.get_by_role("link", name="Invoices and credit").click()
-    expect(page.locator("#balance")).to_contain_text("230.00")
+    expect(page.locator("#customer-balance .balance")).to_contain_text("230.00")
     expect(page.locator("#customer-credit-notes")).to_contain_text(note.number)

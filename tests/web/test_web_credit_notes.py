@@ -81,7 +81,7 @@ def test_cn_1_credit_this_invoice_fills_its_lines_and_names_what_is_wrong(
     account = billing_client.get(reverse("billing:customer_account", args=[customer.pk]))
     text = account.content.decode()
     assert note.number in text and invoice.number in text
-    assert 'id="balance"><strong>230.00</strong>' in text
+    assert 'class="balance"><strong>230.00</strong>' in text
     tabs = billing_client.get(reverse("customers:edit", args=[customer.pk])).content.decode()
     assert reverse("billing:customer_account", args=[customer.pk]) in tabs
 

@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ledgerbridge.billing.credit_notes import (
-    balance_of,
+    balances_of,
     delete_credit_note,
     issue_credit_note,
     lines_to_credit,
@@ -25,6 +25,7 @@ from ledgerbridge.billing.models import CreditNote, CreditNoteKind, DocumentStat
 from ledgerbridge.billing.services import delete_invoice, issue_invoice, issue_invoice_or_credit
 from ledgerbridge.sync.models import Link, SyncState
 from ledgerbridge.xero import compare, webhooks
+from ledgerbridge.xero.imports import run_import, start_import
 from ledgerbridge.xero.models import WebhookEvent
 
 from .documents import DAY, in_xero, lines, link, make_world, push
@@ -92,7 +93,8 @@ def test_cn_1_a_partial_credit_note_is_allocated_to_its_synced_invoice(nz, world
     note.refresh_from_db()
     assert invoice.amount_credited == Decimal("230.00") and invoice.status == "AUTHORISED"
     assert note.amount_allocated == Decimal("230.00") and note.status == DocumentStatus.PAID
-    assert balance_of(world["customer"]).balance == Decimal("172.50")
+    (balance,) = balances_of(world["customer"])
+    assert balance.balance == Decimal("172.50")
     # Nothing goes twice: a second run sends nothing, and Xero and we agree.
     again = push(nz, world["org"])
     assert again.calls == 0
@@ -154,7 +156,7 @@ def test_cn_2_a_standalone_credit_note_syncs_with_no_allocation(nz, world):
     xero = in_xero(nz, f"/CreditNotes/{held.remote_id}")
     assert (xero["Status"], xero["Total"], xero["RemainingCredit"]) == ("AUTHORISED", 46.0, 46.0)
     assert xero["LineItems"][0]["TaxType"] == "OUTPUT2"
-    assert balance_of(world["customer"]).balance == Decimal("-46.00")
+    assert [b.balance for b in balances_of(world["customer"])] == [Decimal("-46.00")]
     # Authorised and unallocated: deleting it voids it in Xero, as Xero's rules say.
     delete_credit_note(note)
     push(nz, world["org"])
@@ -275,3 +277,47 @@ def test_cn_5_a_credit_note_voided_in_xero_comes_back_through_the_poll(nz, world
     assert link(made, "credit_note").state == SyncState.SYNCED  # not sent back
     assert WebhookEvent.objects.filter(category="CREDITNOTE", status="applied").count() == 2
     assert push(nz, world["org"]).calls == 0
+
+
+def test_cur_cn_a_usd_invoice_is_credited_in_usd_and_a_currency_not_enabled_is_refused(
+    nz, world, sandbox
+):
+    admin_call(sandbox, "POST", f"organisations/{nz.tenant_id}/currencies", Code="USD", Rate="0.6")
+    run = start_import(nz, "currencies", background=False)
+    with fast_client(nz) as client:
+        run_import(run.pk, client=client)
+    invoice = issue_invoice(
+        world["customer"],
+        lines(world, ("Licence in dollars", "1", "100")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+        currency="USD",
+    )
+    push(nz, world["org"])
+    note = issue_credit_note(
+        world["customer"],
+        lines(world, ("Half back", "1", "50")),
+        date=DAY,
+        invoice=invoice,
+        status=DocumentStatus.AUTHORISED,
+    )
+    assert note.currency == "USD"  # credit is given in the currency it was billed in
+    push(nz, world["org"])
+    xero = in_xero(nz, f"/CreditNotes/{link(note, 'credit_note').remote_id}")
+    assert (xero["CurrencyCode"], xero["Total"]) == ("USD", 57.5)
+    assert xero["Allocations"][0]["Amount"] == 57.5
+    with pytest.raises(ValidationError) as refused:
+        issue_credit_note(
+            world["customer"],
+            lines(world, ("In NZD", "1", "5")),
+            date=DAY,
+            invoice=invoice,
+            currency="NZD",
+        )
+    assert "credit it in the same currency" in refused.value.message_dict["currency"][0]
+    with pytest.raises(ValidationError) as refused:
+        issue_credit_note(
+            world["customer"], lines(world, ("In euros", "1", "5")), date=DAY, currency="EUR"
+        )
+    assert "enable it in Xero" in refused.value.message_dict["currency"][0]
+    assert CreditNote.objects.count() == 1

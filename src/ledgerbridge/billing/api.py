@@ -21,7 +21,7 @@ from ledgerbridge.api_support import (
     resolve_required,
 )
 from ledgerbridge.billing.credit_notes import (
-    balance_of,
+    balances_of,
     delete_credit_note,
     issue_credit_note,
     lines_to_credit,
@@ -75,7 +75,7 @@ credit_notes_router = Router(tags=["credit notes"], auth=TokenAuth(AREA))
 
 
 def _invoices() -> QuerySet[Invoice]:
-    return Invoice.objects.select_related("customer")
+    return Invoice.objects.select_related("customer__organisation")
 
 
 def _full(invoice_id: int) -> Invoice:
@@ -124,6 +124,7 @@ def create_invoice(
         amount_type=payload.amount_type,
         branding_theme_id=payload.branding_theme,
         external_number=payload.external_number,
+        currency=payload.currency,
     )
     if isinstance(made, CreditNote):
         return Status(201, _note(made.pk))
@@ -148,6 +149,7 @@ def change_invoice(request: HttpRequest, invoice_id: Id, payload: InvoiceUpdateI
         amount_type=payload.amount_type,
         branding_theme_id=payload.branding_theme,
         external_number=payload.external_number,
+        currency=payload.currency,
     )
     return _full(invoice.pk)
 
@@ -189,7 +191,9 @@ def bill_ready_time(request: HttpRequest, payload: BillTimeIn) -> Status[list[In
 
 
 def _schedules() -> QuerySet[RecurringInvoice]:
-    return RecurringInvoice.objects.select_related("customer").prefetch_related("lines")
+    return RecurringInvoice.objects.select_related("customer__organisation").prefetch_related(
+        "lines"
+    )
 
 
 @recurring_router.get("/", response={200: RecurringPage, **ERRORS})
@@ -220,6 +224,7 @@ def create_recurring_invoice(
         amount_type=payload.amount_type,
         active=payload.active,
         branding_theme_id=payload.branding_theme,
+        currency=payload.currency,
     )
     return Status(201, _schedules().get(pk=schedule.pk))
 
@@ -257,6 +262,7 @@ def change_recurring(
         status=payload.status,
         active=payload.active,
         branding_theme_id=payload.branding_theme,
+        currency=payload.currency,
     )
     return _schedules().get(pk=recurring_id)
 
@@ -358,6 +364,7 @@ def create_credit_note(request: HttpRequest, payload: CreditNoteIn) -> Status[Cr
         reason=payload.reason,
         amount_type=payload.amount_type,
         branding_theme_id=payload.branding_theme,
+        currency=payload.currency,
     )
     return Status(201, _note(note.pk))
 
@@ -382,6 +389,7 @@ def change_credit_note(
         reason=payload.reason,
         amount_type=payload.amount_type,
         branding_theme_id=payload.branding_theme,
+        currency=payload.currency,
     )
     return _note(credit_note_id)
 
@@ -394,14 +402,18 @@ def remove_credit_note(request: HttpRequest, credit_note_id: Id) -> Status[None]
     return Status(204, None)
 
 
-@credit_notes_router.get("/balance/{customer_id}", response={200: BalanceOut, **ERRORS})
-def customer_balance(request: HttpRequest, customer_id: Id) -> dict[str, Any]:
-    """A customer's balance: due on its authorised invoices less its unused credit."""
+@credit_notes_router.get("/balance/{customer_id}", response={200: list[BalanceOut], **ERRORS})
+def customer_balance(request: HttpRequest, customer_id: Id) -> list[dict[str, Any]]:
+    """A customer's balance per currency: due on its authorised invoices less its unused
+    credit (empty when nothing is owed or credited)."""
     customer = fetch(Customer, customer_id, "Customer")
-    found = balance_of(customer)
-    return {
-        "customer": customer.pk,
-        "owed": found.owed,
-        "credit": found.credit,
-        "balance": found.balance,
-    }
+    return [
+        {
+            "customer": customer.pk,
+            "currency": found.currency,
+            "owed": found.owed,
+            "credit": found.credit,
+            "balance": found.balance,
+        }
+        for found in balances_of(customer)
+    ]

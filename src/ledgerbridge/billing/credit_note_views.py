@@ -22,7 +22,7 @@ from ledgerbridge import integrations
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.billing.credit_notes import (
     amount_due,
-    balance_of,
+    balances_of,
     delete_credit_note,
     issue_credit_note,
     open_on,
@@ -38,10 +38,17 @@ from ledgerbridge.billing.forms import (
 )
 from ledgerbridge.billing.models import CreditNote, CreditNoteLine, DocumentStatus, Invoice
 from ledgerbridge.billing.tracking import resolved_tracking
-from ledgerbridge.billing.views import LINES, _picked, document_page, parse_document
+from ledgerbridge.billing.views import (
+    LINES,
+    _picked,
+    document_page,
+    form_currency,
+    parse_document,
+)
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.customers.views import tabs as customer_tabs
 from ledgerbridge.screens import apply_errors, paginate, posted, search
+from ledgerbridge.sync.currencies import sent_in
 from ledgerbridge.sync.models import RecordKind
 
 SECTION = "Credit notes"
@@ -85,8 +92,10 @@ def credit_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _header(data: dict[str, Any]) -> dict[str, Any]:
+def _header(form: CreditNoteForm) -> dict[str, Any]:
+    data = form.cleaned_data
     return {
+        "currency": form_currency(form),
         "date": data["date"],
         "status": data["status"],
         "reference": data["reference"],
@@ -117,6 +126,7 @@ def credit_note_create(request: HttpRequest, invoice_pk: int | None = None) -> H
         initial=initial,
         customer_known=invoice is not None,
         organisation_id=org if invoice is not None else None,
+        fixed_currency=invoice.currency_shown if invoice is not None else None,
     )
     form_kwargs: dict[str, Any] = {"tracking_specs": line_tracking_specs(org)}
     if invoice is not None:
@@ -133,7 +143,7 @@ def credit_note_create(request: HttpRequest, invoice_pk: int | None = None) -> H
             data = form.cleaned_data
             customer = invoice.customer if invoice is not None else data["customer"]
             try:
-                note = issue_credit_note(customer, lines, invoice=invoice, **_header(data))
+                note = issue_credit_note(customer, lines, invoice=invoice, **_header(form))
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
             else:
@@ -170,9 +180,15 @@ def credit_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "reason": note.reason,
         "amount_type": note.amount_type,
         "branding_theme": note.branding_theme_id,
+        "currency": note.currency_shown,
     }
     form = CreditNoteForm(
-        posted(request), initial=initial, customer_known=True, organisation_id=org
+        posted(request),
+        initial=initial,
+        customer_known=True,
+        organisation_id=org,
+        sent_to=sent_in(RecordKind.CREDIT_NOTE, note.pk),
+        fixed_currency=note.currency_shown if note.invoice_id else None,
     )
     formset = InvoiceLineFormSet(
         posted(request),
@@ -184,7 +200,7 @@ def credit_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ok, lines, line_forms = parse_document(request, form, formset)
         if ok:
             try:
-                update_credit_note(note, lines, **_header(form.cleaned_data))
+                update_credit_note(note, lines, **_header(form))
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
             else:
@@ -240,7 +256,7 @@ def customer_account(request: HttpRequest, pk: int) -> HttpResponse:
         "tabs": customer_tabs(customer, "account", request.user),
         "invoices": invoices,
         "credit_notes": list(customer.credit_notes.order_by("-date", "-id")[:MAX_SHOWN]),
-        "balance": balance_of(customer),
+        "balances": balances_of(customer),
         "more_invoices": customer.invoices.count() > MAX_SHOWN,
         "more_credit_notes": customer.credit_notes.count() > MAX_SHOWN,
         "section": "Customers",

@@ -36,6 +36,7 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.dates import check_dates
 from ledgerbridge.deletion import refuse_deletion
+from ledgerbridge.sync.currencies import document_currency
 from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 
@@ -140,6 +141,7 @@ def issue_credit_note(
     branding_theme_id: int | None = None,
     kind: str | None = None,
     external_number: str = "",
+    currency: str | None = None,
 ) -> CreditNote:
     """Raise a credit note with its lines, their tracking options and its totals, numbered
     CN-000001 onwards.
@@ -151,8 +153,10 @@ def issue_credit_note(
     (`customer`); a date outside the accepted range (`date`); an invoice of another customer,
     or one not authorised (`invoice`); lines adding up to 0 or less, or to more than is left
     to credit on the invoice (`lines`); bad lines or tracking options (`lines[i].<field>`); a
-    branding theme of another organisation (`branding_theme`). No `status`: the default status
-    for invoices (GEN-2). Not idempotent: each call raises a new credit note.
+    branding theme of another organisation (`branding_theme`); a currency refused as for
+    invoices (`currency`). No `status`: the default status for invoices (GEN-2). No `currency`
+    (or ""): the invoice's when it credits one, else the customer's. Not idempotent: each call
+    raises a new credit note.
     """
     status = status or SyncSettings.get().default_invoice_status
     _check_status(status)
@@ -165,6 +169,18 @@ def issue_credit_note(
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         _check_invoice(invoice, customer)
     theme = check_theme(branding_theme_id, customer.organisation_id)
+    if invoice is not None and not currency:
+        currency = invoice.currency  # credit is given in the currency it was billed in
+    chosen = document_currency(customer, currency)
+    if invoice is not None and chosen != invoice.currency:
+        billed = invoice.currency_shown or "its base currency"
+        raise ValidationError(
+            {
+                "currency": [
+                    f"Invoice {invoice.number} is in {billed}: credit it in the same currency."
+                ]
+            }
+        )
     note = CreditNote.objects.create(
         number=next_number("credit_note", CREDIT_NOTE_PREFIX),
         customer=customer,
@@ -177,6 +193,7 @@ def issue_credit_note(
         amount_type=amount_type,
         branding_theme=theme,
         external_number=external_number,
+        currency=chosen,
     )
     write_lines(note, CreditNoteLine, "credit_note", lines)
     _check_amount(note)
@@ -207,12 +224,14 @@ def update_credit_note(
     reason: str,
     amount_type: str,
     branding_theme_id: int | None = None,
+    currency: str | None = None,
 ) -> CreditNote:
     """Change a credit note's header and replace its lines, under a row lock; it is marked
     changed for sync (and its allocation, which goes once it is authorised). The customer and
     the invoice never change. Refuses (ValidationError, nothing written): a paid or voided
     credit note, or one allocated in the accounting system (no field; Xero refuses changes to
-    it too); otherwise as `issue_credit_note`. Idempotent."""
+    it too); otherwise as `issue_credit_note` (`currency` None: kept as it is; one against an
+    invoice stays in the invoice's). Idempotent."""
     locked = (
         CreditNote.objects.select_for_update(of=("self",)).select_related("invoice").get(pk=note.pk)
     )
@@ -231,6 +250,18 @@ def update_credit_note(
     locked.reason = reason.strip()
     locked.amount_type = amount_type
     locked.branding_theme = check_theme(branding_theme_id, locked.customer.organisation_id)
+    if locked.invoice is None:
+        locked.currency = document_currency(
+            locked.customer,
+            currency,
+            document=locked,
+            kind=RecordKind.CREDIT_NOTE,
+            label=f"Credit note {locked.number}",
+        )
+    elif currency and currency != locked.currency:
+        raise ValidationError(
+            {"currency": [f"It credits invoice {locked.invoice.number}: it stays in its currency."]}
+        )
     locked.save()
     write_lines(locked, CreditNoteLine, "credit_note", lines)
     _check_amount(locked)
@@ -280,10 +311,11 @@ def record_credit_note_state(note: CreditNote, status: str, allocated: Decimal) 
 
 @dataclass(frozen=True)
 class Balance:
-    """What a customer owes: its authorised invoices' amounts due, less the credit of its
-    authorised credit notes not yet used (as the accounting system last said of payments and
-    allocations)."""
+    """What a customer owes in one currency: its authorised invoices' amounts due, less the
+    credit of its authorised credit notes not yet used (as the accounting system last said of
+    payments and allocations)."""
 
+    currency: str  # "" while the organisation's base currency is not known
     owed: Decimal
     credit: Decimal
 
@@ -299,12 +331,24 @@ def amount_due(invoice: Invoice) -> Decimal:
     return max(Decimal(0), invoice.total - invoice.amount_paid - invoice.amount_credited)
 
 
-def balance_of(customer: Customer) -> Balance:
-    """The customer's balance (see `Balance`); exact to the cent on every database."""
-    owed = Decimal(0)
-    for invoice in Invoice.objects.filter(customer=customer, status=DocumentStatus.AUTHORISED):
-        owed += amount_due(invoice)
-    credit = Decimal(0)
-    for note in CreditNote.objects.filter(customer=customer, status=DocumentStatus.AUTHORISED):
-        credit += note.remaining_credit
-    return Balance(money.round_money(owed), money.round_money(credit))
+def balances_of(customer: Customer) -> list[Balance]:
+    """The customer's balance per currency (amounts in different currencies are never added),
+    by currency; exact to the cent on every database. None when nothing is owed or credited."""
+    owed: dict[str, Decimal] = {}
+    credit: dict[str, Decimal] = {}
+    invoices = Invoice.objects.filter(customer=customer, status=DocumentStatus.AUTHORISED)
+    for invoice in invoices.select_related("customer__organisation"):
+        code = invoice.currency_shown
+        owed[code] = owed.get(code, Decimal(0)) + amount_due(invoice)
+    notes = CreditNote.objects.filter(customer=customer, status=DocumentStatus.AUTHORISED)
+    for note in notes.select_related("customer__organisation"):
+        code = note.currency_shown
+        credit[code] = credit.get(code, Decimal(0)) + note.remaining_credit
+    return [
+        Balance(
+            code,
+            money.round_money(owed.get(code, Decimal(0))),
+            money.round_money(credit.get(code, Decimal(0))),
+        )
+        for code in sorted(owed.keys() | credit.keys())
+    ]

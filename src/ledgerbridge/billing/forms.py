@@ -28,7 +28,12 @@ from ledgerbridge.catalog.models import ChargeRate, Product, TaxRate
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.screens import DecimalInput
-from ledgerbridge.sync.forms import OrganisationSelect, WithOrganisation, filtered_by_organisation
+from ledgerbridge.sync.forms import (
+    OrganisationSelect,
+    WithOrganisation,
+    add_currency_field,
+    filtered_by_organisation,
+)
 from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.tracking import services as tracking
 from ledgerbridge.tracking.models import TrackingOption
@@ -329,10 +334,12 @@ class InvoiceForm(forms.Form):
         *args: Any,
         editing: bool = False,
         organisation_id: int | None = None,
+        sent_to: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["branding_theme"] = theme_field()
+        add_currency_field(self, organisation_id=organisation_id, sent_to=sent_to)
         settings = SyncSettings.get()
         if not settings.allow_number_override:  # INV-2: offered only when the setting allows
             del self.fields["external_number"]
@@ -368,10 +375,17 @@ class CreditNoteForm(forms.Form):
         *args: Any,
         customer_known: bool = False,
         organisation_id: int | None = None,
+        sent_to: str | None = None,
+        fixed_currency: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["branding_theme"] = theme_field()
+        add_currency_field(self, organisation_id=organisation_id, sent_to=sent_to)
+        if fixed_currency is not None:  # against an invoice: the invoice's currency
+            self.fields["currency"].disabled = True
+            self.fields["currency"].initial = fixed_currency
+            self.fields["currency"].help_text = "The credited invoice's currency."
         if customer_known:  # editing, or crediting an invoice: the customer is given
             del self.fields["customer"]
         else:
@@ -407,6 +421,7 @@ class RecurringForm(forms.Form):
         # the page follows the customer picked (the service refuses another's).
         filtered_by_organisation(self.fields["customer"], source=True)
         self.fields["branding_theme"] = theme_field()
+        add_currency_field(self)
 
 
 class ConfirmCatchUpForm(forms.Form):

@@ -54,8 +54,12 @@ class Sequence(models.Model):
 
 
 class Totals(models.Model):
-    """Cached totals of a document, recomputed by `money.document_totals` on every change."""
+    """Cached totals of a document, recomputed by `money.document_totals` on every change, in
+    the document's currency (exact there: nothing is converted)."""
 
+    # Three capital letters, chosen when saved (`sync.currencies.document_currency`); blank:
+    # its organisation's base currency (documents saved before its currencies were known).
+    currency = models.CharField(max_length=3, blank=True, default="")
     amount_type = models.CharField(
         max_length=10, choices=AmountTypes.choices, default=AmountTypes.EXCLUSIVE
     )
@@ -65,6 +69,16 @@ class Totals(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def currency_shown(self) -> str:
+        """The document's currency as people see it: its own, else its customer's or
+        supplier's organisation's base currency; "" when none is known."""
+        if self.currency:
+            return self.currency
+        party = getattr(self, "customer", None) or getattr(self, "supplier", None)
+        organisation = getattr(party, "organisation", None)
+        return str(getattr(organisation, "base_currency", "") or "")
 
 
 class LineBase(models.Model):

@@ -33,6 +33,7 @@ from ledgerbridge.billing.models import (
 )
 from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.dates import check_dates
+from ledgerbridge.sync.currencies import document_currency
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ def create_recurring(
     amount_type: str = "Exclusive",
     active: bool = True,
     branding_theme_id: int | None = None,
+    currency: str | None = None,
 ) -> RecurringInvoice:
     """Create a recurring invoice (a schedule and its lines), in one transaction.
 
@@ -193,8 +195,10 @@ def create_recurring(
     Refuses (ValidationError, nothing written): a start or end outside `dates`' range
     (`start_date`, `end_date`), an end before the start (`end_date`), a bad
     schedule field (keyed by its name), bad lines (`lines`, `lines[i].<field>`), a branding
-    theme of another organisation than the customer's (`branding_theme`). Not idempotent: each
-    call creates another schedule.
+    theme of another organisation than the customer's (`branding_theme`), a currency that is
+    no code or that the customer's organisation has not enabled (`currency`; none or "": the
+    customer's). The invoices it raises take its currency. Not idempotent: each call creates
+    another schedule.
     """
     _check_schedule(start_date, end_date)
     schedule = RecurringInvoice(
@@ -212,6 +216,7 @@ def create_recurring(
     )
     schedule.full_clean(exclude=["branding_theme"])  # checked next, in words
     check_theme(branding_theme_id, schedule.customer.organisation_id)
+    schedule.currency = document_currency(schedule.customer, currency)
     schedule.save()
     write_lines(schedule, RecurringInvoiceLine, "recurring", lines)
     return schedule
@@ -225,13 +230,16 @@ def update_recurring(
 
     The next date is re-based on the new schedule, after the latest date ever raised, so no
     date is raised twice; a changed start, interval or end withdraws a catch-up confirmation.
-    Invoices already raised are not changed. Refuses as
-    `create_recurring` does. Idempotent.
+    Invoices already raised are not changed. `currency` left out or None: kept as it is; "":
+    the customer's. Refuses as `create_recurring` does. Idempotent.
     """
     locked = RecurringInvoice.objects.select_for_update().get(pk=schedule.pk)
     dates_before = _dates_key(locked)
+    currency = fields.pop("currency", None)
     for name, value in fields.items():
         setattr(locked, name, value)
+    assert currency is None or isinstance(currency, str)
+    locked.currency = document_currency(locked.customer, currency, document=locked)
     _check_schedule(locked.start_date, locked.end_date)
     check_theme(locked.branding_theme_id, locked.customer.organisation_id)
     if _dates_key(locked) != dates_before:
@@ -323,6 +331,7 @@ def _raise_for(schedule_id: int, today: dt.date) -> list[Invoice]:
                             recurring=schedule,
                             recurring_date=when,
                             branding_theme_id=schedule.branding_theme_id,
+                            currency=schedule.currency,  # blank: the customer's
                         )
                     )
                 schedule.next_date = next_after(schedule, when)

@@ -11,7 +11,15 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
-from ledgerbridge.api_support import Date, Id, Input, ListQuery, Quantity, UnitAmount
+from ledgerbridge.api_support import (
+    CurrencyCode,
+    Date,
+    Id,
+    Input,
+    ListQuery,
+    Quantity,
+    UnitAmount,
+)
 from ledgerbridge.billing import recurring, tracking
 from ledgerbridge.billing.credit_notes import amount_due
 from ledgerbridge.billing.documents import LineData
@@ -131,6 +139,19 @@ THEME = (
     "Branding theme id (see /branding-themes), of the customer's organisation; left out or "
     "null: the customer's default theme in the accounting system."
 )
+CURRENCY_CODE = (
+    "ISO 4217 code (e.g. USD) the amounts are in, exactly as sent (nothing is converted; a "
+    "product's price is used as it is). Refused (422, `currency`) when the organisation has not "
+    "enabled it (see /currencies)"
+)
+CURRENCY = (
+    CURRENCY_CODE + ", or, once the document is in the accounting system, when it differs from "
+    "the currency it is in there."
+)
+SHOWN_CURRENCY = (
+    "The currency the amounts are in (ISO 4217); empty while the organisation's base currency "
+    "is not known."
+)
 
 
 class InvoiceUpdateIn(DocumentIn):
@@ -145,6 +166,9 @@ class InvoiceUpdateIn(DocumentIn):
         description="The invoice's number in the accounting system, when the sync settings "
         "allow one of its own; empty: its own number. Left out: kept as it is.",
     )
+    currency: CurrencyCode | None = Field(
+        None, description=CURRENCY + " Left out or null: kept as it is; empty: the customer's."
+    )
 
 
 class InvoiceIn(InvoiceUpdateIn):
@@ -157,6 +181,11 @@ class InvoiceIn(InvoiceUpdateIn):
         max_length=255,
         description="The invoice's number in the accounting system, when the sync settings "
         "allow one of its own; empty: its own number.",
+    )
+    currency: CurrencyCode | None = Field(
+        None,
+        description=CURRENCY + " Left out, null or empty: the customer's currency, else its "
+        "organisation's base currency.",
     )
 
 
@@ -228,6 +257,7 @@ class InvoiceSummaryOut(Schema):
     recurring_date: dt.date | None
     branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
     external_number: str
+    currency: str = Field(validation_alias="currency_shown", description=SHOWN_CURRENCY)
     amount_paid: Decimal = Field(..., description="Paid, as the accounting system last said.")
     amount_credited: Decimal = Field(
         ..., description="Credit notes allocated to it, as the accounting system last said."
@@ -287,6 +317,12 @@ class RecurringIn(DocumentIn):
         "", description="Status of the invoices raised; blank for the default (DRAFT)."
     )
     branding_theme: Id | None = Field(None, description=THEME + " Raised invoices take it.")
+    currency: CurrencyCode | None = Field(
+        None,
+        description=CURRENCY_CODE
+        + ". Raised invoices take it. Left out or null: the customer's for a new schedule, kept "
+        "as it is for a stored one; empty: the customer's.",
+    )
     active: bool = True
 
 
@@ -309,6 +345,7 @@ class RecurringOut(Schema):
     end_date: dt.date | None
     status: str
     branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
+    currency: str = Field(validation_alias="currency_shown", description=SHOWN_CURRENCY)
     active: bool
     state: Literal["active", "awaiting_confirmation", "inactive"] = Field(
         ...,
@@ -379,6 +416,11 @@ class CreditNoteUpdateIn(DocumentIn):
     status: EditableStatus = "DRAFT"
     reason: str = Field("", max_length=500, description="Why the credit is given (kept here).")
     branding_theme: Id | None = Field(None, description=THEME)
+    currency: CurrencyCode | None = Field(
+        None,
+        description=CURRENCY + " Left out or null: kept as it is; empty: the customer's. One "
+        "against an invoice stays in the invoice's currency.",
+    )
 
 
 class CreditNoteIn(CreditNoteUpdateIn):
@@ -404,6 +446,11 @@ class CreditNoteIn(CreditNoteUpdateIn):
     )
     status: EditableStatus | None = Field(  # type: ignore[assignment]
         None, description="Left out: the default status for new invoices (a sync setting)."
+    )
+    currency: CurrencyCode | None = Field(
+        None,
+        description=CURRENCY + " Left out, null or empty: the invoice's currency when it "
+        "credits one, else the customer's.",
     )
 
     def line_data(self) -> list[LineData]:
@@ -443,6 +490,7 @@ class CreditNoteSummaryOut(Schema):
     remaining_credit: Decimal = Field(..., description="Credit not used yet (0 once voided).")
     branding_theme: int | None = Field(None, validation_alias="branding_theme_id")
     external_number: str
+    currency: str = Field(validation_alias="currency_shown", description=SHOWN_CURRENCY)
 
     @staticmethod
     def resolve_remaining_credit(obj: CreditNote) -> Decimal:
@@ -468,6 +516,7 @@ class CreditNoteQuery(ListQuery):
 
 class BalanceOut(Schema):
     customer: int
+    currency: str = Field(..., description="The currency of this balance (" + SHOWN_CURRENCY + ")")
     owed: Decimal = Field(..., description="Still due on its authorised invoices.")
     credit: Decimal = Field(..., description="Credit of its authorised credit notes not used.")
     balance: Decimal = Field(..., description="owed - credit; below 0 in its favour.")

@@ -38,6 +38,7 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.dates import LATEST_DATE, RANGE_TEXT, add_days, check_dates, in_range
 from ledgerbridge.deletion import refuse_deletion
+from ledgerbridge.sync.currencies import document_currency
 from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 from ledgerbridge.work.models import TimeEntry
@@ -113,6 +114,7 @@ def issue_invoice(
     branding_theme_id: int | None = None,
     external_number: str = "",
     allow_external_number: bool = False,
+    currency: str | None = None,
 ) -> Invoice:
     """Create an invoice with its lines, their tracking options and its totals, numbered.
 
@@ -125,9 +127,12 @@ def issue_invoice(
     before the date (`due_date`); bad lines (`lines`, `lines[i].<field>`); refused tracking options
     (`lines[i].tracking_options[j]`); a branding theme of another organisation than the
     customer's (`branding_theme`, INV-3); a number of its own in the accounting system while
-    the setting does not allow one (`external_number`, INV-2). Not idempotent: each call
-    issues a new invoice (a recurring schedule's date can be raised once only: the database
-    refuses a second). No `status`: the default status for invoices (GEN-2, a sync setting).
+    the setting does not allow one (`external_number`, INV-2); a currency that is not three
+    capital letters, or that the customer's organisation has not enabled, naming the fix
+    (`currency`). Not idempotent: each call issues a new invoice (a recurring schedule's date
+    can be raised once only: the database refuses a second). No `status`: the default status
+    for invoices (GEN-2, a sync setting). No `currency` (or ""): the customer's, else its
+    organisation's base currency (`sync.currencies.currency_for`).
     """
     status = status or SyncSettings.get().default_invoice_status
     if status not in EDITABLE_STATUSES:
@@ -136,6 +141,7 @@ def issue_invoice(
         )
     due = _check_header(customer, date, due_date)
     theme = check_theme(branding_theme_id, customer.organisation_id)
+    chosen = document_currency(customer, currency)
     if not allow_external_number:  # one made in the accounting system keeps its number there
         external_number = _check_external_number(external_number)
     invoice = Invoice.objects.create(
@@ -151,6 +157,7 @@ def issue_invoice(
         recurring_date=recurring_date,
         branding_theme=theme,
         external_number=external_number,
+        currency=chosen,
     )
     write_lines(invoice, InvoiceLine, "invoice", lines)
     _refuse_negative(invoice)
@@ -170,6 +177,7 @@ def issue_invoice_or_credit(
     amount_type: str = AmountTypes.EXCLUSIVE,
     branding_theme_id: int | None = None,
     external_number: str = "",
+    currency: str | None = None,
 ) -> Invoice | CreditNote:
     """A manual invoice (`issue_invoice`); or, when its lines add up to less than 0, a credit
     note for the customer with the lines' signs turned: Xero takes no negative invoices, so
@@ -186,6 +194,7 @@ def issue_invoice_or_credit(
             amount_type=amount_type,
             branding_theme_id=branding_theme_id,
             external_number=external_number,
+            currency=currency,
         )
     check_dates(due_date=due_date)
     return issue_credit_note(
@@ -198,6 +207,7 @@ def issue_invoice_or_credit(
         amount_type=amount_type,
         branding_theme_id=branding_theme_id,
         kind=CreditNoteKind.NEGATIVE,
+        currency=currency,
     )
 
 
@@ -213,6 +223,7 @@ def update_invoice(
     amount_type: str,
     branding_theme_id: int | None = None,
     external_number: str | None = None,
+    currency: str | None = None,
 ) -> Invoice:
     """Change an invoice's header and replace its lines (see `documents.write_lines`).
 
@@ -223,9 +234,11 @@ def update_invoice(
     SUBMITTED or AUTHORISED (`status`); an inactive customer (`customer`); a date or due date
     outside `dates`' range, given or from the payment terms (`date`, `due_date`); a due date
     before the date (`due_date`); bad lines, tracking options, branding theme or number in the
-    accounting system, keyed as for `issue_invoice`. `branding_theme_id` None: the customer's
-    default theme; `external_number` None: kept as it is. Idempotent: the same call again
-    leaves the same invoice.
+    accounting system, keyed as for `issue_invoice`; a currency refused as there, or, once the
+    invoice is in the accounting system, another currency than the one it is in there
+    (`currency`). `branding_theme_id` None: the customer's default theme; `external_number`
+    None: kept as it is; `currency` None: kept as it is, "": the customer's. Idempotent: the
+    same call again leaves the same invoice.
     """
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status not in EDITABLE_STATUSES:
@@ -243,6 +256,13 @@ def update_invoice(
     locked.branding_theme = check_theme(branding_theme_id, locked.customer.organisation_id)
     if external_number is not None and external_number.strip() != locked.external_number:
         locked.external_number = _check_external_number(external_number)
+    locked.currency = document_currency(
+        locked.customer,
+        currency,
+        document=locked,
+        kind=RecordKind.INVOICE,
+        label=f"Invoice {locked.number}",
+    )
     locked.save()
     write_lines(locked, InvoiceLine, "invoice", lines)
     _refuse_negative(locked)

@@ -12,7 +12,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -60,6 +61,7 @@ from ledgerbridge.billing.services import (
 )
 from ledgerbridge.billing.tracking import resolved_tracking
 from ledgerbridge.screens import apply_errors, error_summary, paginate, posted, search
+from ledgerbridge.sync.currencies import sent_in
 from ledgerbridge.sync.models import RecordKind
 from ledgerbridge.work.models import TimeEntry
 from ledgerbridge.work.services import ready_by_customer
@@ -162,12 +164,29 @@ def billed(request: HttpRequest) -> HttpResponse:
 # Invoices -----------------------------------------------------------------------------------
 
 
-def _money_total(invoices: QuerySet[Invoice]) -> Decimal | None:
-    """The invoices' total as money (cents). SQLite keeps and adds decimals as binary floats, so
-    its sum comes back as 93045.3400000001; every total is whole cents, so rounding the sum to
-    cents gives the exact figure (below 2**53 cents). PostgreSQL sums exactly anyway."""
-    total = invoices.aggregate(t=Sum("total"))["t"]
-    return None if total is None else money.round_money(Decimal(total))
+def _money_totals(invoices: QuerySet[Invoice]) -> list[tuple[str, Decimal]]:
+    """The invoices' total per currency (a blank currency is its organisation's base one), as
+    money (cents): amounts in different currencies are never added up. SQLite keeps and adds
+    decimals as binary floats, so its sum comes back as 93045.3400000001; every total is whole
+    cents, so rounding the sum to cents gives the exact figure (below 2**53 cents). PostgreSQL
+    sums exactly anyway."""
+    shown = Coalesce(
+        NullIf(F("currency"), Value("")),
+        NullIf(F("customer__organisation__base_currency"), Value("")),
+        Value(""),
+    )
+    rows = (
+        invoices.order_by()
+        .annotate(shown_currency=shown)
+        .values("shown_currency")
+        .annotate(t=Sum("total"))
+        .order_by("shown_currency")
+    )
+    return [
+        (str(row["shown_currency"]), money.round_money(Decimal(row["t"])))
+        for row in rows
+        if row["t"] is not None
+    ]
 
 
 @area_required("invoices")
@@ -175,7 +194,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     rows = search(
-        Invoice.objects.select_related("customer"), q, ("number", "customer__name", "reference")
+        Invoice.objects.select_related("customer__organisation"),
+        q,
+        ("number", "customer__name", "reference"),
     )
     if status in DocumentStatus.values:
         rows = rows.filter(status=status)
@@ -187,7 +208,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "status": status,
             "statuses": DocumentStatus.choices,
-            "total": _money_total(rows),
+            "totals": _money_totals(rows),
         },
     )
 
@@ -199,7 +220,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tax_rate", "product", "charge_rate"
     ).prefetch_related(Prefetch("time_entries", queryset=billed_time))
     invoice = get_object_or_404(
-        Invoice.objects.select_related("customer").prefetch_related(
+        Invoice.objects.select_related("customer__organisation").prefetch_related(
             Prefetch("lines", queryset=lines)
         ),
         pk=pk,
@@ -248,6 +269,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
                     amount_type=data["amount_type"],
                     branding_theme_id=_picked(data.get("branding_theme")),
                     external_number=data.get("external_number") or "",
+                    currency=form_currency(form),
                 )
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
@@ -283,12 +305,14 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "amount_type": invoice.amount_type,
         "branding_theme": invoice.branding_theme_id,
         "external_number": invoice.external_number,
+        "currency": invoice.currency_shown,
     }
     form = InvoiceForm(
         posted(request),
         initial=initial,
         editing=True,
         organisation_id=invoice.customer.organisation_id,
+        sent_to=sent_in(RecordKind.INVOICE, invoice.pk),
     )
     formset = InvoiceLineFormSet(
         posted(request),
@@ -317,6 +341,7 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     external_number=data.get("external_number")
                     if "external_number" in data
                     else None,
+                    currency=form_currency(form),
                 )
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms, rename=tracking_error_keys(line_forms))
@@ -375,7 +400,7 @@ def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @area_required("invoices")
 def recurring_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    rows = RecurringInvoice.objects.select_related("customer")
+    rows = RecurringInvoice.objects.select_related("customer__organisation")
     if q:
         rows = rows.filter(Q(customer__name__icontains=q) | Q(reference__icontains=q))
     today = timezone.localdate()
@@ -399,7 +424,16 @@ def _recurring_fields(data: dict[str, Any]) -> dict[str, Any]:
         "status": data["status"],
         "amount_type": data["amount_type"],
         "branding_theme_id": _picked(data.get("branding_theme")),
+        "currency": str(data.get("currency") or ""),
     }
+
+
+def form_currency(form: forms.Form) -> str | None:
+    """The currency a document form gives: None when the field is fixed (the document keeps
+    its own), else the code, "" taking the customer's or supplier's."""
+    if form.fields["currency"].disabled:
+        return None
+    return str(form.cleaned_data.get("currency") or "")
 
 
 def _picked(record: Any) -> int | None:
@@ -423,6 +457,7 @@ def recurring_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "amount_type": schedule.amount_type,
             "active": schedule.active,
             "branding_theme": schedule.branding_theme_id,
+            "currency": schedule.currency_shown,
         }
         rows = schedule.lines.all()
     form = RecurringForm(posted(request), initial=initial)

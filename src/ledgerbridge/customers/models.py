@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
 from ledgerbridge.catalog.models import TaxRate
+from ledgerbridge.sync.currencies import FORMAT
 from ledgerbridge.sync.models import Organisation
 
 
@@ -35,6 +36,15 @@ class Party(models.Model):
     street_country = models.CharField("street country", max_length=50, blank=True, default="")
     sales_tax_rate = models.ForeignKey(
         TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The currency its documents take unless one is chosen on them (`sync.currencies`).
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^[A-Z]{3}\Z", message=FORMAT, code="invalid")],
+        help_text="Three capital letters, e.g. NZD or USD; its documents take it. Blank: the "
+        "organisation's base currency.",
     )
     purchase_tax_rate = models.ForeignKey(
         TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

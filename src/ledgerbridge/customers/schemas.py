@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from ledgerbridge.api_support import Email, Id, Input, organisation_fields
+from ledgerbridge.api_support import CurrencyCode, Email, Id, Input, organisation_fields
 from ledgerbridge.customers.models import MAX_PAYMENT_TERMS_DAYS
 
 
@@ -37,6 +37,12 @@ class PartyIn(Input):
     street_country: str = Field("", max_length=50)
     sales_tax_rate: Id | None = Field(None, description="Default sales tax rate id.")
     purchase_tax_rate: Id | None = Field(None, description="Default purchase tax rate id.")
+    currency: CurrencyCode = Field(
+        "",
+        description="The currency its documents take (ISO 4217, e.g. USD); empty: its "
+        "organisation's base currency. Refused (422) when its organisation has not enabled it "
+        "(see /currencies).",
+    )
 
 
 class CustomerIn(PartyIn):
@@ -67,6 +73,9 @@ class PartyOut(Schema):
     street_country: str
     sales_tax_rate: int | None = Field(None, validation_alias="sales_tax_rate_id")
     purchase_tax_rate: int | None = Field(None, validation_alias="purchase_tax_rate_id")
+    currency: str = Field(
+        description="The currency its documents take; empty: its organisation's base currency."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from ledgerbridge.customers.models import Customer, Party
 from ledgerbridge.deletion import delete_unless_used
+from ledgerbridge.sync.currencies import check_currency
 from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.sync.services import (
     RecordKind,
@@ -30,8 +31,8 @@ def save_party(party: P, fields: Mapping[str, Any]) -> P:
     """Set `fields` on a customer or supplier, validate it as a whole and save it.
 
     Raises ValidationError keyed by field name (unknown tax rate ids, a duplicate account
-    number, a bad email); nothing is written unless every field is valid. Call inside a
-    transaction.
+    number, a bad email, a currency that is no code or that its organisation has not enabled);
+    nothing is written unless every field is valid. Call inside a transaction.
     """
     for name, value in fields.items():
         setattr(party, name, value)
@@ -53,6 +54,7 @@ def save_party(party: P, fields: Mapping[str, Any]) -> P:
         message = f"Account number {party.account_number} already exists (on {clash})."
         raise ValidationError({"account_number": ValidationError(message, code="unique")})
     party.full_clean()
+    check_currency(party.currency, party.organisation_id)
     party.save()
     return party
 

@@ -33,7 +33,7 @@ router = Router(tags=["purchase orders"], auth=TokenAuth(AREA))
 
 
 def _orders() -> QuerySet[PurchaseOrder]:
-    return PurchaseOrder.objects.select_related("supplier")
+    return PurchaseOrder.objects.select_related("supplier__organisation")
 
 
 def _full(order_id: int) -> PurchaseOrder:
@@ -73,6 +73,7 @@ def create_purchase_order(request: HttpRequest, payload: PurchaseOrderIn) -> Sta
         reference=payload.reference,
         delivery_instructions=payload.delivery_instructions,
         amount_type=payload.amount_type,
+        currency=payload.currency,
     )
     return Status(201, _full(order.pk))
 
@@ -98,6 +99,7 @@ def change_purchase_order(
         reference=payload.reference,
         delivery_instructions=payload.delivery_instructions,
         amount_type=payload.amount_type,
+        currency=payload.currency,
     )
     return _full(order.pk)
 

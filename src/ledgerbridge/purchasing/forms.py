@@ -8,7 +8,7 @@ from ledgerbridge.billing.forms import OPEN_STATUSES
 from ledgerbridge.billing.models import AmountTypes, DocumentStatus
 from ledgerbridge.dates import DateInRangeField
 from ledgerbridge.suppliers.models import Supplier
-from ledgerbridge.sync.forms import WithOrganisation
+from ledgerbridge.sync.forms import WithOrganisation, add_currency_field
 from ledgerbridge.sync.models import SyncSettings
 
 
@@ -23,8 +23,16 @@ class PurchaseOrderForm(forms.Form):
         label="Amounts are", choices=AmountTypes.choices, initial=AmountTypes.EXCLUSIVE
     )
 
-    def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        editing: bool = False,
+        organisation_id: int | None = None,
+        sent_to: str | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        add_currency_field(self, organisation_id=organisation_id, party="supplier", sent_to=sent_to)
         if editing:
             # Orders keep their supplier, but an inactive one must still show as chosen.
             self.fields["supplier"].queryset = Supplier.objects.all()  # type: ignore[attr-defined]

@@ -9,8 +9,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from ledgerbridge.api_support import Date, Id, ListQuery
-from ledgerbridge.billing.schemas import DocumentIn, LineOut
+from ledgerbridge.api_support import CurrencyCode, Date, Id, ListQuery
+from ledgerbridge.billing.schemas import CURRENCY, SHOWN_CURRENCY, DocumentIn, LineOut
 
 
 class PurchaseOrderIn(DocumentIn):
@@ -21,6 +21,11 @@ class PurchaseOrderIn(DocumentIn):
         None, description="Left out: the default status (new orders) or the current one."
     )
     delivery_instructions: str = Field("", max_length=500)
+    currency: CurrencyCode | None = Field(
+        None,
+        description=CURRENCY + " Left out or null: the supplier's for a new order, kept as it "
+        "is for a stored one; empty: the supplier's.",
+    )
 
 
 class PurchaseOrderSummaryOut(Schema):
@@ -34,6 +39,7 @@ class PurchaseOrderSummaryOut(Schema):
     reference: str
     delivery_instructions: str
     amount_type: str
+    currency: str = Field(validation_alias="currency_shown", description=SHOWN_CURRENCY)
     subtotal: Decimal
     total_tax: Decimal
     total: Decimal

@@ -19,6 +19,7 @@ from ledgerbridge.dates import check_dates
 from ledgerbridge.deletion import refuse_deletion
 from ledgerbridge.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ledgerbridge.suppliers.models import Supplier
+from ledgerbridge.sync.currencies import document_currency
 from ledgerbridge.sync.models import SyncSettings
 from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
 
@@ -46,6 +47,7 @@ def raise_purchase_order(
     reference: str = "",
     delivery_instructions: str = "",
     amount_type: str = "Exclusive",
+    currency: str | None = None,
 ) -> PurchaseOrder:
     """Raise a purchase order with its lines and totals, numbered, in one transaction.
 
@@ -54,12 +56,15 @@ def raise_purchase_order(
     for sync. Refuses (ValidationError, nothing written, no number used): an inactive supplier
     (`supplier`), a date outside `dates`' range (`date`, `delivery_date`), a delivery date
     before the order date (`delivery_date`), a status other than
-    DRAFT, SUBMITTED or AUTHORISED (`status`), bad lines (`lines`, `lines[i].<field>`). Not
-    idempotent: each call raises a new purchase order. No `status`: the default status for
-    purchase orders (GEN-2, a sync setting).
+    DRAFT, SUBMITTED or AUTHORISED (`status`), bad lines (`lines`, `lines[i].<field>`), a
+    currency that is no code or that the supplier's organisation has not enabled, naming the
+    fix (`currency`). Not idempotent: each call raises a new purchase order. No `status`: the
+    default status for purchase orders (GEN-2, a sync setting). No `currency` (or ""): the
+    supplier's, else its organisation's base currency.
     """
     status = status or SyncSettings.get().default_purchase_order_status
     _check(supplier, date, delivery_date, status)
+    chosen = document_currency(supplier, currency)
     order = PurchaseOrder.objects.create(
         number=next_number("purchase_order", PO_PREFIX),
         supplier=supplier,
@@ -69,6 +74,7 @@ def raise_purchase_order(
         reference=reference,
         delivery_instructions=delivery_instructions,
         amount_type=amount_type,
+        currency=chosen,
     )
     write_lines(order, PurchaseOrderLine, "purchase_order", lines, side=Side.PURCHASES)
     mark_changed(RecordKind.PURCHASE_ORDER, order.pk, supplier.organisation_id)
@@ -80,13 +86,25 @@ def update_purchase_order(
     order: PurchaseOrder, lines: Seq[LineData], **fields: object
 ) -> PurchaseOrder:
     """Change a purchase order's header `fields` (supplier, dates, status, reference, delivery
-    instructions, amount type) and replace its lines, under a row lock, in one transaction;
-    the record is marked changed for sync. Refuses as `raise_purchase_order` does. Idempotent.
+    instructions, amount type, currency) and replace its lines, under a row lock, in one
+    transaction; the record is marked changed for sync. `currency` left out or None: kept as
+    it is; "": the supplier's. Refuses as `raise_purchase_order` does, and, once the order is
+    in the accounting system, another currency than the one it is in there (`currency`).
+    Idempotent.
     """
     locked = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+    currency = fields.pop("currency", None)
     for name, value in fields.items():
         setattr(locked, name, value)
     _check(locked.supplier, locked.date, locked.delivery_date, locked.status)
+    assert currency is None or isinstance(currency, str)
+    locked.currency = document_currency(
+        locked.supplier,
+        currency,
+        document=locked,
+        kind=RecordKind.PURCHASE_ORDER,
+        label=f"Purchase order {locked.number}",
+    )
     locked.save()
     write_lines(locked, PurchaseOrderLine, "purchase_order", lines, side=Side.PURCHASES)
     mark_changed(RecordKind.PURCHASE_ORDER, locked.pk, locked.supplier.organisation_id)

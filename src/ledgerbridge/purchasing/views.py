@@ -15,11 +15,12 @@ from ledgerbridge import integrations
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.billing.forms import LineFormSet, line_initial
 from ledgerbridge.billing.models import DocumentStatus
-from ledgerbridge.billing.views import LINES, document_page, parse_document
+from ledgerbridge.billing.views import LINES, document_page, form_currency, parse_document
 from ledgerbridge.purchasing import services
 from ledgerbridge.purchasing.forms import PurchaseOrderForm
 from ledgerbridge.purchasing.models import PurchaseOrder
 from ledgerbridge.screens import apply_errors, delete_page, paginate, posted, search
+from ledgerbridge.sync.currencies import sent_in
 from ledgerbridge.sync.models import RecordKind
 
 SECTION = "Purchase orders"
@@ -30,7 +31,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     rows = search(
-        PurchaseOrder.objects.select_related("supplier"),
+        PurchaseOrder.objects.select_related("supplier__organisation"),
         q,
         ("number", "supplier__name", "reference"),
     )
@@ -50,7 +51,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @area_required("purchasing")
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_object_or_404(PurchaseOrder.objects.select_related("supplier"), pk=pk)
+    order = get_object_or_404(PurchaseOrder.objects.select_related("supplier__organisation"), pk=pk)
     lines = order.lines.select_related("tax_rate")
     panels = integrations.panels(RecordKind.PURCHASE_ORDER, order, request)
     return render(
@@ -71,10 +72,16 @@ def order_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial: dict[str, Any] = {"date": timezone.localdate()}
     rows: Any = []
     if order is not None:
-        initial = {"supplier": order.supplier_id}
+        initial = {"supplier": order.supplier_id, "currency": order.currency_shown}
         initial.update({name: getattr(order, name) for name in HEADER})
         rows = order.lines.all()
-    form = PurchaseOrderForm(posted(request), initial=initial, editing=order is not None)
+    form = PurchaseOrderForm(
+        posted(request),
+        initial=initial,
+        editing=order is not None,
+        organisation_id=order.supplier.organisation_id if order is not None else None,
+        sent_to=sent_in(RecordKind.PURCHASE_ORDER, order.pk) if order is not None else None,
+    )
     formset = LineFormSet(posted(request), prefix=LINES, initial=line_initial(rows))
     if request.method == "POST":
         ok, lines, line_forms = parse_document(request, form, formset)
@@ -82,10 +89,16 @@ def order_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             data = form.cleaned_data
             try:
                 if order is None:
-                    saved = services.raise_purchase_order(data["supplier"], lines, **_fields(data))
+                    saved = services.raise_purchase_order(
+                        data["supplier"], lines, currency=form_currency(form), **_fields(data)
+                    )
                 else:
                     saved = services.update_purchase_order(
-                        order, lines, supplier=data["supplier"], **_fields(data)
+                        order,
+                        lines,
+                        supplier=data["supplier"],
+                        currency=form_currency(form),
+                        **_fields(data),
                     )
             except ValidationError as exc:
                 apply_errors(form, exc, line_forms)

@@ -1,5 +1,5 @@
-"""Form pieces every syncable record shares: its organisation (GEN-1, fixed once set), and
-the "Generate" button of a code field (GEN-4)."""
+"""Form pieces every syncable record shares: its organisation (GEN-1, fixed once set), the
+"Generate" button of a code field (GEN-4), and a document's currency."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Model
 
+from ledgerbridge.sync.currencies import enabled_codes
 from ledgerbridge.sync.models import Organisation, SyncSettings
 from ledgerbridge.sync.services import next_code
 
@@ -31,6 +32,37 @@ def add_organisation_field(form: forms.BaseForm, instance: Model, *, noun: str) 
     elif not instance.pk:
         field.initial = SyncSettings.get().default_organisation_id
     form.fields["organisation"] = field
+
+
+def currency_help(organisation_id: int | None, blank: str) -> str:
+    """The help text of a currency field: its form, what blank means, and the currencies the
+    organisation has enabled when they are known."""
+    text = f"Three capital letters, e.g. NZD or USD. Blank: {blank}."
+    enabled = enabled_codes(organisation_id)
+    if enabled:
+        text += f" Enabled in its organisation: {', '.join(sorted(enabled))}."
+    return text
+
+
+def add_currency_field(
+    form: forms.BaseForm,
+    *,
+    organisation_id: int | None = None,
+    party: str = "customer",
+    sent_to: str | None = None,
+) -> None:
+    """A document's currency: blank takes its `party`'s; fixed (shown, not editable) once the
+    document is in the accounting system (`sent_to` names the organisation it is in)."""
+    field = forms.CharField(
+        label="Currency",
+        max_length=3,
+        required=False,
+        help_text=currency_help(organisation_id, f"the {party}'s currency"),
+    )
+    if sent_to is not None:
+        field.disabled = True
+        field.help_text = f"It is in {sent_to} already, so its currency cannot change."
+    form.fields["currency"] = field
 
 
 def offer_generate(form: forms.BaseForm, name: str) -> None:

@@ -17,6 +17,12 @@ class Organisation(models.Model):
     integration = models.CharField(max_length=30)
     remote_id = models.CharField(max_length=64)
     name = models.CharField(max_length=255)
+    # The currency its books are kept in (blank until its currencies are first brought across,
+    # see `currencies_refreshed_at` and `sync.currencies`).
+    base_currency = models.CharField(max_length=3, blank=True, default="")
+    # When its enabled currencies (`Currency`) were last brought across; None: never, so no
+    # currency is refused for not being enabled.
+    currencies_refreshed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -29,6 +35,29 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Currency(models.Model):
+    """A currency an organisation has enabled (its base currency among them), as its last
+    refresh brought them (`sync.currencies.record_currencies`)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="currencies"
+    )
+    code = models.CharField(max_length=3)  # ISO 4217, three capital letters
+    name = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "currencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"], name="one_currency_code_per_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class RecordKind(models.TextChoices):

@@ -273,11 +273,14 @@ def send_failed_again(organisation_id: int) -> int:
     return count
 
 
-def reconsider() -> int:
+def reconsider(organisation_id: int | None = None) -> int:
     """After the settings change, records kept out of sync are looked at again (the engine
-    decides afresh whether each may go)."""
+    decides afresh whether each may go); with `organisation_id`, that organisation's only (its
+    currencies changed, say)."""
     with transaction.atomic():
         found = Link.objects.filter(state=SyncState.NOT_ELIGIBLE, deleted_at__isnull=True)
+        if organisation_id is not None:
+            found = found.filter(organisation_id=organisation_id)
         orgs = set(found.values_list("organisation_id", flat=True))
         count = found.update(state=SyncState.PENDING, updated_at=timezone.now())
         for org_id in orgs:

@@ -25,6 +25,7 @@ TAX_RATES = "/TaxRates"
 TRACKING_CATEGORIES = "/TrackingCategories"
 BRANDING_THEMES = "/BrandingThemes"
 ORGANISATION = "/Organisation"
+CURRENCIES = "/Currencies"
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,12 @@ PER_PAGE = 100  # Xero's default page of contacts; items are paged here the same
 MAX_IDS = 1000
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 RECORD_KINDS = (ImportKind.CUSTOMERS, ImportKind.SUPPLIERS, ImportKind.PRODUCTS)
-BUTTON_KINDS = (ImportKind.TAX_RATES, ImportKind.TRACKING, ImportKind.BRANDING)
+BUTTON_KINDS = (
+    ImportKind.TAX_RATES,
+    ImportKind.TRACKING,
+    ImportKind.BRANDING,
+    ImportKind.CURRENCIES,
+)
 CODE_FIELD = {
     ImportKind.CUSTOMERS: "account_number",
     ImportKind.SUPPLIERS: "account_number",

@@ -58,6 +58,7 @@ class ContactData:
     updated_at: dt.datetime | None
     snapshot: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    default_currency: str = ""  # the contact's DefaultCurrency, when it is a currency code
 
 
 ADDRESS_FIELDS = {
@@ -133,7 +134,13 @@ def contact_data(contact: dict[str, Any]) -> ContactData:
         updated_at=parse_date(contact.get("UpdatedDateUTC")),
         snapshot=snapshot,
         problems=problems,
+        default_currency=_currency_code(contact.get("DefaultCurrency")),
     )
+
+
+def _currency_code(value: object) -> str:
+    code = str(value or "").strip()
+    return code if re.fullmatch(r"[A-Z]{3}", code) else ""
 
 
 @dataclass
@@ -240,10 +247,12 @@ def contact_payload(
     remote_id: str,
     tax_types: dict[int, str],
     archive: bool,
+    currency: str = "",
 ) -> dict[str, Any]:
     """A customer or supplier as a Xero contact: name, account number, email, phone, both
-    addresses (REQ-3), default tax types (through the tax-rate links). With `archive`, an
-    inactive party is sent as ARCHIVED and an active one as ACTIVE (SYNC-3)."""
+    addresses (REQ-3), default tax types (through the tax-rate links), default currency (when
+    given). With `archive`, an inactive party is sent as ARCHIVED and an active one as ACTIVE
+    (SYNC-3)."""
     payload: dict[str, Any] = {
         "Name": party.name,
         "AccountNumber": party.account_number or "",
@@ -265,6 +274,8 @@ def contact_payload(
         payload["AccountsPayableTaxType"] = purchase
     if archive:
         payload["ContactStatus"] = "ACTIVE" if party.active else "ARCHIVED"
+    if currency:
+        payload["DefaultCurrency"] = currency
     return payload
 
 
@@ -337,11 +348,13 @@ def invoice_payload(
     status: str,
     number: str,
     branding_theme_id: str = "",
+    currency: str = "",
 ) -> dict[str, Any]:
     """A sales invoice (ACCREC): the linked contact (by id only: a name would rename it),
     dates, its number (Xero keeps ACCREC numbers unique, a natural guard against twins),
-    status, amounts type, lines and the chosen branding theme (none: Xero takes the contact's
-    default). Totals are Xero's to compute (compared afterwards)."""
+    status, amounts type, lines, its currency (none: the organisation's base currency) and the
+    chosen branding theme (none: Xero takes the contact's default). Totals are Xero's to
+    compute (compared afterwards), as is the rate of a foreign currency."""
     payload: dict[str, Any] = {
         "Type": "ACCREC",
         "Contact": {"ContactID": contact_id},
@@ -355,6 +368,8 @@ def invoice_payload(
     }
     if branding_theme_id:
         payload["BrandingThemeID"] = branding_theme_id
+    if currency:
+        payload["CurrencyCode"] = currency
     if remote_id:
         payload["InvoiceID"] = remote_id
     return payload
@@ -369,6 +384,7 @@ def credit_note_payload(
     status: str,
     number: str,
     branding_theme_id: str = "",
+    currency: str = "",
 ) -> dict[str, Any]:
     """A sales credit note (ACCRECCREDIT) for a linked contact, as an invoice is sent; its
     allocation to the invoice it credits is a request of its own, once both are authorised."""
@@ -384,6 +400,8 @@ def credit_note_payload(
     }
     if branding_theme_id:
         payload["BrandingThemeID"] = branding_theme_id
+    if currency:
+        payload["CurrencyCode"] = currency
     if remote_id:
         payload["CreditNoteID"] = remote_id
     return payload
@@ -397,8 +415,10 @@ def purchase_order_payload(
     lines: list[LineOut],
     status: str,
     number: str,
+    currency: str = "",
 ) -> dict[str, Any]:
-    """A purchase order for a linked supplier, with our number, dates, status and lines."""
+    """A purchase order for a linked supplier, with our number, dates, status, lines and
+    currency (none: the organisation's base currency)."""
     payload: dict[str, Any] = {
         "Contact": {"ContactID": contact_id},
         "Date": order.date.isoformat(),
@@ -412,6 +432,8 @@ def purchase_order_payload(
         payload["DeliveryDate"] = order.delivery_date.isoformat()
     if order.delivery_instructions:
         payload["DeliveryInstructions"] = order.delivery_instructions
+    if currency:
+        payload["CurrencyCode"] = currency
     if remote_id:
         payload["PurchaseOrderID"] = remote_id
     return payload

@@ -163,6 +163,7 @@ class ImportKind(models.TextChoices):
     PRODUCTS = "products", "Products"
     TRACKING = "tracking", "Tracking categories"
     BRANDING = "branding", "Branding themes"
+    CURRENCIES = "currencies", "Currencies"
 
 
 class ImportStatus(models.TextChoices):

@@ -924,6 +924,7 @@ def keep_of(element: dict[str, Any]) -> dict[str, Any]:
         "AmountPaid", "AmountCredited", "Payments", "CurrencyCode", "CurrencyRate", "LineItems",
         "CreditNoteID", "CreditNoteNumber", "Allocations", "AppliedAmount", "RemainingCredit",
         "CreditNotes", "AllocationID", "Amount", "Invoice",
+        "DefaultCurrency",
     )  # fmt: skip
     return {k: element[k] for k in keep if element.get(k) not in (None, "", [])}
 

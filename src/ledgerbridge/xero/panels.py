@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from ledgerbridge import integrations
+from ledgerbridge.money import round_money
 from ledgerbridge.sync.models import Organisation, RecordKind, SyncState
 from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero import payloads
@@ -183,6 +184,8 @@ def _document_panel(kind: str, document: Any, request: Any) -> SafeString:
     payments = [p for p in held.get("Payments") or [] if isinstance(p, dict)]
     if payments:
         facts.append(("Payments in Xero", "; ".join(_payment(p) for p in payments)))
+    if link is not None:
+        facts.extend(_currency_facts(held, link.organisation))
     if kind == RecordKind.CREDIT_NOTE and held:
         applied = to_decimal(held.get("AppliedAmount"), Decimal(0))
         left = to_decimal(held.get("RemainingCredit"), Decimal(0))
@@ -225,6 +228,30 @@ def _allocation_words(link: Any) -> str:
         amount = to_decimal((link.snapshot or {}).get("Amount"), Decimal(0))
         return f"{amount:.2f} allocated in Xero"
     return str(link.reason or link.get_state_display())
+
+
+def _currency_facts(held: dict[str, Any], organisation: Organisation) -> list[tuple[str, str]]:
+    """Once Xero holds the document in a currency other than the organisation's base one: the
+    rate Xero applied (its CurrencyRate: units of the document's currency per unit of base
+    currency) and the totals in the base currency at that rate (Xero's figures; ours stay
+    exact in the document's currency)."""
+    code = str(held.get("CurrencyCode") or "")
+    base = organisation.base_currency
+    rate = to_decimal(held.get("CurrencyRate"), Decimal(0))
+    if not code or not base or code == base or rate <= 0:
+        return []
+
+    def in_base(name: str) -> str:
+        return f"{round_money(to_decimal(held.get(name)) / rate)}"
+
+    return [
+        ("Xero's rate", f"{rate.normalize():f} {code} to 1 {base}"),
+        (
+            f"In {base} at Xero's rate",
+            f"subtotal {in_base('SubTotal')}, tax {in_base('TotalTax')}, "
+            f"total {in_base('Total')} {base}",
+        ),
+    ]
 
 
 def _paid(held: dict[str, Any]) -> Decimal:

@@ -21,6 +21,7 @@ from ledgerbridge.billing.models import (
 from ledgerbridge.billing.tracking import resolved_tracking
 from ledgerbridge.catalog.models import Product
 from ledgerbridge.purchasing.models import PurchaseOrder
+from ledgerbridge.sync.currencies import enabled_codes, how_to_enable
 from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings
 from ledgerbridge.sync.services import remote_ids
 from ledgerbridge.tracking.models import TrackingSettings
@@ -82,6 +83,7 @@ def party(kind: str) -> Callable[[Any, Link, Context], dict[str, Any]]:
             remote_id=link.remote_id,
             tax_types=ctx.tax_types,
             archive=ctx.settings.archive_inactive,
+            currency=contact_currency(party, link, ctx),
         )
 
     return build
@@ -214,6 +216,35 @@ def _ordered(document: Any) -> list[Any]:
     return sorted(document.lines.all(), key=lambda line: (line.position, line.pk))
 
 
+def check_currency(record: Any, ctx: Context, *, default: str | None = None) -> str:
+    """The currency a document (invoice, purchase order, credit note…) is sent in: its own,
+    else the organisation's base currency (`default` instead, when given); "" when neither is
+    known (Xero then takes its base currency). A currency the organisation has not enabled, as
+    its currencies were last refreshed, is never sent: NotEligible names the fix."""
+    code = str(getattr(record, "currency", "") or "")
+    if code:
+        enabled = enabled_codes(ctx.organisation.pk)
+        if enabled is not None and code not in enabled:
+            raise NotEligible(
+                f"Its currency, {code}, is not enabled in {ctx.organisation}: "
+                f"{how_to_enable(ctx.organisation)}."
+            )
+        return code
+    return ctx.organisation.base_currency if default is None else default
+
+
+def contact_currency(party: Any, link: Link, ctx: Context) -> str:
+    """The DefaultCurrency a contact is sent with: the party's (blank: the base currency), left
+    out when that is the base currency and Xero holds no other for it (Xero takes the base
+    currency then, and an imported contact without one stays as Xero has it)."""
+    base = ctx.organisation.base_currency
+    code = check_currency(party, ctx, default="") or base
+    held = str((link.snapshot or {}).get("DefaultCurrency") or "")
+    if not code or (code == base and held in ("", code)):
+        return ""
+    return code
+
+
 SENDABLE = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
 
 
@@ -237,6 +268,7 @@ def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
     """A sales invoice (INV-1, TRK-5, INV-8): labour, recurring and manual alike."""
     _check_sales(document, ctx, "invoices")
     contact = _contact(RecordKind.CUSTOMER, document.customer_id, document, "customer", ctx)
+    currency = check_currency(document, ctx)
     out = _lines(
         document, _ordered(document), ctx, ctx.settings.default_invoice_item_code, tracked=True
     )
@@ -249,6 +281,7 @@ def invoice(document: Invoice, link: Link, ctx: Context) -> dict[str, Any]:
         status=str(document.status),
         number=invoice_number(document, ctx.settings),
         branding_theme_id=theme.remote_id if theme is not None else "",
+        currency=currency,
     )
 
 
@@ -273,6 +306,7 @@ def credit_note(document: CreditNote, link: Link, ctx: Context) -> dict[str, Any
             "allocation in Xero to change it."
         )
     contact = _contact(RecordKind.CUSTOMER, document.customer_id, document, "customer", ctx)
+    currency = check_currency(document, ctx)
     out = _lines(
         document, _ordered(document), ctx, ctx.settings.default_invoice_item_code, tracked=True
     )
@@ -288,6 +322,7 @@ def credit_note(document: CreditNote, link: Link, ctx: Context) -> dict[str, Any
         status=str(document.status),
         number=number,
         branding_theme_id=theme.remote_id if theme is not None else "",
+        currency=currency,
     )
 
 
@@ -301,6 +336,7 @@ def purchase_order(document: PurchaseOrder, link: Link, ctx: Context) -> dict[st
     if document.status not in PO_SENDABLE:
         raise NotEligible(f"It is {document.get_status_display().lower()}: Xero keeps it as is.")
     contact = _contact(RecordKind.SUPPLIER, document.supplier_id, document, "supplier", ctx)
+    currency = check_currency(document, ctx)
     out = _lines(
         document, _ordered(document), ctx, ctx.settings.default_purchase_order_item_code,
         tracked=False,
@@ -312,6 +348,7 @@ def purchase_order(document: PurchaseOrder, link: Link, ctx: Context) -> dict[st
         lines=out,
         status=str(document.status),
         number=document.number,
+        currency=currency,
     )
 
 

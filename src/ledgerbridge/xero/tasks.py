@@ -18,6 +18,7 @@ from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.connections import connection_ready
 from ledgerbridge.xero.imports.common import STALE_AFTER
 from ledgerbridge.xero.imports.common import organisation as organisation_of
+from ledgerbridge.xero.imports.currencies import refresh_connection, refresh_due
 from ledgerbridge.xero.models import (
     ComparisonStatus,
     Connection,
@@ -81,8 +82,22 @@ def queue_webhook_events() -> None:
 
 @task()
 def poll_xero_changes() -> int:
-    """Periodic: the catch-up poll of organisations whose last poll is old enough."""
-    return webhooks.poll_due()
+    """Periodic: the catch-up poll of organisations whose last poll is old enough (returns how
+    many were read), and the currencies of those not refreshed for
+    XERO_CURRENCIES_REFRESH_HOURS."""
+    try:
+        return webhooks.poll_due()
+    finally:
+        refresh_due()
+
+
+@task()
+def refresh_currencies_task(connection_id: int) -> bool:
+    """Bring a connection's organisation's currencies across now (queued when it is saved or
+    reconnected); False when it is gone, not connected, or Xero did not answer (the periodic
+    poll tries again). Idempotent."""
+    connection = Connection.objects.filter(pk=connection_id).first()
+    return connection is not None and refresh_connection(connection)
 
 
 @task()
@@ -160,3 +175,9 @@ def resume_waiting_work(connection: Connection) -> int:
 @receiver(connection_ready, dispatch_uid="xero.tasks.resume_waiting_work")
 def _on_connection_ready(sender: Any, connection: Connection, **kwargs: Any) -> None:
     resume_waiting_work(connection)
+
+
+@receiver(connection_ready, dispatch_uid="xero.tasks.refresh_currencies")
+def _refresh_currencies_when_ready(sender: Any, connection: Connection, **kwargs: Any) -> None:
+    """A connection saved or reconnected brings its organisation's currencies across."""
+    transaction.on_commit(partial(refresh_currencies_task.enqueue, connection.pk))

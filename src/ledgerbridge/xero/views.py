@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from ledgerbridge.accounts.models import User
 from ledgerbridge.accounts.permissions import area_required
 from ledgerbridge.screens import delete_page
+from ledgerbridge.sync.models import Organisation
 from ledgerbridge.xero import connections as service
 from ledgerbridge.xero import sync_state
 from ledgerbridge.xero.connections import AuthorisationFailed
@@ -149,6 +150,13 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "request_filter": shown,
         "sync": sync_state.summary(connection),
         **comparison_context(connection),
+        "organisation": Organisation.objects.filter(
+            integration="xero", remote_id=connection.tenant_id
+        )
+        .prefetch_related("currencies")
+        .first()
+        if connection.tenant_id
+        else None,
     }
     return render(request, "xero/connection.html", context)
 

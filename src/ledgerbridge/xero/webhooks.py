@@ -527,6 +527,7 @@ def _invoice_made_in_xero(org: Any, element: dict[str, Any]) -> tuple[str, str]:
         amount_type=str(element.get("LineAmountTypes") or "Exclusive"),
         external_number=number,
         allow_external_number=True,
+        currency=str(element.get("CurrencyCode") or ""),  # Xero's, not the customer's
     )
     if status == "PAID":
         record_accounting_status(invoice, "PAID")

@@ -1,5 +1,6 @@
 """Imports from Xero, one module per capability: tax rates, customers, suppliers, products,
-tracking categories and branding themes (TAX-1..3, CUST-1..6, SUP-1, PROD-1..4, TRK-2).
+tracking categories, branding themes and currencies (TAX-1..3, CUST-1..6, SUP-1, PROD-1..4,
+TRK-2).
 
 Contract of `run_import(run_id)`:
 - streams Xero's pages (pageSize 1000 where Xero pages) into bulk upserts, one transaction per
@@ -16,7 +17,8 @@ Contract of `run_import(run_id)`:
   resumes it when the organisation's budget resets.
 
 Modules: `runs` (start, claim, run, finish; the handler per kind), `common` (page outcomes,
-applying a page safely), `tax_rates`, `contacts`, `items`, `tracking` (and branding themes).
+applying a page safely), `tax_rates`, `contacts`, `items`, `tracking` (and branding themes),
+`currencies` (also refreshed on connect and periodically, without a run).
 Linking one tax rate by hand (TAX-2) is not an import: see `xero.tax_links`.
 """
 

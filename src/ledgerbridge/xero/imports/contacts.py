@@ -179,6 +179,8 @@ def apply_contacts(
                     )
                 )
         party.active = not data.archived
+        # Xero's default currency for the contact; else what it had; else the base currency.
+        party.currency = data.default_currency or party.currency or org.base_currency
         party.organisation = org
         remote[id(party)] = data
         (updates if match.record else creates).append(party)
@@ -195,6 +197,7 @@ def apply_contacts(
         "organisation",
         "sales_tax_rate",
         "purchase_tax_rate",
+        "currency",
         "updated_at",
         *(f"postal_{k}" for k in mapping.ADDRESS_FIELDS),
         *(f"street_{k}" for k in mapping.ADDRESS_FIELDS),

@@ -22,6 +22,7 @@ from ledgerbridge.xero.imports.common import (
     XERO_CLOCK_MARGIN,
 )
 from ledgerbridge.xero.imports.contacts import PARTY_MODELS, import_contacts
+from ledgerbridge.xero.imports.currencies import import_currencies
 from ledgerbridge.xero.imports.items import import_products
 from ledgerbridge.xero.imports.tax_rates import import_tax_rates
 from ledgerbridge.xero.imports.tracking import import_branding, import_tracking
@@ -208,6 +209,7 @@ HANDLERS: dict[str, Callable[[ImportRun, XeroClient, Callable[[ImportRun], None]
     ImportKind.PRODUCTS: import_products,
     ImportKind.TRACKING: import_tracking,
     ImportKind.BRANDING: import_branding,
+    ImportKind.CURRENCIES: import_currencies,
 }
 
 
