@@ -61,8 +61,9 @@ class SyncSettingsForm(forms.ModelForm[SyncSettings]):
         choices=DOCUMENT_STATUSES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Sync invoices in these statuses",
-        help_text="Leave out DRAFT, say, to keep invoices out of Xero until they are approved.",
+        label="Sync invoices and credit notes in these statuses",
+        help_text="Leave out DRAFT, say, to keep invoices and credit notes out of Xero until "
+        "they are approved.",
     )
 
     class Meta:
@@ -90,6 +91,7 @@ class SyncSettingsForm(forms.ModelForm[SyncSettings]):
             "allow_number_override",
         ]
         help_texts = {
+            "sync_invoices": "Credit notes go with invoices (and their allocations to them).",
             "default_sales_account_code": "Given to new products with none (e.g. 200).",
             "default_purchase_account_code": "Given to new products with none (e.g. 300).",
         }
