@@ -191,7 +191,7 @@ def test_cn_3_a_negative_manual_invoice_becomes_a_credit_note_never_a_negative_i
     with fast_client(nz) as client:
         theirs = client.get("/Invoices", params={"where": 'Type=="ACCREC"'})["Invoices"]
     assert [i for i in theirs if i["Contact"]["ContactID"] == contact] == []
-    # An invoice that only discounts stays an invoice; editing one below zero is refused.
+    # An invoice that only discounts stays an invoice.
     kept = issue_invoice_or_credit(
         world["customer"],
         [
@@ -222,6 +222,8 @@ def test_cn_4_a_lost_allocation_answer_is_looked_up_never_allocated_twice(nz, wo
     assert outcome.held
     assert link(note, "allocation").state == SyncState.IN_FLIGHT
     admin_call(sandbox, "DELETE", "faults")
+    # Past Xero's idempotency window: sent blindly again, it would be allocated twice.
+    admin_call(sandbox, "POST", "clock", advance_seconds=400)
     Link.objects.filter(pk=note_only.pk).update(not_before=None)
     push(nz, world["org"])
     assert link(note, "allocation").state == SyncState.SYNCED
@@ -229,6 +231,32 @@ def test_cn_4_a_lost_allocation_answer_is_looked_up_never_allocated_twice(nz, wo
     assert [a["Amount"] for a in xero["Allocations"]] == [115.0]  # once
     theirs = in_xero(nz, f"/Invoices/{link(invoice).remote_id}")
     assert theirs["AmountDue"] == 402.5 - 115.0
+    invoice.refresh_from_db()
+    assert invoice.amount_credited == Decimal("115.00")  # as Xero holds it, counted once
+
+
+def test_cn_4_xero_telling_of_our_credit_note_before_its_answer_makes_no_twin(nz, world, sandbox):
+    for name in ("invoices_created", "invoices_updated"):
+        setattr(nz, f"wh_{name}", True)
+    nz.save()
+    note = issue_credit_note(
+        world["customer"],
+        lines(world, ("Credit on its way", "1", "10")),
+        date=DAY,
+        status=DocumentStatus.AUTHORISED,
+    )
+    admin_call(sandbox, "POST", "faults", kind="drop_after_commit", count=10)
+    assert push(nz, world["org"]).held  # Xero made it; its answer was lost
+    admin_call(sandbox, "DELETE", "faults")
+    with fast_client(nz) as client:
+        webhooks.catch_up(nz, dt.datetime(2000, 1, 1, tzinfo=dt.UTC), client)
+    webhooks.apply_pending(client_for=fast_client)
+    event = WebhookEvent.objects.get(category="CREDITNOTE")
+    assert event.status == "ignored" and "on its way" in event.reason
+    Link.objects.filter(kind="credit_note", local_id=note.pk).update(not_before=None)
+    push(nz, world["org"])
+    assert CreditNote.objects.count() == 1
+    assert link(note, "credit_note").state == SyncState.SYNCED
 
 
 def test_cn_5_a_credit_note_voided_in_xero_comes_back_through_the_poll(nz, world):

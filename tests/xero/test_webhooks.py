@@ -541,11 +541,50 @@ def test_cn_5_credit_notes_approved_allocated_and_voided_in_xero_come_back_by_we
     # Approved there, its credit may go: the next run allocates it to the invoice.
     push(world["nz"], world["org"])
     assert link(note, "allocation").state == SyncState.SYNCED
-    settle(
-        world,
-        lambda: Invoice.objects.filter(pk=invoice.pk, amount_credited=Decimal("23.00")).exists(),
-        "the invoice's credit",
-    )
     note.refresh_from_db()
     assert (note.status, note.amount_allocated) == (DocumentStatus.PAID, Decimal("23.00"))
-    assert WebhookEvent.objects.filter(category="CREDITNOTE", status="applied").exists()
+    # A Xero user allocates credit of their own to the invoice: it comes back by webhook.
+    with fast_client(world["nz"]) as client:
+        made = client.put(
+            "/CreditNotes",
+            {
+                "CreditNotes": [
+                    {
+                        "Type": "ACCRECCREDIT",
+                        "Contact": {"ContactID": link(world["customer"], "customer").remote_id},
+                        "Status": "AUTHORISED",
+                        "LineItems": [
+                            {
+                                "Description": "Xero's own credit",
+                                "Quantity": 1,
+                                "UnitAmount": 10,
+                                "TaxType": "OUTPUT2",
+                                "AccountCode": "200",
+                            }
+                        ],
+                    }
+                ]
+            },
+        )["CreditNotes"][0]
+        client.put(
+            f"/CreditNotes/{made['CreditNoteID']}/Allocations",
+            {
+                "Allocations": [
+                    {
+                        "Amount": 11.5,
+                        "Date": DAY.isoformat(),
+                        "Invoice": {"InvoiceID": link(invoice).remote_id},
+                    }
+                ]
+            },
+        )
+    settle(
+        world,
+        lambda: (
+            Invoice.objects.filter(pk=invoice.pk, amount_credited=Decimal("34.50")).exists()
+            and CreditNote.objects.filter(
+                external_number=made["CreditNoteNumber"], amount_allocated=Decimal("11.50")
+            ).exists()
+        ),
+        "the credit allocated in Xero",
+    )

@@ -248,14 +248,22 @@ def customer_account(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer's invoices and credit notes, and its balance: what its authorised invoices
     still have due less the credit not yet used (as Xero last said of payments and credit)."""
     customer = get_object_or_404(Customer, pk=pk)
-    invoices = list(customer.invoices.order_by("-date", "-id")[:MAX_SHOWN])
+    invoices = list(
+        customer.invoices.select_related("customer__organisation").order_by("-date", "-id")[
+            :MAX_SHOWN
+        ]
+    )
     for invoice in invoices:
         invoice.due = amount_due(invoice)  # type: ignore[attr-defined]
     context = {
         "customer": customer,
         "tabs": customer_tabs(customer, "account", request.user),
         "invoices": invoices,
-        "credit_notes": list(customer.credit_notes.order_by("-date", "-id")[:MAX_SHOWN]),
+        "credit_notes": list(
+            customer.credit_notes.select_related("invoice", "customer__organisation").order_by(
+                "-date", "-id"
+            )[:MAX_SHOWN]
+        ),
         "balances": balances_of(customer),
         "more_invoices": customer.invoices.count() > MAX_SHOWN,
         "more_credit_notes": customer.credit_notes.count() > MAX_SHOWN,

@@ -37,21 +37,27 @@ from ledgerbridge.customers.models import Customer
 from ledgerbridge.dates import check_dates
 from ledgerbridge.deletion import refuse_deletion
 from ledgerbridge.sync.currencies import document_currency
-from ledgerbridge.sync.models import SyncSettings
-from ledgerbridge.sync.services import RecordKind, mark_changed, mark_deleted
+from ledgerbridge.sync.models import SyncSettings, SyncState
+from ledgerbridge.sync.services import RecordKind, link_of, mark_changed, mark_deleted
 
 CREDIT_NOTE_PREFIX = "CN-"
 EDITABLE_STATUSES = {DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.AUTHORISED}
 
 
 def open_on(invoice: Invoice, *, besides: int | None = None) -> Decimal:
-    """What may still be credited on `invoice`: its total less what is paid on it and what the
-    credit notes raised against it (not voided; `besides` left out) credit."""
+    """What may still be credited on `invoice`: its total, less what is paid on it, less the
+    credit already applied to it (as the accounting system last said, or what our credit notes
+    against it have allocated, whichever is more: credit notes made there count too), less the
+    credit of our credit notes against it not allocated yet (not voided; `besides` left out)."""
     others = CreditNote.objects.filter(invoice=invoice).exclude(status=DocumentStatus.VOIDED)
     if besides is not None:
         others = others.exclude(pk=besides)
-    credited = others.aggregate(t=Sum("total"))["t"] or Decimal(0)
-    return money.round_money(invoice.total - invoice.amount_paid - Decimal(credited))
+    sums = others.aggregate(total=Sum("total"), allocated=Sum("amount_allocated"))
+    ours_total = Decimal(sums["total"] or 0)
+    ours_allocated = Decimal(sums["allocated"] or 0)
+    applied = max(invoice.amount_credited, ours_allocated)
+    pending = ours_total - ours_allocated
+    return money.round_money(invoice.total - invoice.amount_paid - applied - pending)
 
 
 def _check_invoice(invoice: Invoice, customer: Customer) -> None:
@@ -169,18 +175,11 @@ def issue_credit_note(
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         _check_invoice(invoice, customer)
     theme = check_theme(branding_theme_id, customer.organisation_id)
-    if invoice is not None and not currency:
-        currency = invoice.currency  # credit is given in the currency it was billed in
-    chosen = document_currency(customer, currency)
-    if invoice is not None and chosen != invoice.currency:
-        billed = invoice.currency_shown or "its base currency"
-        raise ValidationError(
-            {
-                "currency": [
-                    f"Invoice {invoice.number} is in {billed}: credit it in the same currency."
-                ]
-            }
-        )
+    if invoice is not None:  # credit is given in the currency it was billed in
+        _same_currency(invoice, currency)
+        chosen = invoice.currency
+    else:
+        chosen = document_currency(customer, currency)
     note = CreditNote.objects.create(
         number=next_number("credit_note", CREDIT_NOTE_PREFIX),
         customer=customer,
@@ -203,7 +202,22 @@ def issue_credit_note(
     return note
 
 
+def _same_currency(invoice: Invoice, given: str | None) -> None:
+    if given and given not in (invoice.currency, invoice.currency_shown):
+        billed = invoice.currency_shown or "its base currency"
+        said = f"Invoice {invoice.number} is in {billed}: credit it in the same currency."
+        raise ValidationError({"currency": [said]})
+
+
 def _allocated_reason(note: CreditNote) -> str | None:
+    """Why a credit note can no longer change: its credit is allocated in the accounting
+    system, as last seen, or being allocated right now (its allocation is on its way)."""
+    allocation = link_of(RecordKind.ALLOCATION, note.pk)
+    if allocation is not None and (allocation.state == SyncState.IN_FLIGHT or allocation.remote_id):
+        return (
+            f"Credit note {note.number}'s credit is being allocated in Xero (or is allocated "
+            "there): wait for it, then remove the allocation in Xero to change it."
+        )
     if note.amount_allocated > 0:
         where = f" to invoice {note.invoice.number}" if note.invoice else ""
         return (
@@ -232,9 +246,16 @@ def update_credit_note(
     credit note, or one allocated in the accounting system (no field; Xero refuses changes to
     it too); otherwise as `issue_credit_note` (`currency` None: kept as it is; one against an
     invoice stays in the invoice's). Idempotent."""
+    # The invoice first (as raising a credit note does), so credit notes against one invoice
+    # are checked one at a time against what is left on it.
+    invoice_id = CreditNote.objects.filter(pk=note.pk).values_list("invoice_id", flat=True).get()
+    if invoice_id is not None:
+        Invoice.objects.select_for_update().get(pk=invoice_id)
     locked = (
         CreditNote.objects.select_for_update(of=("self",)).select_related("invoice").get(pk=note.pk)
     )
+    if locked.invoice is not None:
+        _check_invoice(locked.invoice, locked.customer)
     if locked.status not in EDITABLE_STATUSES:
         raise ValidationError(
             f"Credit note {locked.number} is {locked.get_status_display().lower()} "
@@ -258,10 +279,8 @@ def update_credit_note(
             kind=RecordKind.CREDIT_NOTE,
             label=f"Credit note {locked.number}",
         )
-    elif currency and currency != locked.currency:
-        raise ValidationError(
-            {"currency": [f"It credits invoice {locked.invoice.number}: it stays in its currency."]}
-        )
+    else:
+        _same_currency(locked.invoice, currency)
     locked.save()
     write_lines(locked, CreditNoteLine, "credit_note", lines)
     _check_amount(locked)

@@ -190,8 +190,14 @@ class Invoice(Totals):
         return self.number
 
 
+# Invoice and credit note lines may discount or credit (a unit price below 0) while the
+# document adds up to 0 or more.
+CREDIT_LINE_PRICE = [MinValueValidator(-MAX_QUANTITY), MaxValueValidator(MAX_QUANTITY)]
+
+
 class InvoiceLine(LineBase):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4, validators=CREDIT_LINE_PRICE)
     charge_rate = models.ForeignKey(
         ChargeRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -333,6 +339,7 @@ class CreditNote(Totals):
 
 class CreditNoteLine(LineBase):
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4, validators=CREDIT_LINE_PRICE)
     charge_rate = models.ForeignKey(
         ChargeRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ledgerbridge import integrations, money
-from ledgerbridge.billing.credit_notes import issue_credit_note
+from ledgerbridge.billing.credit_notes import issue_credit_note, open_on
 from ledgerbridge.billing.documents import (
     LineData,
     check_theme,
@@ -183,6 +183,15 @@ def issue_invoice_or_credit(
     note for the customer with the lines' signs turned: Xero takes no negative invoices, so
     one never exists. Refuses as `issue_invoice` does (a credit note as
     `credit_notes.issue_credit_note`)."""
+    if total_of(lines, amount_type) < 0 and external_number.strip():
+        raise ValidationError(
+            {
+                "external_number": [
+                    "The lines add up to less than 0, so this is raised as a credit note, which "
+                    "takes no Xero invoice number: leave it blank."
+                ]
+            }
+        )
     if total_of(lines, amount_type) >= 0:
         return issue_invoice(
             customer,
@@ -246,6 +255,24 @@ def update_invoice(
             f"Invoice {locked.number} is {locked.get_status_display().lower()} "
             "and can no longer be changed."
         )
+    credited = list(
+        CreditNote.objects.filter(invoice=locked)
+        .exclude(status=DocumentStatus.VOIDED)
+        .values_list("number", flat=True)
+    )
+    if credited and status != DocumentStatus.AUTHORISED:
+        raise ValidationError(
+            {
+                "status": [
+                    f"Credit notes are raised against it ({', '.join(sorted(credited))}), so it "
+                    "stays authorised."
+                ]
+            }
+        )
+    if credited and currency and currency not in (locked.currency, locked.currency_shown):
+        raise ValidationError(
+            {"currency": ["Credit notes are raised against it, so its currency stays as it is."]}
+        )
     if status not in EDITABLE_STATUSES:
         raise ValidationError({"status": ["Choose DRAFT, SUBMITTED or AUTHORISED."]})
     locked.due_date = _check_header(locked.customer, date, due_date)
@@ -266,13 +293,12 @@ def update_invoice(
     locked.save()
     write_lines(locked, InvoiceLine, "invoice", lines)
     _refuse_negative(locked)
-    if locked.total < locked.amount_paid + locked.amount_credited:
+    if open_on(locked) < 0:
         raise ValidationError(
             {
                 "lines": [
                     f"The lines add up to {locked.total}, less than is paid and credited on it "
-                    f"({locked.amount_paid + locked.amount_credited}); raise a credit note "
-                    "instead."
+                    f"({locked.total - open_on(locked)}); raise a credit note instead."
                 ]
             }
         )

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from ledgerbridge.sync.models import Link, Organisation, RecordKind, SyncSettings, SyncState
@@ -48,6 +48,7 @@ __all__ = [
     "send_again",
     "send_failed_again",
     "unlink",
+    "wake",
     "with_default_organisation",
 ]
 
@@ -94,7 +95,12 @@ def mark_changed(kind: str, local_id: int, organisation_id: int | None) -> None:
         kind=kind, local_id=local_id, organisation_id=organisation_id
     ).update(
         version=F("version") + 1,
-        state=SyncState.PENDING,
+        # One in flight stays in flight: its last answer may have been lost, and it must be
+        # looked up in the remote before it is sent again (its newer version goes then).
+        state=Case(
+            When(state=SyncState.IN_FLIGHT, then=Value(SyncState.IN_FLIGHT)),
+            default=Value(SyncState.PENDING),
+        ),
         attempts=0,
         not_before=None,
         deleted_at=None,
@@ -260,6 +266,20 @@ def send_again(kind: str, local_id: int, *, deleted: bool = False) -> Link | Non
         for org_id in links.values_list("organisation_id", flat=True):
             _notify(org_id)
     return link_of(kind, local_id)
+
+
+def wake(kind: str, local_id: int) -> int:
+    """A record kept out (not eligible) because of what the remote held is looked at again,
+    now the remote says otherwise; one in any other state is left as it is."""
+    with transaction.atomic():
+        links = Link.objects.filter(
+            kind=kind, local_id=local_id, state=SyncState.NOT_ELIGIBLE, deleted_at__isnull=True
+        )
+        orgs = set(links.values_list("organisation_id", flat=True))
+        count = links.update(state=SyncState.PENDING, updated_at=timezone.now())
+        for org_id in orgs:
+            _notify(org_id)
+    return count
 
 
 def send_failed_again(organisation_id: int) -> int:

@@ -568,15 +568,25 @@ class Allocation:
     note_id: str  # the credit note's and the invoice's ids in Xero
     invoice_id: str
     amount: Decimal
-    made: dict[str, Any] | None = None  # already in Xero: the allocation Xero holds
+
+
+def _allocation_to(held: dict[str, Any], invoice_id: str) -> dict[str, Any] | None:
+    """The allocation a Xero credit note holds to `invoice_id`, if any."""
+    for allocation in held.get("Allocations") or []:
+        if str((allocation.get("Invoice") or {}).get("InvoiceID") or "").lower() == (
+            invoice_id.lower()
+        ):
+            return dict(allocation)
+    return None
 
 
 def _allocation_of(
     note: CreditNote, note_link: Link | None, invoice_link: Link | None
 ) -> Allocation:
     """What allocating `note` takes, from what Xero last said of both documents; NotEligible
-    (with why) while either is not there as authorised, or when the invoice has nothing left
-    to credit in Xero."""
+    (with why) while either is not there as authorised, or when there is nothing to allocate:
+    the amount is the credit Xero holds as left on the credit note, up to what Xero holds as
+    due on the invoice."""
     invoice = note.invoice
     if invoice is None:
         raise NotEligible("It is raised against no invoice: its credit stays with the customer.")
@@ -591,35 +601,28 @@ def _allocation_of(
     theirs = invoice_link.snapshot if invoice_link and invoice_link.remote_id else None
     if not theirs or not invoice_link:
         raise NotEligible(f"Waiting for invoice {invoice.number} to reach Xero.")
-    made = next(
-        (
-            a
-            for a in held.get("Allocations") or []
-            if str((a.get("Invoice") or {}).get("InvoiceID") or "").lower()
-            == invoice_link.remote_id.lower()
-        ),
-        None,
-    )
-    if made is None and held.get("Status") != "AUTHORISED":
+    if held.get("Status") != "AUTHORISED":
         raise NotEligible(
             f"Credit note {note.number} is {str(held.get('Status') or 'unknown').lower()} in "
             "Xero: its credit is allocated once Xero holds it as authorised."
         )
+    left = mapping.to_decimal(held.get("RemainingCredit"), note.total)
     due = mapping.to_decimal(theirs.get("AmountDue"), invoice.total)
-    amount = min(note.total, due)
-    if made is None and (theirs.get("Status") != "AUTHORISED" or amount <= 0):
+    amount = min(left, due)
+    if theirs.get("Status") != "AUTHORISED" or amount <= 0:
         raise NotEligible(
-            f"Invoice {invoice.number} is {str(theirs.get('Status') or '').lower()} in Xero with "
-            f"{due} due, so there is nothing to allocate the credit to: refund the credit in "
-            "Xero, or allocate it to another invoice there."
+            f"Xero holds invoice {invoice.number} as {str(theirs.get('Status') or '').lower()} "
+            f"with {due:.2f} due, and {left:.2f} of the credit left, so there is nothing to "
+            "allocate: refund the credit in Xero, or allocate it to another invoice there."
         )
-    return Allocation(note_link.remote_id, invoice_link.remote_id, amount, made)
+    return Allocation(note_link.remote_id, invoice_link.remote_id, amount)
 
 
 def _push_allocations(xero: XeroClient, ctx: Context, kind: str, outcome: Outcome) -> bool:
     """Allocate the credit of credit notes raised against invoices, one request each (Xero
-    allocates per credit note). A lost answer is looked up on the credit note before it is
-    sent again, so credit is never allocated twice; False when nothing was left."""
+    allocates per credit note). One whose earlier answer was lost is looked up on the credit
+    note first, so credit is never allocated twice; after each, both documents are read back
+    from Xero and kept as Xero holds them. False when nothing was left."""
     batch = _claim(ctx.organisation.pk, RecordKind.ALLOCATION)
     if not batch:
         return False
@@ -633,16 +636,20 @@ def _push_allocations(xero: XeroClient, ctx: Context, kind: str, outcome: Outcom
         if note is None:
             _settle(claimed, SyncState.NOT_ELIGIBLE, "The credit note no longer exists here.")
             continue
+        note_link = note_links.get(note.pk)
+        invoice_link = invoice_links.get(note.invoice_id or 0)
         try:
-            plan = _allocation_of(
-                note, note_links.get(note.pk), invoice_links.get(note.invoice_id or 0)
-            )
-        except NotEligible as why:
-            _settle(claimed, SyncState.NOT_ELIGIBLE, str(why))
-            outcome.not_eligible += 1
-            continue
-        try:
-            _allocate(xero, ctx, claimed, note, plan, outcome)
+            if claimed.uncertain and _settle_lost_allocation(
+                xero, ctx, claimed, note_link, invoice_link, outcome
+            ):
+                continue
+            try:
+                plan = _allocation_of(note, note_link, invoice_link)
+            except NotEligible as why:
+                _settle(claimed, SyncState.NOT_ELIGIBLE, str(why))
+                outcome.not_eligible += 1
+                continue
+            _allocate(xero, ctx, claimed, plan, outcome)
         except (DailyLimitReached, RateLimited):
             _release(batch[index:], uncertain=False)
             raise
@@ -660,60 +667,71 @@ def _push_allocations(xero: XeroClient, ctx: Context, kind: str, outcome: Outcom
     return True
 
 
-def _allocate(
+def _settle_lost_allocation(
     xero: XeroClient,
     ctx: Context,
     claimed: Claimed,
-    note: CreditNote,
-    plan: Allocation,
+    note_link: Link | None,
+    invoice_link: Link | None,
     outcome: Outcome,
-) -> None:
-    made = plan.made
-    if made is None and claimed.uncertain:  # an earlier answer was lost: did Xero allocate?
-        outcome.calls += 1
-        held = xero.get(f"/CreditNotes/{plan.note_id}").get("CreditNotes") or [{}]
-        made = next(
-            (
-                a
-                for a in held[0].get("Allocations") or []
-                if str((a.get("Invoice") or {}).get("InvoiceID") or "").lower()
-                == plan.invoice_id.lower()
-            ),
-            None,
-        )
+) -> bool:
+    """An allocation whose answer was lost: did Xero make it? Found on the credit note, it is
+    settled as made (True); not found, it is planned afresh (False)."""
+    if not (note_link and note_link.remote_id and invoice_link and invoice_link.remote_id):
+        return False
+    outcome.calls += 1
+    held = (xero.get(f"/CreditNotes/{note_link.remote_id}").get("CreditNotes") or [{}])[0]
+    made = _allocation_to(held, invoice_link.remote_id)
     if made is None:
-        claimed.payload = {
-            "Allocations": [
-                {
-                    "Amount": mapping.json_number(plan.amount),
-                    "Date": note.date.isoformat(),
-                    "Invoice": {"InvoiceID": plan.invoice_id},
-                }
-            ]
-        }
-        outcome.calls += 1
-        outcome.sent += 1
-        key = hashlib.sha256(
-            "|".join(
-                [ctx.organisation.remote_id, "allocate", plan.note_id, plan.invoice_id,
-                 str(plan.amount)]
-            ).encode()
-        ).hexdigest()  # fmt: skip
-        answer = xero.put(
-            ALLOCATION.path.format(id=plan.note_id), claimed.payload, idempotency_key=key
-        )
-        made = (answer.get("Allocations") or [{}])[0]
-    _allocated(ctx, claimed, note, plan, made)
-    outcome.synced += 1
+        return False
+    _allocated(xero, ctx, claimed, made, note_link.remote_id, invoice_link.remote_id, outcome)
+    return True
+
+
+def _allocate(
+    xero: XeroClient, ctx: Context, claimed: Claimed, plan: Allocation, outcome: Outcome
+) -> None:
+    note = claimed.record
+    claimed.payload = {
+        "Allocations": [
+            {
+                "Amount": mapping.json_number(plan.amount),
+                "Date": note.date.isoformat(),
+                "Invoice": {"InvoiceID": plan.invoice_id},
+            }
+        ]
+    }
+    outcome.calls += 1
+    outcome.sent += 1
+    key = hashlib.sha256(
+        "|".join(
+            [ctx.organisation.remote_id, "allocate", plan.note_id, plan.invoice_id,
+             str(plan.amount), str(claimed.version)]
+        ).encode()
+    ).hexdigest()  # fmt: skip
+    answer = xero.put(ALLOCATION.path.format(id=plan.note_id), claimed.payload, idempotency_key=key)
+    made = dict((answer.get("Allocations") or [{}])[0])
+    _allocated(xero, ctx, claimed, made, plan.note_id, plan.invoice_id, outcome)
 
 
 def _allocated(
-    ctx: Context, claimed: Claimed, note: CreditNote, plan: Allocation, made: dict[str, Any]
+    xero: XeroClient,
+    ctx: Context,
+    claimed: Claimed,
+    made: dict[str, Any],
+    note_id: str,
+    invoice_id: str,
+    outcome: Outcome,
 ) -> None:
-    """Xero allocated the credit: the allocation is synced, and what both documents now hold
-    there (the credit note's credit used, the invoice's amount due) is kept, here and on
-    their links, until Xero next says otherwise."""
-    amount = mapping.to_decimal(made.get("Amount"), plan.amount)
+    """Xero holds the allocation: it is synced, and both documents are read back from Xero
+    and kept as Xero holds them (the credit note's credit used, the invoice's amount due and
+    status), here and on their links, so nothing is counted twice whatever came first (a lost
+    answer, a replay, a webhook). A failed read leaves the allocation uncertain: it is looked
+    up again, never sent again."""
+    outcome.calls += 2
+    held = (xero.get(f"/CreditNotes/{note_id}").get("CreditNotes") or [{}])[0]
+    theirs = (xero.get(f"/Invoices/{invoice_id}").get("Invoices") or [{}])[0]
+    note: CreditNote = claimed.record
     with transaction.atomic():
         Link.objects.filter(pk=claimed.link.pk).update(
             remote_id=str(made.get("AllocationID") or ""),
@@ -728,48 +746,31 @@ def _allocated(
             not_before=None,
             updated_at=timezone.now(),
         )
-        note_link = Link.objects.select_for_update().get(
-            kind=RecordKind.CREDIT_NOTE, local_id=note.pk, organisation=ctx.organisation
-        )
-        held = dict(note_link.snapshot or {})
-        allocations = list(held.get("Allocations") or [])
-        if made not in allocations and not any(
-            a.get("AllocationID") == made.get("AllocationID")
-            for a in allocations
-            if made.get("AllocationID")
+        for kind, local_id, element in (
+            (RecordKind.CREDIT_NOTE, note.pk, held),
+            (RecordKind.INVOICE, note.invoice_id or 0, theirs),
         ):
-            allocations.append(made)
-        applied = sum(
-            (mapping.to_decimal(a.get("Amount"), Decimal(0)) for a in allocations), Decimal(0)
-        )
-        total = mapping.to_decimal(held.get("Total"), note.total)
-        held.update(
-            Allocations=allocations,
-            AppliedAmount=str(applied),
-            RemainingCredit=str(total - applied),
-            Status="PAID" if total - applied <= 0 else held.get("Status"),
-        )
-        remember_remote(note_link.pk, held, note_link.remote_updated_at)
-        record_credit_note_state(
-            note, DocumentStatus.PAID if total - applied <= 0 else note.status, applied
-        )
+            link = Link.objects.filter(
+                kind=kind, local_id=local_id, organisation=ctx.organisation
+            ).first()
+            if link is not None and element:
+                remember_remote(
+                    link.pk, keep_of(element), mapping.parse_date(element.get("UpdatedDateUTC"))
+                )
+        applied = mapping.to_decimal(held.get("AppliedAmount"), note.amount_allocated)
+        status = str(held.get("Status") or "")
+        record_credit_note_state(note, status if status == "PAID" else note.status, applied)
         invoice = note.invoice
-        assert invoice is not None  # an allocation is planned for a note with an invoice
-        invoice_link = Link.objects.select_for_update().get(
-            kind=RecordKind.INVOICE, local_id=invoice.pk, organisation=ctx.organisation
-        )
-        theirs = dict(invoice_link.snapshot or {})
-        if plan.made is None:  # made now: what Xero last said of the invoice moves with it
-            due = mapping.to_decimal(theirs.get("AmountDue"), invoice.total) - amount
-            credited = mapping.to_decimal(theirs.get("AmountCredited"), Decimal(0)) + amount
-            theirs.update(AmountDue=str(due), AmountCredited=str(credited))
-            if due <= 0:
-                theirs["Status"] = "PAID"
-            remember_remote(invoice_link.pk, theirs, invoice_link.remote_updated_at)
-            record_accounting_amounts(invoice, invoice.amount_paid, credited)
-            if due <= 0:
+        if invoice is not None and theirs:
+            record_accounting_amounts(
+                invoice,
+                mapping.to_decimal(theirs.get("AmountPaid"), invoice.amount_paid),
+                mapping.to_decimal(theirs.get("AmountCredited"), invoice.amount_credited),
+            )
+            if theirs.get("Status") == "PAID":
                 record_accounting_status(invoice, DocumentStatus.PAID)
         issues.resolve(ctx.organisation.pk, RecordKind.ALLOCATION, [note.pk])
+    outcome.synced += 1
 
 
 def _deletions(organisation_id: int) -> Any:

@@ -40,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ledgerbridge import crypto
@@ -55,7 +55,7 @@ from ledgerbridge.billing.services import (
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.suppliers.models import Supplier
 from ledgerbridge.sync.models import Link, RecordKind
-from ledgerbridge.sync.services import RemoteState, record_remote, remember_remote, send_again
+from ledgerbridge.sync.services import RemoteState, record_remote, remember_remote, wake
 from ledgerbridge.xero import leases, mapping
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroError
@@ -339,12 +339,32 @@ def _apply_contact(org: Any, contact: dict[str, Any], may_create: bool) -> tuple
     return EventStatus.APPLIED, "Xero's change " + " and ".join(done) + "."
 
 
+ON_ITS_WAY = (
+    "Our own {} on its way to Xero (its answer has not come back yet): the sync links it, so "
+    "it is not brought across twice."
+)
+
+
+def _ours_on_its_way(org: Any, kind: str, model: Any, number: str) -> bool:
+    """Whether a document of ours with this number is being sent and not linked yet: Xero's
+    event about it may come before the answer (or the answer was lost)."""
+    if not number:
+        return False
+    ours = model.objects.filter(Q(number=number) | Q(external_number=number)).values("pk")
+    return Link.objects.filter(
+        organisation=org, kind=kind, remote_id="", local_id__in=ours, deleted_at__isnull=True
+    ).exists()
+
+
 def _apply_invoice(org: Any, element: dict[str, Any], may_create: bool) -> tuple[str, str]:
     remote_id = str(element.get("InvoiceID") or "")
     link = Link.objects.filter(
         organisation=org, kind=RecordKind.INVOICE, remote_id__iexact=remote_id
     ).first()
     if link is None:
+        number = str(element.get("InvoiceNumber") or "")
+        if _ours_on_its_way(org, RecordKind.INVOICE, Invoice, number):
+            return EventStatus.IGNORED, ON_ITS_WAY.format(f"invoice {number}")
         if not may_create:
             return EventStatus.IGNORED, CREATES_OFF
         return _invoice_made_in_xero(org, element)
@@ -389,6 +409,9 @@ def _apply_credit_note(org: Any, element: dict[str, Any], may_create: bool) -> t
         organisation=org, kind=RecordKind.CREDIT_NOTE, remote_id__iexact=remote_id
     ).first()
     if link is None:
+        number = str(element.get("CreditNoteNumber") or "")
+        if _ours_on_its_way(org, RecordKind.CREDIT_NOTE, CreditNote, number):
+            return EventStatus.IGNORED, ON_ITS_WAY.format(f"credit note {number}")
         if not may_create:
             return EventStatus.IGNORED, CREATES_OFF
         return _credit_note_made_in_xero(org, element)
@@ -407,7 +430,7 @@ def _apply_credit_note(org: Any, element: dict[str, Any], may_create: bool) -> t
     if was != LOCAL_STATUS.get(status, was):
         said += f"; the credit note is now {LOCAL_STATUS[status].lower()} here"
     if status == "AUTHORISED" and note.invoice_id is not None:
-        send_again(RecordKind.ALLOCATION, note.pk)  # approved in Xero: its credit may go now
+        wake(RecordKind.ALLOCATION, note.pk)  # approved in Xero: its credit may go now
     return EventStatus.APPLIED, said + "."
 
 
