@@ -1,8 +1,10 @@
-"""The crash campaign: while real `ledgerbridge worker` processes push invoices to the sandbox,
+"""The crash campaign: while real `ledgerbridge worker` processes push invoices (and credit notes
+against some of them, to be allocated) to the sandbox,
 the worker is killed with SIGKILL at random moments, 10 times, and started again; meanwhile the
 sandbox drops connections after committing, answers 500 after committing, and sends bursts of
 429s. Afterwards "Compare with Xero" finds no difference, and an independent check reading the
-sandbox's own export confirms every invoice exists exactly once and equals the PSA's.
+sandbox's own export confirms every invoice exists exactly once and equals the PSA's, and every
+credit note exists once, allocated exactly once to its invoice for its total.
 
 CRASH_INVOICES sets the size (300 here, so `make test` stays inside CI's time; `make
 crash-campaign` runs the full 2,000). PostgreSQL only: the run of `make test` against it."""
@@ -24,8 +26,9 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
+from ledgerbridge.billing.credit_notes import issue_credit_note, lines_to_credit
 from ledgerbridge.billing.documents import LineData
-from ledgerbridge.billing.models import DocumentStatus, Invoice
+from ledgerbridge.billing.models import CreditNote, DocumentStatus, Invoice
 from ledgerbridge.billing.services import issue_invoice
 from ledgerbridge.catalog.models import TaxRate
 from ledgerbridge.customers.models import Customer
@@ -126,6 +129,26 @@ def raise_invoices(campaign: dict[str, Any]) -> list[Invoice]:
     return made
 
 
+def raise_credit_notes(invoices: list[Invoice]) -> list[CreditNote]:
+    """Credit for the first line of every fifth authorised invoice, to be allocated to it."""
+    authorised = [i for i in invoices if i.status == DocumentStatus.AUTHORISED][::5]
+    made = []
+    for invoice in authorised:
+        first = invoice.lines.order_by("position", "id").first()
+        assert first is not None
+        made.append(
+            issue_credit_note(
+                invoice.customer,
+                lines_to_credit(invoice, [first.pk]),
+                date=dt.date(2026, 11, 3),
+                invoice=invoice,
+                reason="Crash campaign credit",
+                status=DocumentStatus.AUTHORISED,
+            )
+        )
+    return made
+
+
 def number(value: Any) -> Decimal:
     """A figure from the sandbox's export (its decimals are kept as {"$decimal": "…"})."""
     if isinstance(value, dict):
@@ -145,7 +168,7 @@ def start_worker(campaign: dict[str, Any]) -> subprocess.Popen[bytes]:
 
 def unsettled() -> int:
     return (
-        Link.objects.filter(kind__in=["customer", "invoice"])
+        Link.objects.filter(kind__in=["customer", "invoice", "credit_note", "allocation"])
         .exclude(state=SyncState.SYNCED)
         .count()
     )
@@ -162,6 +185,7 @@ def plant_faults(sandbox: Any, rng: random.Random) -> None:
 def test_killed_workers_and_a_faulty_xero_leave_every_invoice_in_xero_once_and_equal(campaign):
     sandbox, log = campaign["sandbox"], campaign["log"]
     made = raise_invoices(campaign)
+    notes = raise_credit_notes(made)
     rng = random.Random(SEED)
     kills = 0
     while kills < KILLS and unsettled():
@@ -210,6 +234,25 @@ def test_killed_workers_and_a_faulty_xero_leave_every_invoice_in_xero_once_and_e
             assert number(theirs["UnitAmount"]) == line.unit_price
             assert (theirs["ItemCode"], theirs["TaxType"]) == (line.item_code, "OUTPUT2")
         assert number(xero["Total"]) == invoice.total
+    # Each credit note exactly once, allocated exactly once to its invoice, for its total;
+    # the invoice's amount credited is that, in Xero and here.
+    live_notes = [
+        n for n in held["credit_notes"].values() if n.get("Status") not in ("DELETED", "VOIDED")
+    ]
+    note_numbers = Counter(n.get("CreditNoteNumber") for n in live_notes)
+    notes_by_number = {n["CreditNoteNumber"]: n for n in live_notes}
+    by_id = {i["InvoiceID"]: i for i in live}
+    for note in notes:
+        assert note_numbers[note.number] == 1, note.number
+        xero = notes_by_number[note.number]
+        assert (xero["Type"], number(xero["Total"])) == ("ACCRECCREDIT", note.total)
+        (allocation,) = xero["Allocations"]
+        credited = by_id[allocation["Invoice"]["InvoiceID"]]
+        assert credited["InvoiceNumber"] == note.invoice.number
+        assert number(allocation["Amount"]) == note.total
+        assert number(credited["AmountCredited"]) == note.total
+        note.invoice.refresh_from_db()
+        assert note.invoice.amount_credited == note.total
     crash_contacts = Counter(
         c.get("AccountNumber")
         for c in contacts.values()
