@@ -94,6 +94,10 @@ def test_cn_2_a_standalone_credit_note_and_its_bad_input(
         ({"customer": 999999, "date": "2026-11-22", "lines": [line]}, "customer"),
         ({"invoice": 999999, "date": "2026-11-22"}, "invoice"),
         (
+            {"customer": customer.pk, "date": "2026-11-22", "lines": [line], "invoice_lines": [1]},
+            "invoice_lines",
+        ),
+        (
             {"customer": customer.pk, "date": "2026-11-22", "lines": [{**line, "unit_price": "0"}]},
             "lines",
         ),

@@ -348,6 +348,15 @@ def create_credit_note(request: HttpRequest, payload: CreditNoteIn) -> Status[Cr
         customer = invoice.customer
     else:
         raise ValidationError({"customer": ["Give the customer, or the invoice credited."]})
+    if payload.invoice_lines is not None and (invoice is None or payload.lines is not None):
+        raise ValidationError(
+            {
+                "invoice_lines": [
+                    "Give invoice_lines only with an invoice and without lines (they pick which "
+                    "of the invoice's lines are credited)."
+                ]
+            }
+        )
     if payload.lines is not None:
         lines = payload.line_data()
     elif invoice is not None:

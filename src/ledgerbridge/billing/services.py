@@ -183,7 +183,8 @@ def issue_invoice_or_credit(
     note for the customer with the lines' signs turned: Xero takes no negative invoices, so
     one never exists. Refuses as `issue_invoice` does (a credit note as
     `credit_notes.issue_credit_note`)."""
-    if total_of(lines, amount_type) < 0 and external_number.strip():
+    negative = total_of(lines, amount_type) < 0
+    if negative and external_number.strip():
         raise ValidationError(
             {
                 "external_number": [
@@ -192,7 +193,7 @@ def issue_invoice_or_credit(
                 ]
             }
         )
-    if total_of(lines, amount_type) >= 0:
+    if not negative:
         return issue_invoice(
             customer,
             lines,
