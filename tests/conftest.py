@@ -27,6 +27,16 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 PASSWORD = "Correct-Horse-42"
 
 
+@pytest.fixture(autouse=True)
+def _close_call_window_connections() -> Iterator[None]:
+    """The shared rate windows' own PostgreSQL connections (`call_windows`) are closed after
+    each test, so none is left open when the test database is dropped."""
+    yield
+    from ledgerbridge.xero.call_windows import close_connections
+
+    close_connections()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     """SQLite tests use a file, as production does: WAL and busy timeouts then work across

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from ledgerbridge.datadir import prepare_data_dir
 
@@ -242,6 +243,13 @@ XERO_DEADLINE_SECONDS = float(os.environ.get("XERO_DEADLINE_SECONDS", "10"))
 XERO_REQUEST_LOG_DAYS = int(os.environ.get("XERO_REQUEST_LOG_DAYS", "30"))
 # Seconds in a rate-limit "minute" (shorter only against a time-scaled sandbox, for benchmarks).
 XERO_MINUTE_SECONDS = float(os.environ.get("XERO_MINUTE_SECONDS", "60"))
+# Records per request the sync engine sends (1 to 50; Xero advises batches of up to 50). Smaller
+# batches cost more calls: only worth it to keep each request small.
+XERO_BATCH_SIZE = int(os.environ.get("XERO_BATCH_SIZE", "50"))
+if not 1 <= XERO_BATCH_SIZE <= 50:
+    raise ImproperlyConfigured(
+        f"XERO_BATCH_SIZE is {XERO_BATCH_SIZE}: set it to a whole number from 1 to 50."
+    )
 # How often each organisation with webhooks on is polled for changes webhooks missed (minutes).
 XERO_POLL_MINUTES = float(os.environ.get("XERO_POLL_MINUTES", "15"))
 # Each organisation's enabled currencies are read again at most this often (the periodic poll).

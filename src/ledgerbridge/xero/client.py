@@ -33,6 +33,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ledgerbridge.xero import connections, transport
+from ledgerbridge.xero.call_windows import DatabaseWindows, close_connections
 from ledgerbridge.xero.endpoints import XeroApp
 from ledgerbridge.xero.errors import (
     DailyLimitReached,
@@ -62,7 +63,9 @@ def budgets() -> Budgets:
     global _budgets
     with _budgets_lock:
         if _budgets is None:
-            _budgets = Budgets(Limits(minute=settings.XERO_MINUTE_SECONDS))
+            limits = Limits(minute=settings.XERO_MINUTE_SECONDS)
+            app = XeroApp.from_settings().client_id
+            _budgets = Budgets(limits, shared=DatabaseWindows(limits, app))
         return _budgets
 
 
@@ -71,6 +74,7 @@ def reset_budgets() -> None:
     global _budgets
     with _budgets_lock:
         _budgets = None
+    close_connections()
 
 
 def _header(headers: Mapping[str, str], name: str) -> int | None:
@@ -96,9 +100,12 @@ class XeroClient:
         backoff_cap: float = 30.0,
         timeout: float | None = None,
         deadline: float | None = None,
+        patience: float | None = None,
     ) -> None:
         """`timeout`: seconds one attempt may take (XERO_TIMEOUT); `deadline`: seconds from now
-        within which every call of this client must be answered, or XeroBusy."""
+        within which every call of this client must be answered, or XeroBusy; `patience`: the
+        longest a call waits for room in a minute limit before it raises RateLimited with the
+        wait instead (background work: the worker then does other work meanwhile)."""
         if not connection.tenant_id or connection.token_set_id is None:
             raise ReauthorisationNeeded(f"{connection.name} is not connected to Xero.")
         self.connection = connection
@@ -111,6 +118,7 @@ class XeroClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.gives_up_at = None if deadline is None else self.budget.clock() + deadline
+        self.patience = patience
 
     @classmethod
     def interactive(cls, connection: Connection) -> XeroClient:
@@ -228,11 +236,22 @@ class XeroClient:
                     "not have been made. Read the record back before sending it again."
                 )
             self._check_paused()
+            left = self.time_left()
+            patient = self.patience is not None and (left is None or self.patience < left)
             try:
-                self.budget.acquire(max_wait=self.time_left())
+                self.budget.acquire(max_wait=self.patience if patient else left)
             except DailyLimitReached as exc:  # Xero's headers said the day is used up
                 self._pause(exc.retry_after, exc.message)
                 raise
+            except XeroBusy as exc:
+                if not patient:
+                    raise
+                limited = RateLimited(
+                    exc.message.replace("Xero is busy: ", "Waiting for Xero's limit: ", 1),
+                    retry_after=exc.retry_after or 1.0,
+                    problem=exc.problem or "minute",
+                )
+                raise self._uncertain_if_sent(method, failures, limited) from exc
             response = None
             try:
                 token = connections.access_token(
@@ -264,7 +283,7 @@ class XeroClient:
             if isinstance(error, RateLimited):
                 waits += 1
                 if waits > 20:
-                    raise error
+                    raise self._uncertain_if_sent(method, failures, error)
                 self.budget.wait_minute(error.retry_after)  # acquire() waits, or says busy
                 continue
             if isinstance(error, ReauthorisationNeeded) and not refreshed and response is not None:
@@ -285,6 +304,19 @@ class XeroClient:
                 continue
             self._record_error(error)
             raise error
+
+    @staticmethod
+    def _uncertain_if_sent(method: str, failures: int, error: XeroError) -> XeroError:
+        """A limit that stops a write after an attempt went unanswered: that attempt may have
+        made the change, so the caller hears it as uncertain (and reads back before sending
+        again), not as "nothing was sent"."""
+        if method in {"PUT", "POST"} and failures:
+            return TransientError(
+                "Xero did not answer a change, and its limit stops the retry for now; it may or "
+                f"may not have been made. Read the record back before sending it again. "
+                f"({error.message})"
+            )
+        return error
 
     # --- bookkeeping ------------------------------------------------------------------------
 

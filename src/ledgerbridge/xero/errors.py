@@ -50,9 +50,12 @@ class XeroBusy(TransientError):
     """Xero cannot answer before the deadline of a call a person is waiting for (its limit for
     the organisation is used up, or it asked us to wait): try again in `retry_after` seconds."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, problem: str = "", **kw: Any
+    ) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
+        self.problem = problem  # a budget wait: "minute", "appminute" or "concurrent"
 
 
 class RateLimited(XeroError):

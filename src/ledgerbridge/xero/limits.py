@@ -3,8 +3,13 @@ per app 10,000 a minute (XERO-FACTS 2).
 
 Windows are sliding on our side, which is stricter than Xero's fixed windows: never more than N
 calls in ANY window also means never more than N in Xero's. Xero's own X-*Limit-Remaining
-headers correct our view after every answer (another process, or calls made before a restart).
+headers correct our view after every answer (calls made before a restart, or by another app).
 Each organisation has its own budget and lock, so one that waits holds up no other.
+
+The minute windows (the organisation's and the app's) are also kept for every process at once
+when `Budgets` is given `shared` (`call_windows.DatabaseWindows`, in the database): a call goes
+only when both this process's windows and the shared ones have room, so any number of workers
+together stay within Xero's per-app and per-organisation minute limits.
 """
 
 from __future__ import annotations
@@ -14,10 +19,21 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from ledgerbridge.xero.errors import DailyLimitReached, XeroBusy
 
 Clock = Callable[[], float]
+
+
+class SharedWindows(Protocol):
+    """Minute windows kept for every process (see `call_windows`)."""
+
+    def take(self, tenant_id: str) -> tuple[float, str]:
+        """Count one call of the organisation, and return (0, ""); or, when the organisation's
+        or the app's minute is full, count nothing and return (seconds until it has room,
+        "minute" or "appminute")."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -63,8 +79,12 @@ class Budget:
         app: Window,
         clock: Clock = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        tenant_id: str = "",
+        shared: SharedWindows | None = None,
     ) -> None:
         self.limits, self.clock, self.sleep = limits, clock, sleep
+        self.tenant_id, self.shared = tenant_id, shared
         self.lock = threading.Lock()
         self.in_flight = threading.BoundedSemaphore(limits.in_flight)
         self.minute = Window(limits.per_minute, limits.minute, clock)
@@ -84,6 +104,7 @@ class Budget:
                 f"Xero is busy: this organisation already has {self.limits.in_flight} calls in "
                 "flight.",
                 retry_after=1.0,
+                problem="concurrent",
             )
         try:
             while True:
@@ -97,7 +118,10 @@ class Budget:
                             retry_after=remaining,
                             problem="day",
                         )
-                    with_app = max(self.minute.wait_time(), _locked_wait(self.app))
+                    own, app = self.minute.wait_time(), _locked_wait(self.app)
+                    with_app, problem = max(own, app), "minute" if own >= app else "appminute"
+                    if with_app <= 0 and self.shared is not None:
+                        with_app, problem = self.shared.take(self.tenant_id)
                     if with_app <= 0:
                         self.minute.record()
                         self.day.record()
@@ -105,10 +129,16 @@ class Budget:
                         return
                 left = None if max_wait is None else max_wait - (now - started)
                 if left is not None and with_app > left:
+                    whose = (
+                        "this organisation's calls"
+                        if problem == "minute"
+                        else "the calls of all organisations together"
+                    )
                     raise XeroBusy(
-                        "Xero is busy: this organisation's calls for the minute are used up; "
-                        f"the next one can go in about {with_app:.0f} seconds.",
+                        f"Xero is busy: {whose} for the minute are used up; the next one can "
+                        f"go in about {max(1, round(with_app))} seconds.",
                         retry_after=with_app,
+                        problem=problem,
                     )
                 self.sleep(min(with_app, 5.0))
         except BaseException:
@@ -165,9 +195,10 @@ class Budgets:
         limits: Limits | None = None,
         clock: Clock = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: SharedWindows | None = None,
     ) -> None:
         self.limits = limits or Limits()
-        self.clock, self.sleep = clock, sleep
+        self.clock, self.sleep, self.shared = clock, sleep, shared
         self.app = Window(self.limits.app_per_minute, self.limits.minute, clock)
         self._budgets: dict[str, Budget] = {}
         self._lock = threading.Lock()
@@ -175,5 +206,12 @@ class Budgets:
     def for_tenant(self, tenant_id: str) -> Budget:
         with self._lock:
             if tenant_id not in self._budgets:
-                self._budgets[tenant_id] = Budget(self.limits, self.app, self.clock, self.sleep)
+                self._budgets[tenant_id] = Budget(
+                    self.limits,
+                    self.app,
+                    self.clock,
+                    self.sleep,
+                    tenant_id=tenant_id,
+                    shared=self.shared,
+                )
             return self._budgets[tenant_id]

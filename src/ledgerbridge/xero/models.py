@@ -394,3 +394,17 @@ def filtered_requests(connection: Connection, status: str = "all") -> models.Que
     """The connection's request log, newest first, filtered by one of REQUEST_FILTERS (an
     unknown name raises KeyError)."""
     return RequestLog.objects.filter(connection=connection).filter(REQUEST_FILTERS[status][1])
+
+
+class CallWindow(models.Model):
+    """The calls made to Xero in the last minute by every process, for one scope:
+    "app:<client id>" (Xero's per-app minute limit) or "org:<client id>:<tenant id>" (an
+    organisation's, which Xero also counts per app). `slots` maps a slot number (whole
+    Xero-seconds since the epoch) to the calls made in it; slots older than a minute are dropped
+    as it is rewritten. Kept by `call_windows`; nothing else reads or writes it."""
+
+    scope = models.CharField(max_length=80, primary_key=True)
+    slots = models.TextField(default="{}")
+
+    def __str__(self) -> str:
+        return self.scope

@@ -4,7 +4,8 @@ onto the sync table (DESIGN, "How a change reaches Xero").
 Contract of `sync_organisation(organisation_id)`:
 - holds the organisation's lease (`leases`) for the whole run, so one worker at a time drains
   an organisation; returns at once when another live worker holds it;
-- drains it in dependency order (contacts, items), in batches of at most 50 per request, sent
+- drains it in dependency order (contacts, items), in batches of at most XERO_BATCH_SIZE (50)
+  per request, sent
   with `summarizeErrors=false`, and applies each element's answer on its own: success stores
   the remote id and `synced_version` = the version sent (a record changed meanwhile stays
   pending); Xero's refusal marks the record failed, in words, and files a `SyncIssue`; records
@@ -13,8 +14,9 @@ Contract of `sync_organisation(organisation_id)`:
 - a write whose answer was lost is uncertain: its records stay in flight, and the next attempt
   looks each one up in Xero (by remote id, else by account number or item code) before
   sending, so a retry never creates a duplicate, even past Xero's idempotency window;
-- limits: the client waits out minute limits; a day limit, a lost connection or a
-  re-authorisation leaves the work pending (nothing is lost) and says when it resumes.
+- limits: the client waits out a minute limit only briefly (`patience`); a longer wait, a day
+  limit, a lost connection or a re-authorisation ends the run with the work pending (nothing is
+  lost), saying when it resumes, so the worker drains other organisations meanwhile.
 Idempotent: running it twice, or two workers at once, sends nothing twice.
 """
 
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
@@ -69,7 +72,6 @@ from ledgerbridge.xero.payloads import Context, NotEligible
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=1)
 
@@ -264,7 +266,10 @@ def _claim(organisation_id: int, kind: str) -> list[Claimed]:
     """Take the next batch of `kind` (we hold the lease, so nobody else is sending them)."""
     with transaction.atomic():
         links = list(
-            waiting(organisation_id).filter(kind=kind).order_by("id").select_for_update()[:BATCH]
+            waiting(organisation_id)
+            .filter(kind=kind)
+            .order_by("id")
+            .select_for_update()[: settings.XERO_BATCH_SIZE]
         )
         claimed = [Claimed(link, link.version, link.state == SyncState.IN_FLIGHT) for link in links]
         Link.objects.filter(pk__in=[link.pk for link in links]).update(
@@ -303,7 +308,9 @@ def _drain(organisation: Organisation, client: XeroClient | None, outcome: Outco
         )
         return
     own = client is None
-    xero = client or XeroClient(connection)
+    # A minute limit waited out longer than two Xero-seconds would idle the worker: the run
+    # ends instead, and the task comes back when there is room (`tasks.sync_organisation_task`).
+    xero = client or XeroClient(connection, patience=settings.XERO_MINUTE_SECONDS / 30)
     try:
         ctx = Context(SyncSettings.get(), organisation, tax_type_of(organisation.pk))
         for kind in ORDER:
@@ -363,6 +370,8 @@ def _push_next(xero: XeroClient, ctx: Context, kind: str, outcome: Outcome) -> b
         )
     except (DailyLimitReached, RateLimited) as exc:
         _release(ready, uncertain=False)  # nothing was sent
+        outcome.calls -= 1
+        outcome.sent -= len(ready)
         raise exc
     except TransientError as exc:
         # Uncertain: Xero may have made the change. Looked up before anything is sent again.
@@ -787,7 +796,7 @@ def _settle_deletions(xero: XeroClient, ctx: Context, outcome: Outcome) -> bool:
     """Records deleted here, last (after everything that may refer to them): a contact is
     archived in Xero (contacts cannot be deleted), an item deleted. A tombstone Xero never
     knew, or of an entity not chosen for sync, is simply forgotten or kept out."""
-    tombstones = list(_deletions(ctx.organisation.pk).order_by("id")[:BATCH])
+    tombstones = list(_deletions(ctx.organisation.pk).order_by("id")[: settings.XERO_BATCH_SIZE])
     if not tombstones:
         return False
     for link in tombstones:

@@ -25,7 +25,6 @@ from ledgerbridge.sync.services import link_of
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.outbound import ORDER, waiting
 
-BATCH = 50
 MINUTE_LIMIT = 60
 DAY_LIMIT = 5000
 # Where a synced record opens in Xero (Xero's own web app), by kind.
@@ -133,7 +132,9 @@ def record_state(kind: str, record: Any) -> RecordState:
     else:
         found.position = queue_position(link)
         connection = Connection.objects.filter(tenant_id=organisation.remote_id).first()
-        found.estimate_minutes = minutes_to_send(math.ceil(found.position / BATCH), connection)
+        found.estimate_minutes = minutes_to_send(
+            math.ceil(found.position / settings.XERO_BATCH_SIZE), connection
+        )
         found.words = _waiting_words(link, found, connection)
     return found
 
@@ -202,7 +203,7 @@ def summary(connection: Connection) -> dict[str, Any]:
         return found
     waiting = waiting_by_kind(organisation)
     total = sum(n for _, n in waiting)
-    calls = sum(math.ceil(n / BATCH) for _, n in waiting)
+    calls = sum(math.ceil(n / settings.XERO_BATCH_SIZE) for _, n in waiting)
     paused = connection.paused_until
     found.update(
         waiting=[{"kind": kind, "count": n} for kind, n in waiting],

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
-from django_tasks_db.models import DBTaskResult
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from ledgerbridge.xero import comparisons, imports, outbound, webhooks
 from ledgerbridge.xero.client import XeroClient
@@ -114,7 +116,7 @@ def sync_organisation_task(organisation_id: int) -> str:
     stops it, queue itself again for when the organisation may call Xero again."""
     outcome = outbound.sync_organisation(organisation_id)
     if outcome.resume_at is not None:
-        sync_organisation_task.using(run_after=outcome.resume_at).enqueue(organisation_id)
+        queue_sync(organisation_id, at=outcome.resume_at)
     return (
         f"sent {outcome.sent}, synced {outcome.synced}, failed {outcome.failed}, "
         f"not eligible {outcome.not_eligible}, calls {outcome.calls}"
@@ -122,14 +124,25 @@ def sync_organisation_task(organisation_id: int) -> str:
     )
 
 
-def queue_sync(organisation_id: int) -> None:
-    """Queue the organisation's sync unless one is already waiting to start (after commit of a
-    change; losing this costs nothing, the periodic sweep finds the work)."""
-    waiting = DBTaskResult.objects.ready().filter(
-        task_path=sync_organisation_task.module_path, args_kwargs__args__0=organisation_id
+def queue_sync(organisation_id: int, at: dt.datetime | None = None) -> None:
+    """Queue the organisation's sync, now or `at`, unless one is queued already that starts no
+    later (after commit of a change; losing this costs nothing, the periodic sweep finds the
+    work). With no `at`, a sync queued for later counts too: it waits for a limit to pass,
+    before which nothing could be sent anyway, so the sweep adds no runs that would only find
+    the limit."""
+    queued = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=sync_organisation_task.module_path,
+        args_kwargs__args__0=organisation_id,
     )
-    if not waiting.exists():
+    if at is not None:
+        queued = queued.filter(Q(run_after__lte=at) | Q(run_after=get_date_max()))
+    if queued.exists():
+        return
+    if at is None:
         sync_organisation_task.enqueue(organisation_id)
+    else:
+        sync_organisation_task.using(run_after=at).enqueue(organisation_id)
 
 
 @task()
