@@ -8,8 +8,8 @@ Two runs:
 1. As shipped (batches of 50) on a clock 10x as fast (BENCH_TIME_SCALE): few calls per
    organisation, so the limits never bind; the drain time is the figure that matters.
 2. Limits binding: one record per request (XERO_BATCH_SIZE=1: 105 calls per organisation,
-   21,000 in all, more than Xero allows in two minutes) on a clock at half speed
-   (BENCH_SATURATED_TIME_SCALE, 0.5: a sandbox minute lasts 120 s), slow enough for this
+   21,000 in all, more than Xero allows in two minutes) on a clock at 0.3x speed
+   (BENCH_SATURATED_TIME_SCALE, 0.3: a sandbox minute lasts 200 s), slow enough for this
    machine to want more calls than the limits allow. This is the run that shows whether the
    workers together use Xero's allowance fully without a 429 (target: at least 90 %).
 
@@ -42,7 +42,7 @@ ORGS, INVOICES, CUSTOMERS, WORKERS = 200, 100, 5, 3
 if os.environ.get("BENCH_QUICK"):
     ORGS = 20
 SCALE = float(os.environ.get("BENCH_TIME_SCALE", "10"))
-SATURATED_SCALE = float(os.environ.get("BENCH_SATURATED_TIME_SCALE", "0.5"))
+SATURATED_SCALE = float(os.environ.get("BENCH_SATURATED_TIME_SCALE", "0.3"))
 REDIRECT_URI = "http://127.0.0.1:8000/configuration/integrations/xero/callback/"
 
 

@@ -5,11 +5,11 @@ Contract of `sync_organisation(organisation_id)`:
 - holds the organisation's lease (`leases`) for the whole run, so one worker at a time drains
   an organisation; returns at once when another live worker holds it;
 - drains it in dependency order (contacts, items), in batches of at most XERO_BATCH_SIZE (50)
-  per request, sent
-  with `summarizeErrors=false`, and applies each element's answer on its own: success stores
-  the remote id and `synced_version` = the version sent (a record changed meanwhile stays
-  pending); Xero's refusal marks the record failed, in words, and files a `SyncIssue`; records
-  that cannot sync (no account number, entity not chosen...) become not eligible, with why;
+  per request, sent with `summarizeErrors=false`, and applies each element's answer on its
+  own: success stores the remote id and `synced_version` = the version sent (a record changed
+  meanwhile stays pending); Xero's refusal marks the record failed, in words, and files a
+  `SyncIssue`; records that cannot sync (no account number, entity not chosen...) become not
+  eligible, with why;
 - every request carries an Idempotency-Key derived from the (record, version) pairs it sends;
 - a write whose answer was lost is uncertain: its records stay in flight, and the next attempt
   looks each one up in Xero (by remote id, else by account number or item code) before
