@@ -11,9 +11,11 @@ import pytest
 from ledgerbridge.xero.errors import (
     AccessDenied,
     DailyLimitReached,
+    RateLimited,
     TransientError,
     ValidationFailed,
 )
+from ledgerbridge.xero.limits import Budgets, Limits
 from ledgerbridge.xero.models import Connection, TokenSet
 
 from .helpers import FakeClock, admin_call, connect, fast_client
@@ -222,3 +224,47 @@ def test_a_client_outliving_a_disconnect_says_reconnect(xero_settings, sandbox):
     connections.disconnect(Connection.objects.get(pk=connection.pk))
     with pytest.raises(ReauthorisationNeeded, match="disconnected"), client:
         client.get("/Organisation")
+
+
+def test_a_limit_that_stops_a_retry_after_a_lost_answer_is_uncertain_not_unsent(
+    xero_settings, sandbox
+):
+    """The first attempt reached Xero (the answer was lost); the minute is then full. The caller
+    must hear "it may have been made" (so the engine reads back before sending again), never
+    "nothing was sent" (which would send it again blind)."""
+    connection = connect(sandbox, "Books")
+    admin_call(
+        sandbox, "POST", "faults", kind="drop_after_commit", count=1,
+        tenant_id=connection.tenant_id,
+    )  # fmt: skip
+    clock = FakeClock()
+    pool = Budgets(Limits(per_minute=1), clock, clock.sleep)
+    with (
+        pytest.raises(TransientError, match="may or may not have been made"),
+        fast_client(connection, clock, budget_pool=pool, patience=1.0) as client,
+    ):
+        client.put("/Contacts", {"Contacts": [{"Name": "Landed Ltd"}]})
+    with fast_client(connection) as client:
+        assert len(contacts_named(client, "Landed Ltd")) == 1  # it had landed
+
+
+def test_a_patient_client_hands_back_a_long_wait_as_rate_limited_having_sent_nothing(
+    xero_settings, sandbox
+):
+    connection = connect(sandbox, "Books")
+    clock = FakeClock()
+    pool = Budgets(Limits(per_minute=1), clock, clock.sleep)
+    with fast_client(connection, clock, budget_pool=pool, patience=1.0) as client:
+        client.get("/Organisation")
+        with pytest.raises(RateLimited) as limited:
+            client.put("/Contacts", {"Contacts": [{"Name": "Later Ltd"}]})
+        assert limited.value.problem == "minute"
+        assert 55 < limited.value.retry_after <= 60
+        assert limited.value.message.startswith("Waiting for Xero's limit:")
+        assert not clock.slept  # it did not sit out the minute
+        assert contacts_named_after(clock, client, "Later Ltd") == []
+
+
+def contacts_named_after(clock: FakeClock, client, name: str) -> list[dict]:
+    clock.sleep(61)  # the minute has passed: the read may go
+    return contacts_named(client, name)
