@@ -125,6 +125,13 @@ class XeroClient:
         """A client for a call a person waits for: XERO_DEADLINE_SECONDS, one retry at most."""
         return cls(connection, max_attempts=2, deadline=settings.XERO_DEADLINE_SECONDS)
 
+    @classmethod
+    def background(cls, connection: Connection) -> XeroClient:
+        """A client for background work that can come back later (the sync engine, the
+        periodic poll and currency refresh): a full minute waited out for at most two
+        Xero-seconds, then RateLimited with the wait, so the worker is not held idle."""
+        return cls(connection, patience=settings.XERO_MINUTE_SECONDS / 30)
+
     def time_left(self) -> float | None:
         """Seconds until the deadline (None: no deadline)."""
         if self.gives_up_at is None:

@@ -308,9 +308,9 @@ def _drain(organisation: Organisation, client: XeroClient | None, outcome: Outco
         )
         return
     own = client is None
-    # A minute limit waited out longer than two Xero-seconds would idle the worker: the run
-    # ends instead, and the task comes back when there is room (`tasks.sync_organisation_task`).
-    xero = client or XeroClient(connection, patience=settings.XERO_MINUTE_SECONDS / 30)
+    # A full minute is not sat out: the run ends, and the task comes back when there is room
+    # (`tasks.sync_organisation_task`).
+    xero = client or XeroClient.background(connection)
     try:
         ctx = Context(SyncSettings.get(), organisation, tax_type_of(organisation.pk))
         for kind in ORDER:

@@ -615,7 +615,7 @@ def poll_due(client_for: ClientFor | None = None, every: dt.timedelta | None = N
             continue
         since = connection.polled_at or now - dt.timedelta(days=1)
         try:
-            with (client_for or XeroClient)(connection) as client:
+            with (client_for or XeroClient.background)(connection) as client:
                 catch_up(connection, since, client)
         except XeroError as exc:
             log.warning("the catch-up poll of %s failed: %s", connection.name, exc.message)

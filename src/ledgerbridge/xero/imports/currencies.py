@@ -117,7 +117,7 @@ def refresh_connection(connection: Connection, client_for: ClientFor | None = No
     if not connection.is_connected:
         return False
     try:
-        with (client_for or XeroClient)(connection) as client:
+        with (client_for or XeroClient.background)(connection) as client:
             refresh_currencies(connection.tenant_id, client)
     except XeroError as exc:
         log.warning("the currencies of %s were not refreshed: %s", connection.name, exc.message)
