@@ -10,11 +10,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -22,10 +24,13 @@ from django_tasks_db.models import DBTaskResult
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.sync.models import Link, SyncSettings, SyncState
 from ledgerbridge.sync.services import mark_changed, organisation_for
+from ledgerbridge.xero import webhooks
 from ledgerbridge.xero.call_windows import SLOTS, DatabaseWindows, wait_for_room
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroBusy
+from ledgerbridge.xero.imports.currencies import refresh_connection
 from ledgerbridge.xero.limits import Budgets, Limits
+from ledgerbridge.xero.models import CallWindow, Connection
 from ledgerbridge.xero.outbound import sync_organisation
 from ledgerbridge.xero.tasks import queue_sync, sync_organisation_task
 
@@ -178,3 +183,39 @@ def test_a_sync_waiting_for_a_limit_is_queued_once_for_when_there_is_room(limite
     assert list(queued.values_list("run_after", flat=True)) == [later]
     queue_sync(org.pk, at=later - dt.timedelta(seconds=30))  # sooner than the one queued
     assert queued.count() == 2
+
+
+def _minute_used_elsewhere(tenant_id: str) -> None:
+    """Another process (a worker on another machine) has used the organisation's minute."""
+    second = django_settings.XERO_MINUTE_SECONDS / 60
+    slot = int(time.time() // second)
+    CallWindow.objects.update_or_create(
+        scope=f"org:{django_settings.XERO_CLIENT_ID}:{tenant_id}",
+        defaults={"slots": json.dumps({str(slot): 60})},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_work_meeting_a_minute_used_by_another_process_comes_back_later(
+    limited_org, sandbox
+):
+    """The sync engine, the currency refresh and the catch-up poll each hand the wait back
+    (and say why) instead of sitting out the minute; none of them reaches Xero meanwhile."""
+    nz, org = limited_org
+    Connection.objects.filter(pk=nz.pk).update(wh_contacts_created=True, polled_at=None)
+    nz.refresh_from_db()
+    _minute_used_elsewhere(nz.tenant_id)
+    calls = sandbox.sandbox.limiter.stats(nz.tenant_id)["day_count"]
+
+    outcome = sync_organisation(org.pk)
+    assert outcome.calls == 0 and outcome.resume_at is not None
+    assert "this organisation's calls for the minute are used up" in outcome.held
+    assert set(Link.objects.filter(kind="customer").values_list("state", flat=True)) == {
+        SyncState.PENDING
+    }
+    # Waited out, each would have made its calls after the minute and answered True / 1.
+    assert refresh_connection(nz) is False
+    assert webhooks.poll_due() == 0
+    nz.refresh_from_db()
+    assert nz.polled_at is None
+    assert sandbox.sandbox.limiter.stats(nz.tenant_id)["day_count"] == calls
