@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from ledgerbridge.customers.models import Customer
-from ledgerbridge.sync.models import Link, SyncSettings, SyncState
+from ledgerbridge.sync.models import Link, Organisation, SyncSettings, SyncState
 from ledgerbridge.sync.services import mark_changed, organisation_for
 from ledgerbridge.xero import webhooks
 from ledgerbridge.xero.call_windows import SLOTS, DatabaseWindows, wait_for_room
@@ -31,7 +31,7 @@ from ledgerbridge.xero.errors import XeroBusy
 from ledgerbridge.xero.imports.currencies import refresh_connection
 from ledgerbridge.xero.limits import Budgets, Limits
 from ledgerbridge.xero.models import CallWindow, Connection
-from ledgerbridge.xero.outbound import sync_organisation
+from ledgerbridge.xero.outbound import fair_share, sync_organisation
 from ledgerbridge.xero.tasks import queue_sync, sync_organisation_task
 
 from .helpers import connect, database_url
@@ -219,3 +219,36 @@ def test_background_work_meeting_a_minute_used_by_another_process_comes_back_lat
     nz.refresh_from_db()
     assert nz.polled_at is None
     assert sandbox.sandbox.limiter.stats(nz.tenant_id)["day_count"] == calls
+
+
+@pytest.mark.django_db
+def test_many_organisations_waiting_each_get_an_equal_share_of_the_apps_minute():
+    """Past 166 organisations with work waiting, Xero's 10,000 a minute per app cannot give each
+    its own 60: each sync then uses an equal share, so all drain side by side."""
+
+    def waiting(count: int, start: int) -> None:
+        orgs = Organisation.objects.bulk_create(
+            Organisation(integration="xero", remote_id=f"t-{n}", name=f"Org {n}")
+            for n in range(start, start + count)
+        )
+        Link.objects.bulk_create(Link(kind="invoice", local_id=1, organisation=o) for o in orgs)
+
+    waiting(166, 0)
+    assert fair_share() is None  # 166 x 60 = 9,960: each its own limit
+    waiting(34, 166)
+    assert fair_share() == 50  # 200 organisations: 10,000 / 200
+    Link.objects.filter(organisation__remote_id="t-0").update(state=SyncState.SYNCED)
+    assert fair_share() == 50  # 10,000 // 199
+    assert fair_share(Limits(app_per_minute=1000)) == 5
+
+    limits = Limits(per_minute=60, minute=600)
+    budget = _pool(limits, uuid.uuid4().hex).for_tenant("org-a")
+    for _ in range(2):
+        budget.acquire(max_wait=0, share=2)
+        budget.release()
+    with pytest.raises(XeroBusy) as shared_out:
+        budget.acquire(max_wait=0, share=2)
+    assert shared_out.value.problem == "share"
+    assert "this organisation's share of the calls Xero allows" in shared_out.value.message
+    budget.acquire(max_wait=0)  # its own 60 still has room: only the share was used up
+    budget.release()

@@ -96,10 +96,15 @@ class DatabaseWindows:
         """`app`: the Xero app's client id (its limit is per app)."""
         self.limits, self.app, self.clock = limits, app, clock
 
-    def take(self, tenant_id: str) -> tuple[float, str]:
+    def take(self, tenant_id: str, share: int | None = None) -> tuple[float, str]:
+        own = self.limits.per_minute
         scopes = [
             (f"app:{self.app}", self.limits.app_per_minute, "appminute"),
-            (f"org:{self.app}:{tenant_id}", self.limits.per_minute, "minute"),
+            (
+                f"org:{self.app}:{tenant_id}",
+                own if share is None else min(own, share),
+                "minute" if share is None or share >= own else "share",
+            ),
         ]
         if connection.vendor == "postgresql":
             return self._on_own_connection(scopes)

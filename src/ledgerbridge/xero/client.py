@@ -101,11 +101,13 @@ class XeroClient:
         timeout: float | None = None,
         deadline: float | None = None,
         patience: float | None = None,
+        share: int | None = None,
     ) -> None:
         """`timeout`: seconds one attempt may take (XERO_TIMEOUT); `deadline`: seconds from now
         within which every call of this client must be answered, or XeroBusy; `patience`: the
         longest a call waits for room in a minute limit before it raises RateLimited with the
-        wait instead (background work: the worker then does other work meanwhile)."""
+        wait instead (background work: the worker then does other work meanwhile); `share`:
+        the most of the organisation's minute this client may use (`fair_share`)."""
         if not connection.tenant_id or connection.token_set_id is None:
             raise ReauthorisationNeeded(f"{connection.name} is not connected to Xero.")
         self.connection = connection
@@ -118,7 +120,7 @@ class XeroClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.gives_up_at = None if deadline is None else self.budget.clock() + deadline
-        self.patience = patience
+        self.patience, self.share = patience, share
 
     @classmethod
     def interactive(cls, connection: Connection) -> XeroClient:
@@ -126,11 +128,11 @@ class XeroClient:
         return cls(connection, max_attempts=2, deadline=settings.XERO_DEADLINE_SECONDS)
 
     @classmethod
-    def background(cls, connection: Connection) -> XeroClient:
+    def background(cls, connection: Connection, share: int | None = None) -> XeroClient:
         """A client for background work that can come back later (the sync engine, the
         periodic poll and currency refresh): a full minute waited out for at most two
         Xero-seconds, then RateLimited with the wait, so the worker is not held idle."""
-        return cls(connection, patience=settings.XERO_MINUTE_SECONDS / 30)
+        return cls(connection, patience=settings.XERO_MINUTE_SECONDS / 30, share=share)
 
     def time_left(self) -> float | None:
         """Seconds until the deadline (None: no deadline)."""
@@ -246,7 +248,7 @@ class XeroClient:
             left = self.time_left()
             patient = self.patience is not None and (left is None or self.patience < left)
             try:
-                self.budget.acquire(max_wait=self.patience if patient else left)
+                self.budget.acquire(max_wait=self.patience if patient else left, share=self.share)
             except DailyLimitReached as exc:  # Xero's headers said the day is used up
                 self._pause(exc.retry_after, exc.message)
                 raise

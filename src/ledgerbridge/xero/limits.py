@@ -29,10 +29,11 @@ Clock = Callable[[], float]
 class SharedWindows(Protocol):
     """Minute windows kept for every process (see `call_windows`)."""
 
-    def take(self, tenant_id: str) -> tuple[float, str]:
+    def take(self, tenant_id: str, share: int | None = None) -> tuple[float, str]:
         """Count one call of the organisation, and return (0, ""); or, when the organisation's
         or the app's minute is full, count nothing and return (seconds until it has room,
-        "minute" or "appminute")."""
+        "minute", "share" or "appminute"). `share`: the organisation may use at most this
+        many of its minute (its fair share of the app's, when many organisations send)."""
         ...
 
 
@@ -92,7 +93,7 @@ class Budget:
         self.app = app
         self.paused_until = 0.0  # the daily limit: calls fail fast until then
 
-    def acquire(self, max_wait: float | None = None) -> None:
+    def acquire(self, max_wait: float | None = None, share: int | None = None) -> None:
         """Wait for a slot (minute and app windows, in-flight cap); raise DailyLimitReached if
         paused for the day, and XeroBusy at once if the slot is further off than `max_wait`
         seconds (a person is waiting: see `XeroClient(deadline=…)`)."""
@@ -121,7 +122,7 @@ class Budget:
                     own, app = self.minute.wait_time(), _locked_wait(self.app)
                     with_app, problem = max(own, app), "minute" if own >= app else "appminute"
                     if with_app <= 0 and self.shared is not None:
-                        with_app, problem = self.shared.take(self.tenant_id)
+                        with_app, problem = self.shared.take(self.tenant_id, share)
                     if with_app <= 0:
                         self.minute.record()
                         self.day.record()
@@ -129,11 +130,11 @@ class Budget:
                         return
                 left = None if max_wait is None else max_wait - (now - started)
                 if left is not None and with_app > left:
-                    whose = (
-                        "this organisation's calls"
-                        if problem == "minute"
-                        else "the calls of all organisations together"
-                    )
+                    whose = {
+                        "minute": "this organisation's calls",
+                        "share": "this organisation's share of the calls Xero allows all "
+                        "organisations together",
+                    }.get(problem, "the calls of all organisations together")
                     raise XeroBusy(
                         f"Xero is busy: {whose} for the minute are used up; the next one can "
                         f"go in about {max(1, round(with_app))} seconds.",

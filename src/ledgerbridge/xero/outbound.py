@@ -67,6 +67,7 @@ from ledgerbridge.xero.errors import (
     in_words,
 )
 from ledgerbridge.xero.imports.tax_rates import tax_type_of
+from ledgerbridge.xero.limits import Limits
 from ledgerbridge.xero.models import Connection
 from ledgerbridge.xero.payloads import Context, NotEligible
 
@@ -310,7 +311,7 @@ def _drain(organisation: Organisation, client: XeroClient | None, outcome: Outco
     own = client is None
     # A full minute is not sat out: the run ends, and the task comes back when there is room
     # (`tasks.sync_organisation_task`).
-    xero = client or XeroClient.background(connection)
+    xero = client or XeroClient.background(connection, share=fair_share())
     try:
         ctx = Context(SyncSettings.get(), organisation, tax_type_of(organisation.pk))
         for kind in ORDER:
@@ -939,12 +940,28 @@ def keep_of(element: dict[str, Any]) -> dict[str, Any]:
     return {k: element[k] for k in keep if element.get(k) not in (None, "", [])}
 
 
-def organisations_waiting(now: dt.datetime | None = None) -> list[int]:
-    """Organisations with something to send now (the periodic sweep enqueues each)."""
+def _ready(now: dt.datetime | None = None) -> Any:
     now = now or timezone.now()
-    ready = Link.objects.filter(
+    return Link.objects.filter(
         kind__in=ORDER,
         deleted_at__isnull=True,
         state__in=[SyncState.PENDING, SyncState.IN_FLIGHT],
     ).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-    return sorted(set(ready.values_list("organisation_id", flat=True)))
+
+
+def organisations_waiting(now: dt.datetime | None = None) -> list[int]:
+    """Organisations with something to send now (the periodic sweep enqueues each)."""
+    ids = _ready(now).order_by().values_list("organisation_id", flat=True).distinct()
+    return sorted(ids)
+
+
+def fair_share(limits: Limits | None = None) -> int | None:
+    """How much of its minute an organisation's sync may use: when more organisations have
+    work waiting than Xero's app limit lets each use its own 60 a minute (more than 166), each
+    gets an equal share of the app's 10,000, so all drain side by side and none waits a whole
+    minute for the app's room behind the others; None (its own limit) otherwise."""
+    limits = limits or Limits()
+    waiting: int = _ready().order_by().values("organisation_id").distinct().count()
+    if waiting * limits.per_minute <= limits.app_per_minute:
+        return None
+    return max(1, limits.app_per_minute // waiting)
