@@ -19,12 +19,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from ledgerbridge.customers.models import Customer
 from ledgerbridge.sync.models import Link, Organisation, SyncSettings, SyncState
 from ledgerbridge.sync.services import mark_changed, organisation_for
-from ledgerbridge.xero import webhooks
+from ledgerbridge.xero import outbound, webhooks
 from ledgerbridge.xero.call_windows import SLOTS, DatabaseWindows, wait_for_room
 from ledgerbridge.xero.client import XeroClient
 from ledgerbridge.xero.errors import XeroBusy
@@ -252,3 +252,32 @@ def test_many_organisations_waiting_each_get_an_equal_share_of_the_apps_minute()
     assert "this organisation's share of the calls Xero allows" in shared_out.value.message
     budget.acquire(max_wait=0)  # its own 60 still has room: only the share was used up
     budget.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_many_organisations_waiting_each_sync_takes_turns(limited_org, monkeypatch):
+    """A turn is a fifth of the share: with 200 other organisations waiting (share 49 of the
+    minute), a run sends 9 records one by one, then its task is queued again behind them."""
+    _, org = limited_org
+    with transaction.atomic():
+        for n in range(5, 12):
+            customer = Customer.objects.create(
+                organisation=org, name=f"Limited {n}", account_number=f"LIM-{n}"
+            )
+            mark_changed("customer", customer.pk, org.pk)
+    others = Organisation.objects.bulk_create(
+        Organisation(integration="xero", remote_id=f"other-{n}", name=f"Other {n}")
+        for n in range(200)
+    )
+    Link.objects.bulk_create(Link(kind="invoice", local_id=1, organisation=o) for o in others)
+    monkeypatch.setattr(outbound, "_share", (0.0, None))  # counted afresh
+    DBTaskResult.objects.all().delete()
+
+    result = sync_organisation_task.call(org.pk)
+
+    assert result.startswith("sent 9, synced 9")
+    states = Counter(Link.objects.filter(organisation=org).values_list("state", flat=True))
+    assert states == {SyncState.SYNCED: 9, SyncState.PENDING: 3}
+    queued = DBTaskResult.objects.filter(task_path=sync_organisation_task.module_path)
+    assert queued.count() == 1  # its next turn, at once (not for later)
+    assert queued.get().run_after == get_date_max()

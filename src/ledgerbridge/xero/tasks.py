@@ -113,10 +113,13 @@ def catch_up_task(connection_id: int, since: str) -> int:
 @task()
 def sync_organisation_task(organisation_id: int) -> str:
     """Send what the organisation has waiting (`outbound.sync_organisation`); when a limit
-    stops it, queue itself again for when the organisation may call Xero again."""
+    stops it, queue itself again for when the organisation may call Xero again, and when its
+    turn ends (many organisations waiting), at once, behind the others."""
     outcome = outbound.sync_organisation(organisation_id)
     if outcome.resume_at is not None:
         queue_sync(organisation_id, at=outcome.resume_at)
+    elif outcome.turn_over:
+        queue_sync(organisation_id)  # behind the organisations already queued
     return (
         f"sent {outcome.sent}, synced {outcome.synced}, failed {outcome.failed}, "
         f"not eligible {outcome.not_eligible}, calls {outcome.calls}"
