@@ -26,6 +26,15 @@ from ledgerbridge.xero.errors import DailyLimitReached, XeroBusy
 Clock = Callable[[], float]
 
 
+# What is used up, by problem (`Budget.acquire`'s XeroBusy says it).
+USED_UP = {
+    "minute": "this organisation's calls for the minute are used up",
+    "share": "this organisation's share of the minute's calls (many organisations are "
+    "sending) is used up",
+    "appminute": "the calls of all organisations together for the minute are used up",
+}
+
+
 class SharedWindows(Protocol):
     """Minute windows kept for every process (see `call_windows`)."""
 
@@ -130,14 +139,9 @@ class Budget:
                         return
                 left = None if max_wait is None else max_wait - (now - started)
                 if left is not None and with_app > left:
-                    whose = {
-                        "minute": "this organisation's calls",
-                        "share": "this organisation's share of the calls Xero allows all "
-                        "organisations together",
-                    }.get(problem, "the calls of all organisations together")
                     raise XeroBusy(
-                        f"Xero is busy: {whose} for the minute are used up; the next one can "
-                        f"go in about {max(1, round(with_app))} seconds.",
+                        f"Xero is busy: {USED_UP[problem]}; the next one can go in about "
+                        f"{max(1, round(with_app))} seconds.",
                         retry_after=with_app,
                         problem=problem,
                     )
