@@ -36,11 +36,13 @@ def _setup() -> None:
     from django.apps import apps
 
     if not apps.ready:
+        from django.core.exceptions import ImproperlyConfigured
+
         from ledgerbridge.datadir import DataDirError
 
         try:
             django.setup()
-        except DataDirError as exc:  # a clear sentence, not a traceback
+        except (DataDirError, ImproperlyConfigured) as exc:  # a clear sentence, no traceback
             print(f"error: {exc}", file=sys.stderr)
             raise SystemExit(1) from None
 

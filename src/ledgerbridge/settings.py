@@ -245,11 +245,13 @@ XERO_REQUEST_LOG_DAYS = int(os.environ.get("XERO_REQUEST_LOG_DAYS", "30"))
 XERO_MINUTE_SECONDS = float(os.environ.get("XERO_MINUTE_SECONDS", "60"))
 # Records per request the sync engine sends (1 to 50; Xero advises batches of up to 50). Smaller
 # batches cost more calls: only worth it to keep each request small.
-XERO_BATCH_SIZE = int(os.environ.get("XERO_BATCH_SIZE", "50"))
-if not 1 <= XERO_BATCH_SIZE <= 50:
+_batch = os.environ.get("XERO_BATCH_SIZE", "50").strip()
+if not _batch.isdigit() or not 1 <= int(_batch) <= 50:
     raise ImproperlyConfigured(
-        f"XERO_BATCH_SIZE is {XERO_BATCH_SIZE}: set it to a whole number from 1 to 50."
+        f"XERO_BATCH_SIZE is {_batch!r}: set it to a whole number from 1 to 50 (or leave it "
+        "unset for 50)."
     )
+XERO_BATCH_SIZE = int(_batch)
 # How often each organisation with webhooks on is polled for changes webhooks missed (minutes).
 XERO_POLL_MINUTES = float(os.environ.get("XERO_POLL_MINUTES", "15"))
 # Each organisation's enabled currencies are read again at most this often (the periodic poll).

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 
-def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LEDGERBRIDGE_DATA_DIR": str(data_dir)}
+def run(
+    data_dir: Path, *args: str, stdin: str | None = None, **environ: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LEDGERBRIDGE_DATA_DIR": str(data_dir), **environ}
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
@@ -127,3 +129,16 @@ def test_rotate_keys_re_encrypts_with_the_newest_key(data_dir: Path) -> None:
         check=False,
     )
     assert only_new.stdout.strip() == "R1", only_new.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "51", "fifty"])
+def test_a_bad_batch_size_stops_start_up_naming_the_setting_and_the_fix(
+    data_dir: Path, value: str
+) -> None:
+    for args in (("migrate",), ("worker", "--once")):
+        result = run(data_dir, *args, XERO_BATCH_SIZE=value)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"XERO_BATCH_SIZE is '{value}': set it to a whole number from 1 to 50" in (
+            result.stderr
+        )
+    assert run(data_dir, "worker", "--once", XERO_BATCH_SIZE="1").returncode == 0
