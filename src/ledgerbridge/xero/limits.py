@@ -105,7 +105,8 @@ class Budget:
     def acquire(self, max_wait: float | None = None, share: int | None = None) -> None:
         """Wait for a slot (minute and app windows, in-flight cap); raise DailyLimitReached if
         paused for the day, and XeroBusy at once if the slot is further off than `max_wait`
-        seconds (a person is waiting: see `XeroClient(deadline=…)`)."""
+        seconds (a person is waiting: see `XeroClient(deadline=…)`). `share`: the most of its
+        shared minute this organisation may use (`SharedWindows.take`)."""
         started = self.clock()
         if max_wait is None:
             self.in_flight.acquire()
