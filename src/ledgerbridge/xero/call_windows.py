@@ -133,19 +133,21 @@ class DatabaseWindows:
         second = self.limits.minute / 60
         names = [name for name, _, _ in scopes]
         marks = ", ".join(["%s"] * len(names))
-        cursor.execute(
-            f"INSERT INTO {TABLE} (scope, slots) VALUES {', '.join(['(%s, %s)'] * len(names))} "  # noqa: S608 - fixed names
-            "ON CONFLICT (scope) DO NOTHING",
-            [value for name in names for value in (name, "{}")],
-        )
-        cursor.execute(
-            f"SELECT scope, slots FROM {TABLE} WHERE scope IN ({marks}) ORDER BY scope{lock}",  # noqa: S608
-            names,
-        )
+        select = f"SELECT scope, slots FROM {TABLE} WHERE scope IN ({marks}) ORDER BY scope{lock}"  # noqa: S608 - fixed names
+        cursor.execute(select, names)
+        rows = cursor.fetchall()
+        if len(rows) < len(names):  # a scope's first call: its row is made once, then locked
+            cursor.execute(
+                f"INSERT INTO {TABLE} (scope, slots) VALUES {', '.join(['(%s, %s)'] * len(names))} "  # noqa: S608
+                "ON CONFLICT (scope) DO NOTHING",
+                [value for name in names for value in (name, "{}")],
+            )
+            cursor.execute(select, names)
+            rows = cursor.fetchall()
         now = self.clock()
         now_slot = int(now // second)
-        held = {}
-        for name, text in cursor.fetchall():
+        held: dict[str, dict[int, int]] = {}
+        for name, text in rows:
             slots = {int(k): int(v) for k, v in json.loads(text or "{}").items()}
             held[name] = {k: v for k, v in slots.items() if k > now_slot - SLOTS}
         waits = [
